@@ -1,0 +1,43 @@
+# Quick start: `make demo` (install and run the demo), `make test` (install and run the tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck bench migration-initial clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	rm -f traded.db traded.db-wal traded.db-shm
+	$(BIN)/traded demo --out demo-output
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check pricing contracts invoices billing cli tests bench
+
+typecheck: $(STAMP)
+	@if [ -d billing/gateway ]; then $(BIN)/python -m mypy --strict billing/gateway; else echo 'typecheck: no gateway package yet'; fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/billrun.py
+
+# Before the first release only: regenerate the initial migration from the models.
+migration-initial: $(STAMP)
+	rm -f billing/migrations/versions/0001_initial_schema.py /tmp/traded-migration.db
+	$(BIN)/python -c "from alembic import command; from billing.db import make_engine, alembic_config; \
+command.revision(alembic_config(make_engine('sqlite:////tmp/traded-migration.db')), message='initial schema', autogenerate=True, rev_id='0001')"
+	sed -i '/^Create Date:/d' billing/migrations/versions/0001_initial_schema.py
+
+clean:
+	rm -rf $(VENV) traded.db traded.db-wal traded.db-shm demo-output .pytest_cache

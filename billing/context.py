@@ -1,0 +1,62 @@
+"""What every service receives: the open transaction, the as-of clock and who is acting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from billing.models import AuditEntry
+from pricing.clock import Clock
+
+
+@dataclass
+class Context:
+    session: Session
+    clock: Clock
+    actor: str
+
+    @property
+    def today(self) -> date:
+        return self.clock.today()
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: object,
+        detail: dict[str, object] | None = None,
+        reason: str | None = None,
+    ) -> AuditEntry:
+        """Record who changed what, when and why (everything that changes money does this)."""
+        entry = AuditEntry(
+            at=self.now,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            reason=reason,
+            detail=_jsonable(detail) if detail else None,
+        )
+        self.session.add(entry)
+        return entry
+
+
+def _jsonable(value: object) -> object:
+    from datetime import date as _date
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, _date):
+        return value.isoformat()
+    return value

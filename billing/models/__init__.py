@@ -1,0 +1,24 @@
+"""The database schema. Alembic migrations in billing/migrations follow these models."""
+
+from billing.models.agreements import (
+    Case,
+    Charge,
+    CouncilSettings,
+    Order,
+    PriceBookVersion,
+    Session,
+    Subscription,
+)
+from billing.models.base import Base
+from billing.models.budgets import BudgetLine, Cost
+from billing.models.documents import BillRun, Invoice, InvoiceLine, NumberSequence
+from billing.models.gateway import GatewayCustomer, GatewayEvent
+from billing.models.payments import Allocation, BankLine, Payment, Refund, Reminder
+from billing.models.schools import AuditEntry, School, Staff, StaffRate
+
+__all__ = [
+    "Allocation", "AuditEntry", "BankLine", "Base", "BillRun", "BudgetLine", "Case", "Charge",
+    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "Invoice", "InvoiceLine",
+    "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School",
+    "Session", "Staff", "StaffRate", "Subscription",
+]

@@ -1,0 +1,96 @@
+"""Money in and out: payments, their allocation to invoices, refunds of credit,
+bank-statement lines already imported, and reminders already sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from billing.models.base import Base
+from billing.models.schools import School
+from billing.models.types import Money, UTCDateTime
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("method IN ('bacs','cheque','card')", name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    received_on: Mapped[date] = mapped_column(index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str | None] = mapped_column(String(140))
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual, import, stripe
+    # An outside identity (bank line fingerprint, Stripe payment intent): recorded once only.
+    external_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+
+    school: Mapped[School] = relationship()
+    allocations: Mapped[list[Allocation]] = relationship(back_populates="payment")
+
+
+class Allocation(Base):
+    __tablename__ = "allocations"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    allocated_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+
+
+class Refund(Base):
+    """Money paid back to a school out of its unallocated credit."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    refunded_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    external_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+
+
+class BankLine(Base):
+    """A bank-statement line seen by ``payment import``; its fingerprint makes re-imports no-ops."""
+
+    __tablename__ = "bank_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    posted_on: Mapped[date]
+    amount: Mapped[Decimal] = mapped_column(Money())
+    reference: Mapped[str] = mapped_column(String(200))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    status: Mapped[str] = mapped_column(String(12))  # matched, unmatched, allocated
+    source_file: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("invoice_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    level: Mapped[int]  # days past due: 7, 30 or 60
+    sent_on: Mapped[date]
+    outstanding: Mapped[Decimal] = mapped_column(Money())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

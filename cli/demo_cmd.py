@@ -1,0 +1,50 @@
+"""`traded demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.runtime import Runtime, pass_runtime
+
+
+@click.command()
+@click.option("--out", "out_dir", default="demo-output", show_default=True, metavar="DIR",
+              help="Folder for the invoice and statement PDFs.")
+@pass_runtime
+def demo(rt: Runtime, out_dir: str) -> None:
+    """Build a fresh demo database: sample schools, price book, a year of
+    cases, sessions, bill runs and payments; write PDFs to DIR.
+
+    Refuses a database that already holds schools, so it never mixes demo
+    data into real data.
+
+    \b
+    Example:
+      traded --db sqlite:///demo.db demo --out demo-output
+    """
+    from sqlalchemy import func, select
+
+    from billing.db import ensure_schema
+    from billing.demo import run_demo
+    from billing.models import Invoice, School
+
+    engine = rt.engine()
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        if conn.scalar(select(func.count()).select_from(School)):
+            rt.refuse("not_empty", "the database already holds schools: run the demo on a fresh database")
+    state = run_demo(engine, Path(out_dir))
+    with engine.connect() as conn:
+        invoices = conn.scalar(select(func.count()).select_from(Invoice).where(Invoice.kind == "invoice")) or 0
+    data = {"schools": state.summary.get("schools", 0), "invoices": invoices, "pdfs": len(state.pdfs),
+            **{k: v for k, v in state.summary.items() if k not in ("schools",)}}
+
+    def text() -> str:
+        lines = ["Demo database ready.", ""]
+        lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in data.items()]
+        lines += ["", f"PDFs in {out_dir}/. Try: traded school list, traded report aged-debt"]
+        return "\n".join(lines)
+
+    rt.emit(data, text)

@@ -1,0 +1,126 @@
+"""How every command runs: one transaction, explicit as-of clock, one-line refusals.
+
+A command's body is a service call. `Runtime.run` opens the database (creating
+the schema on an empty one), builds the service `Context`, and commits only if
+the whole call succeeded — a refused command writes nothing. Refusals print one
+line on stderr (or `{"error": {...}}` with --json) and exit 1.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from billing.context import Context
+    from pricing.clock import Clock
+
+T = TypeVar("T")
+
+
+def actor_name() -> str:
+    """Who is acting, for the audit trail: TRADED_USER, else the login name."""
+    explicit = os.environ.get("TRADED_USER")
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+@dataclass
+class Runtime:
+    db_url: str | None
+    as_of_text: str | None
+    as_json: bool
+    _engine: Engine | None = field(default=None, repr=False)
+
+    # -- pieces -----------------------------------------------------------
+    def clock(self) -> Clock:
+        from pricing.clock import FixedClock, SystemClock, parse_date
+
+        if self.as_of_text:
+            try:
+                return FixedClock(parse_date(self.as_of_text))
+            except ValueError as exc:
+                self.fail_usage(f"--as-of: {exc}")
+        return SystemClock()
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from billing.db import database_url, make_engine
+
+            self._engine = make_engine(database_url(self.db_url))
+        return self._engine
+
+    # -- running a service ------------------------------------------------
+    def run(self, service: Callable[[Context], T], *, migrate: bool = True) -> T:
+        """Call ``service`` inside one transaction; refuse cleanly on a TradedError."""
+        from sqlalchemy.exc import OperationalError
+
+        from billing.context import Context
+        from billing.db import ensure_schema, transaction
+        from pricing.errors import TradedError
+
+        clock = self.clock()
+        try:
+            engine = self.engine()
+            if migrate:
+                ensure_schema(engine)
+            with transaction(engine) as session:
+                return service(Context(session=session, clock=clock, actor=actor_name()))
+        except TradedError as exc:
+            self.refuse(exc.code, exc.message)
+        except OperationalError as exc:
+            self.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
+
+    # -- output -------------------------------------------------------------
+    def emit(self, data: Any, text: Callable[[], str] | str | None = None) -> None:
+        """Print ``data`` as JSON with --json, else the human text."""
+        if self.as_json:
+            click.echo(json.dumps(data, default=json_default, indent=2))
+        elif text is not None:
+            click.echo(text() if callable(text) else text)
+
+    def refuse(self, code: str, message: str) -> NoReturn:
+        if self.as_json:
+            click.echo(json.dumps({"error": {"code": code, "message": message}}), err=True)
+        else:
+            click.echo(f"traded: {message}", err=True)
+        sys.exit(1)
+
+    def fail_usage(self, message: str) -> NoReturn:
+        raise click.UsageError(message)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        from pricing.clock import format_london
+
+        return format_london(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def runtime(ctx: click.Context) -> Runtime:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Runtime)
+    return obj
+
+
+pass_runtime = click.make_pass_decorator(Runtime)

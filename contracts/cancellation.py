@@ -1,0 +1,177 @@
+"""Cancellation on twelve weeks' written notice, and what it costs (domain-rules.md §4).
+
+Subscriptions: the effective end is the later of the requested end and the
+notice date plus 84 days; the fee accrued to then is settled against what was
+invoiced. Ordered products: a school cancelling late (or part-way through
+delivery) pays in full, or the recorded costs actually incurred if lower; a
+service that cannot deliver refunds the undelivered part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal, get_args
+
+from pricing.errors import InvalidInput, RuleViolation
+from pricing.money import ZERO, money, to_pence
+
+NOTICE_WEEKS = 12
+NOTICE_PERIOD = timedelta(weeks=NOTICE_WEEKS)  # 84 days
+
+CancelledBy = Literal["school", "service"]
+SettlementKind = Literal["invoice", "credit_note", "none"]
+
+
+def earliest_end(notice_on: date) -> date:
+    """The first day a notice given on ``notice_on`` can take effect: notice + 84 days (§4)."""
+    return notice_on + NOTICE_PERIOD
+
+
+def effective_end(notice_on: date, requested_end: date) -> date:
+    """The later of the requested end and notice + 12 weeks (§4).
+
+    >>> effective_end(date(2020, 1, 6), date(2020, 2, 28))
+    datetime.date(2020, 3, 30)
+    """
+    return max(requested_end, earliest_end(notice_on))
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """A checked cancellation: the day the contract stops, and whether the contract's own end set it."""
+
+    notice_on: date
+    requested_end: date
+    effective_end: date
+    capped_at_contract_end: bool
+
+
+def check_cancellation(
+    contract_start: date, contract_end: date, notice_on: date, requested_end: date
+) -> Cancellation:
+    """Validate a notice against its contract and fix the effective end (§4).
+
+    Refuses notice before the contract starts, notice after it has ended, and
+    a requested end before the notice. A contract ends on its own end date
+    whatever the notice says: twelve weeks' notice cannot extend it, so an
+    effective end beyond the contract end is capped there.
+    """
+    if contract_end < contract_start:
+        raise InvalidInput(f"A contract from {contract_start} cannot end earlier, on {contract_end}.")
+    if notice_on < contract_start:
+        raise RuleViolation(f"Notice on {notice_on} comes before the contract starts on {contract_start}.")
+    if notice_on > contract_end:
+        raise RuleViolation(f"Notice on {notice_on} comes after the contract ended on {contract_end}.")
+    if requested_end < notice_on:
+        raise InvalidInput(f"The requested end {requested_end} is before the notice given on {notice_on}.")
+    end = effective_end(notice_on, requested_end)
+    capped = end > contract_end
+    return Cancellation(
+        notice_on=notice_on,
+        requested_end=requested_end,
+        effective_end=contract_end if capped else end,
+        capped_at_contract_end=capped,
+    )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What squares a cancelled subscription: an invoice for a shortfall, a credit note for an excess.
+
+    ``amount`` is never negative; the kind says which way the money goes.
+    """
+
+    kind: SettlementKind
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(SettlementKind):
+            raise InvalidInput(f"Settlement kind {self.kind!r} must be invoice, credit_note or none.")
+        amount = money(self.amount)
+        if amount < 0:
+            raise InvalidInput(f"A settlement of {amount} cannot be negative; the kind gives the direction.")
+        if (self.kind == "none") != (amount == 0):
+            raise InvalidInput(f"A {self.kind} settlement cannot be for {amount}.")
+        object.__setattr__(self, "amount", amount)
+
+
+def settle(accrued: Decimal, invoiced: Decimal) -> Settlement:
+    """Settle the fee accrued to the effective end against what was invoiced (§4).
+
+    ``accrued`` may be an exact unrounded figure; the settlement is fixed on a
+    document, so the difference is rounded to the penny (half up) there.
+    """
+    _require_decimal(accrued, "accrued fee")
+    invoiced = money(invoiced)
+    if accrued < 0 or invoiced < 0:
+        raise InvalidInput(f"Accrued {accrued} and invoiced {invoiced} cannot be negative.")
+    difference = to_pence(accrued - invoiced)
+    if difference > 0:
+        return Settlement("invoice", difference)
+    if difference < 0:
+        return Settlement("credit_note", -difference)
+    return Settlement("none", ZERO)
+
+
+def order_cancellation_charge(
+    price: Decimal,
+    notice_on: date,
+    deliver_on: date | None,
+    delivery_started: bool,
+    costs_incurred: Decimal | None,
+    by: CancelledBy,
+) -> Decimal:
+    """What the school pays when an ordered product is cancelled (§4).
+
+    By the school part-way through delivery, or with less than twelve weeks'
+    notice before delivery: the full price, or the manager's recorded costs
+    actually incurred if given, capped at the price. Twelve weeks or more
+    (``notice_on <= deliver_on - 84 days``): nothing. By the service: nothing
+    (its refund of anything already paid is :func:`undelivered_refund`).
+
+    An order with no delivery date that has not started has no delivery to
+    give notice before, so cancelling it costs nothing.
+    """
+    price = money(price)
+    if price < 0:
+        raise InvalidInput(f"An order price of {price} cannot be negative.")
+    if by not in get_args(CancelledBy):
+        raise InvalidInput(f"An order is cancelled by the school or the service, not {by!r}.")
+    costs = None if costs_incurred is None else money(costs_incurred)
+    if costs is not None and costs < 0:
+        raise InvalidInput(f"Costs incurred of {costs} cannot be negative.")
+    if by == "service":
+        return ZERO
+    if not delivery_started:
+        if deliver_on is None or notice_on <= deliver_on - NOTICE_PERIOD:
+            return ZERO
+    return price if costs is None else min(costs, price)
+
+
+def undelivered_refund(price: Decimal, units_total: int | Decimal, units_delivered: int | Decimal) -> Decimal:
+    """The refund when the service cannot deliver: the part of the price not delivered (§4).
+
+    Units are whatever the order was priced in (sessions, days, places). The
+    refund is price × undelivered ÷ total, fixed to the penny half up, so a
+    half penny goes to the school.
+    """
+    price = money(price)
+    if price < 0:
+        raise InvalidInput(f"An order price of {price} cannot be negative.")
+    _require_decimal(units_total, "units ordered")
+    _require_decimal(units_delivered, "units delivered")
+    if units_total <= 0:
+        raise InvalidInput(f"An order of {units_total} units has nothing to refund against.")
+    if not 0 <= units_delivered <= units_total:
+        raise InvalidInput(f"{units_delivered} units delivered is outside the {units_total} ordered.")
+    return to_pence(price * (Decimal(units_total) - Decimal(units_delivered)) / Decimal(units_total))
+
+
+def _require_decimal(value: object, what: str) -> None:
+    # bool is an int subclass and float is inexact: neither may reach a money sum.
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InvalidInput(f"The {what} must be a Decimal or whole number, not {type(value).__name__}.")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise InvalidInput(f"The {what} must be a finite number.")

@@ -1,0 +1,31 @@
+"""The one error type users see. Every refusal carries a stable code and a one-line message."""
+
+from __future__ import annotations
+
+
+class TradedError(Exception):
+    """A refusal: bad input, a rule that forbids the action, or a thing not found.
+
+    ``code`` is stable for scripts (``--json`` prints it); ``message`` is one
+    sentence naming the record, for people.
+    """
+
+    code = "refused"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(TradedError, ValueError):
+    code = "invalid_input"
+
+
+class NotFound(TradedError):
+    code = "not_found"
+
+
+class RuleViolation(TradedError):
+    code = "rule_violation"

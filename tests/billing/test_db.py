@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+
+from billing.db import current_revision, ensure_schema, head_revision, make_engine
+from billing.models import Base, Charge, School
+from pricing.errors import TradedError
+from tests.support import service_context
+
+
+def test_migrations_build_exactly_the_schema_the_models_describe(engine: Engine) -> None:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+    assert current_revision(engine) == head_revision()
+
+
+def test_money_round_trips_exactly_and_refuses_floats(engine: Engine) -> None:
+    with service_context(engine, date(2019, 9, 1)) as ctx:
+        school = School(urn="100279", name="A", type="maintained", created_at=ctx.now)
+        ctx.session.add(school)
+        ctx.session.flush()
+        ctx.session.add(Charge(
+            school_id=school.id, kind="order", source_key="k1", service_code="x", description="d",
+            due_on=date(2019, 9, 1), quantity=Decimal("2.50"), unit_price=Decimal("0.10"),
+            amount=Decimal("1234567890.99"), vat_code="S", created_at=ctx.now,
+        ))
+    with service_context(engine, date(2019, 9, 1)) as ctx:
+        charge = ctx.session.scalars(select(Charge)).one()
+        assert charge.amount == Decimal("1234567890.99") and isinstance(charge.amount, Decimal)
+        assert charge.quantity == Decimal("2.50")
+        assert charge.created_at.tzinfo is not None and charge.created_at.utcoffset().total_seconds() == 0
+    with pytest.raises(Exception, match="float"), service_context(engine, date(2019, 9, 1)) as ctx:
+        ctx.session.add(Charge(
+            school_id=1, kind="order", source_key="k2", service_code="x", description="d",
+            due_on=date(2019, 9, 1), quantity=Decimal("1"), unit_price=Decimal("1"),
+            amount=1.1, vat_code="S", created_at=datetime(2019, 9, 1, tzinfo=UTC),  # type: ignore[arg-type]
+        ))
+        ctx.session.flush()
+
+
+def test_an_empty_database_is_migrated_on_first_use(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    ensure_schema(engine)
+    assert "schools" in inspect(engine).get_table_names()
+    assert current_revision(engine) == head_revision()
+
+
+def test_a_database_behind_the_code_is_refused_not_silently_migrated(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0000')")
+    with pytest.raises(TradedError, match="traded db upgrade"):
+        ensure_schema(engine)
+
+
+def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
