@@ -100,14 +100,15 @@ class Settlement:
 def settle(accrued: Decimal, invoiced: Decimal) -> Settlement:
     """Settle the fee accrued to the effective end against what was invoiced (§4).
 
-    ``accrued`` may be an exact unrounded figure; the settlement is fixed on a
-    document, so the difference is rounded to the penny (half up) there.
+    ``accrued`` may be an exact unrounded figure. It is fixed to the penny
+    (half up) before the difference is taken, so a half penny of fee counts
+    the same whichever way the settlement goes.
     """
     _require_decimal(accrued, "accrued fee")
     invoiced = money(invoiced)
     if accrued < 0 or invoiced < 0:
         raise InvalidInput(f"Accrued {accrued} and invoiced {invoiced} cannot be negative.")
-    difference = to_pence(accrued - invoiced)
+    difference = to_pence(accrued) - invoiced
     if difference > 0:
         return Settlement("invoice", difference)
     if difference < 0:

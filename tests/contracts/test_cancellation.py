@@ -112,10 +112,12 @@ def test_equal_settles_nothing() -> None:
     assert settle(D("3000.00"), D("3000.00")) == Settlement("none", D("0.00"))
 
 
-def test_settlement_rounds_the_difference_half_up() -> None:
+def test_settlement_fixes_the_accrued_fee_half_up_before_the_difference() -> None:
     assert settle(D("1234.565"), D("1000.00")) == Settlement("invoice", D("234.57"))
+    # A half penny of accrued fee rounds up whichever way the settlement goes.
     assert settle(D("999.995"), D("1000.00")) == Settlement("none", D("0.00"))
     assert settle(D("999.994"), D("1000.00")) == Settlement("credit_note", D("0.01"))
+    assert settle(D("500.005"), D("1000.00")) == Settlement("credit_note", D("499.99"))
 
 
 def test_worked_termly_cancellation_credits_the_overpaid_fee() -> None:

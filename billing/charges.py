@@ -1,0 +1,126 @@
+"""Raising charges: the one way anything billable enters the ledger.
+
+Every charge has a natural ``source_key``; raising it again is a no-op that
+returns the existing charge (so re-running anything never bills twice), and
+raising a *different* charge under the same key is refused. The VAT code is
+decided here, from the item's code and the customer on the charge's date
+(after an academy conversion, charges follow the new customer type).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from billing.context import Context
+from billing.models import Charge, School
+from billing.pricebooks import council
+from pricing.errors import InvalidInput, RuleViolation
+from pricing.money import to_pence
+from pricing.vat import INTEREST_VAT_CODE, customer_vat_class, vat_code_for
+
+
+def billed_school(ctx: Context, school: School, on: date) -> School:
+    """The customer for a charge on ``on``: an academy's successor record from its conversion date."""
+    current = school
+    while current.successor_id is not None and current.converted_on is not None and on >= current.converted_on:
+        successor = ctx.session.get(School, current.successor_id)
+        assert successor is not None
+        current = successor
+    return current
+
+
+def vat_code_on(ctx: Context, school: School, item_vat_code: str) -> str:
+    """O for the council's own maintained schools (internal recharge), else the item's S or E."""
+    if item_vat_code == INTEREST_VAT_CODE:
+        return INTEREST_VAT_CODE
+    klass = customer_vat_class(school.type, school.la_code, council(ctx).la_code)
+    return vat_code_for(item_vat_code, klass)
+
+
+@dataclass(frozen=True)
+class NewCharge:
+    school: School
+    kind: str
+    source_key: str
+    service_code: str
+    description: str
+    due_on: date
+    amount: Decimal
+    item_vat_code: str  # the price book's code for external customers: S or E (O for interest)
+    quantity: Decimal = Decimal("1")
+    unit_price: Decimal | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    subscription_id: int | None = None
+    order_id: int | None = None
+    case_id: int | None = None
+    session_id: int | None = None
+    late_invoice_id: int | None = None
+    note: str | None = None
+    detail: dict[str, object] | None = None
+
+
+def raise_charge(ctx: Context, new: NewCharge) -> Charge:
+    """Put a charge on the ledger once; the same key again returns the charge already there."""
+    amount = to_pence(new.amount)
+    if amount != new.amount:
+        raise InvalidInput(f"charge {new.source_key}: amount {new.amount} has fractions of a penny")
+    if amount < 0:
+        raise InvalidInput(f"charge {new.source_key}: amount must not be negative (refunds are credit notes)")
+    existing = ctx.session.scalar(select(Charge).where(Charge.source_key == new.source_key))
+    if existing is not None:
+        if existing.amount != amount or existing.school_id != billed_school(ctx, new.school, new.due_on).id:
+            raise RuleViolation(
+                f"charge {new.source_key} was already raised for {existing.amount}; it cannot be raised again differently"
+            )
+        return existing
+    customer = billed_school(ctx, new.school, new.due_on)
+    charge = Charge(
+        school_id=customer.id,
+        kind=new.kind,
+        source_key=new.source_key,
+        subscription_id=new.subscription_id,
+        order_id=new.order_id,
+        case_id=new.case_id,
+        session_id=new.session_id,
+        late_invoice_id=new.late_invoice_id,
+        service_code=new.service_code,
+        description=new.description,
+        period_start=new.period_start,
+        period_end=new.period_end,
+        due_on=new.due_on,
+        quantity=new.quantity,
+        unit_price=new.unit_price if new.unit_price is not None else amount,
+        amount=amount,
+        vat_code=vat_code_on(ctx, customer, new.item_vat_code),
+        status="due",
+        note=new.note,
+        detail=new.detail,
+        created_at=ctx.now,
+    )
+    ctx.session.add(charge)
+    ctx.session.flush()
+    ctx.audit("charge.raise", "charge", charge.id,
+              {"key": charge.source_key, "amount": amount, "due_on": new.due_on, "school": customer.urn})
+    return charge
+
+
+def is_invoiced(ctx: Context, charge: Charge) -> bool:
+    from billing.models import InvoiceLine
+
+    return ctx.session.scalar(select(InvoiceLine.id).where(InvoiceLine.charge_id == charge.id)) is not None
+
+
+def withdraw_charge(ctx: Context, charge: Charge, reason: str) -> None:
+    """Withdraw a charge not yet invoiced (an instalment after a cancellation's end)."""
+    if is_invoiced(ctx, charge):
+        raise RuleViolation(f"charge {charge.source_key} is already invoiced; correct it with a credit note")
+    if charge.status != "due":
+        return
+    charge.status = "withdrawn"
+    ctx.audit("charge.withdraw", "charge", charge.id, {"key": charge.source_key, "amount": charge.amount},
+              reason=reason)
