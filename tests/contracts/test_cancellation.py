@@ -264,7 +264,7 @@ def test_refund_refuses_bad_units() -> None:
     with pytest.raises(InvalidInput):
         undelivered_refund(D("100.00"), 3.0, 1)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
-        undelivered_refund(D("100.00"), True, 0)  # type: ignore[arg-type]
+        undelivered_refund(D("100.00"), True, 0)
 
 
 # --- properties ---------------------------------------------------------------------------

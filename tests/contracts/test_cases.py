@@ -46,7 +46,7 @@ def test_valid_refs_are_upper_cased(given_ref: str, expected: str) -> None:
         "AMY",  # even a short name has no digit
         "Amy 2",  # a space inside
         "C1",  # too short
-        "C" * 20 + "1",  # too long for a BACS-safe, 20-character column
+        "C" * 20 + "1",  # too long for the 20-character ref column
         "C_2019_001",  # underscore not allowed
         "CASE/12",
         "CAFÉ12",

@@ -91,7 +91,7 @@ def test_bad_counts_are_refused() -> None:
     with pytest.raises(InvalidInput):
         is_covered(1, -1)
     with pytest.raises(InvalidInput):
-        is_covered(True, 0)  # type: ignore[arg-type]
+        is_covered(True, 0)
     with pytest.raises(InvalidInput):
         summarise({"casework": 1}, {"casework": 1.0})  # type: ignore[dict-item]
 
