@@ -93,7 +93,8 @@ class FixedClock:
 
     def now(self) -> datetime:
         if self.instant is not None:
-            return self.instant.astimezone(UTC)
+            # A naive instant is UTC, as everywhere in the engine, never the machine's zone.
+            return utc_to_london(self.instant).astimezone(UTC)
         # Noon London time: an as-of date without a time means "during that day".
         return london_to_utc(datetime.combine(self.as_of, time(12, 0)))
 

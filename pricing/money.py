@@ -27,23 +27,29 @@ def money(value: str | int | Decimal) -> Decimal:
     Decimal('4500.00')
     """
     if isinstance(value, bool) or isinstance(value, float):
-        raise MoneyError(f"amount {value!r} must be a decimal string, not a float")
+        raise MoneyError(f"amount {value!r} must be a decimal string, not a {type(value).__name__}")
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
         raise MoneyError(f"amount {value!r} is not a number") from None
     if not amount.is_finite():
         raise MoneyError(f"amount {value!r} is not a finite number")
-    if amount != amount.quantize(PENNY, rounding=ROUND_HALF_UP):
+    exact = to_pence(amount)
+    if amount != exact:
         raise MoneyError(f"amount {value!r} has fractions of a penny")
-    return amount.quantize(PENNY)
+    return exact
 
 
 def to_pence(value: Decimal) -> Decimal:
     """Fix an exact figure to the penny, half up (the only rounding the rules allow)."""
     if isinstance(value, float):
         raise MoneyError("to_pence takes a Decimal, not a float")
-    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+    try:
+        fixed = value.quantize(PENNY, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise MoneyError(f"amount {value} is too large") from None
+    # A negative amount that rounds to nothing is nothing: never print "-0.00".
+    return fixed if fixed else ZERO
 
 
 def format_money(value: Decimal) -> str:

@@ -21,7 +21,15 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from pricing.calendars import AcademicYear, CalendarError
@@ -69,6 +77,8 @@ def _decimal_text(value: object, example: str, allow_int: bool = False) -> Decim
         raise _fail(f'must be a decimal string like "{example}"')
     if not number.is_finite():
         raise _fail(f"must be a finite number, not {value!r}")
+    if number and number.adjusted() >= 10:  # beyond NUMERIC(12,2), and beyond any real fee
+        raise _fail(f"is too large, not {value!r}")
     return number
 
 
@@ -109,7 +119,9 @@ Quantity = Annotated[Decimal, BeforeValidator(_quantity_field)]
 Cap = Annotated[int | None, BeforeValidator(_cap_field)]
 Text = Annotated[str, Field(strict=True, min_length=1)]
 
-_CONFIG = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+_CONFIG = ConfigDict(
+    frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+)
 
 
 # --- the council --------------------------------------------------------------------------
@@ -169,7 +181,9 @@ class Council(BaseModel):
     @model_validator(mode="after")
     def _distinct_series(self) -> Council:
         if self.invoice_prefix == self.credit_note_prefix:
-            raise _fail("must differ from invoice_prefix (the two series are numbered apart)", "credit_note_prefix")
+            raise _fail(
+                "must differ from invoice_prefix (the two series are numbered apart)", "credit_note_prefix"
+            )
         return self
 
 
@@ -234,7 +248,9 @@ class Tier(BaseModel):
             if nxt is not None and nxt <= band.max_roll:
                 raise _fail(f"bands must rise: {nxt} is not above {band.max_roll}", f"[{i + 1}].max_roll")
         if bands[-1].max_roll is not None:
-            raise _fail("the last band must be open-ended (leave out max_roll)", f"[{len(bands) - 1}].max_roll")
+            raise _fail(
+                "the last band must be open-ended (leave out max_roll)", f"[{len(bands) - 1}].max_roll"
+            )
         return bands
 
     @field_validator("entitlements", mode="before")
@@ -434,7 +450,9 @@ def _one_line(exc: ValidationError, source: str) -> PriceBookError:
     if first["type"] == "price_book":
         message = str(ctx["message"])
     elif first["type"] == "string_pattern_mismatch":
-        message = f"{_FORMS.get(str(first['loc'][-1]), 'does not have the expected form')}, not {first['input']!r}"
+        message = (
+            f"{_FORMS.get(str(first['loc'][-1]), 'does not have the expected form')}, not {first['input']!r}"
+        )
     else:
         message = _PLAIN.get(first["type"]) or first["msg"].replace("Input should be", "must be")
         if first["type"] == "literal_error":
@@ -491,7 +509,9 @@ class PriceBook:
             if version.academic_year <= year:
                 found = version
         if found is None:
-            raise NotFound(f"No price book applies to {year.name}: the first version is for {self._versions[0].year}.")
+            raise NotFound(
+                f"No price book applies to {year.name}: the first version is for {self._versions[0].year}."
+            )
         return found
 
 

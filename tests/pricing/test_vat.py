@@ -20,11 +20,12 @@ from pricing.vat import (
     vat_rate_on,
 )
 
-RATES = [
-    VatRate(from_=date(2011, 1, 4), standard=Decimal("20.00")),
-    VatRate(from_=date(2008, 12, 1), standard=Decimal("15.00")),
-    VatRate(from_=date(2010, 1, 1), standard=Decimal("17.50")),
-]
+
+def rate(start: date, standard: str) -> VatRate:
+    return VatRate.model_validate({"from": start, "standard": standard})
+
+
+RATES = [rate(date(2011, 1, 4), "20.00"), rate(date(2008, 12, 1), "15.00"), rate(date(2010, 1, 1), "17.50")]
 
 
 # --- customer class -----------------------------------------------------------------------
@@ -86,7 +87,9 @@ def test_sample_casework_to_an_academy_is_standard_rated_and_to_own_school_outsi
     item = book.versions[0].item("casework_day")
     academy = customer_vat_class("academy", "204", book.council.la_code)
     own = customer_vat_class("maintained", "204", book.council.la_code)
-    assert vat_rate_on(book.vat_rates, vat_code_for(item.vat_code, academy), date(2019, 9, 1)) == Decimal("20.00")
+    assert vat_rate_on(book.vat_rates, vat_code_for(item.vat_code, academy), date(2019, 9, 1)) == Decimal(
+        "20.00"
+    )
     assert vat_rate_on(book.vat_rates, vat_code_for(item.vat_code, own), date(2019, 9, 1)) == Decimal("0")
     training = book.versions[0].item("cpd_place")
     assert vat_code_for(training.vat_code, academy) == "E"
@@ -116,7 +119,9 @@ def test_exempt_and_outside_scope_carry_no_vat() -> None:
 
 
 def test_a_date_before_the_first_rate_is_refused() -> None:
-    with pytest.raises(NotFound, match=r"No standard VAT rate is in force on 2008-11-30: the first starts 2008-12-01\."):
+    with pytest.raises(
+        NotFound, match=r"No standard VAT rate is in force on 2008-11-30: the first starts 2008-12-01\."
+    ):
         vat_rate_on(RATES, "S", date(2008, 11, 30))
     with pytest.raises(NotFound, match="none are recorded"):
         vat_rate_on([], "S", date(2019, 9, 1))
@@ -128,7 +133,7 @@ def test_unknown_code_is_refused() -> None:
 
 
 def test_two_different_rates_from_one_date_are_refused() -> None:
-    clash = [*RATES, VatRate(from_=date(2011, 1, 4), standard=Decimal("21.00"))]
+    clash = [*RATES, rate(date(2011, 1, 4), "21.00")]
     with pytest.raises(InvalidInput, match="Two standard VAT rates start on 2011-01-04"):
         vat_rate_on(clash, "S", date(2019, 9, 1))
 
