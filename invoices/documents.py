@@ -27,6 +27,11 @@ DOCUMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note")
 STATEMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "refund", "interest")
 AGEING_BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "90+")
 REMINDER_LEVELS: tuple[int, ...] = (7, 30, 60)
+PAYMENT_TERMS_DAYS = 30  # §7: due 30 days after issue
+DEFAULT_INTEREST_CLAUSE = (  # §8, as printed under the payment terms
+    "Interest is charged on overdue balances at 2% per month, calculated daily, "
+    "from the due date until payment is received."
+)
 
 
 def _exact(value: Decimal, what: str) -> Decimal:

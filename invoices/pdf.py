@@ -1,0 +1,654 @@
+"""Invoice and credit-note PDFs (domain-rules §7), plus the page toolkit the other renderers share.
+
+:class:`PdfCanvas` is an A4 fpdf2 page with the house style: core Helvetica
+(latin-1, so every string goes through :func:`latin1`), a running head on
+continuation pages, a "Page X of Y" footer, word-wrapped text and tables that
+break across pages with their header repeated. :class:`DocumentRenderer` draws
+an issued :class:`~invoices.documents.Document` as a UK VAT invoice or a credit
+note. Renderers never read the clock: the PDF's creation date is the
+document's own date, so the same document always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from fpdf import FPDF
+
+from invoices.documents import Document, Line, Party, PaymentDetails, vat_summary
+from pricing.money import as_pounds, to_pence
+
+# --- text helpers --------------------------------------------------------------------------
+
+_LATIN1_SWAPS = {
+    "\u2014": "-",  # em dash
+    "\u2013": "-",  # en dash
+    "\u2012": "-",
+    "\u2212": "-",  # minus sign
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u2026": "...",
+    "\u2022": "-",  # bullet
+    "\u20ac": "EUR",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u200b": "",
+    "\ufeff": "",
+    "\t": " ",
+}
+_LATIN1_TABLE = str.maketrans(_LATIN1_SWAPS)
+
+
+def latin1(text: str) -> str:
+    """Make ``text`` printable in the core PDF fonts (latin-1): swap dashes, quotes and the like.
+
+    "£" is latin-1 and passes through. Accented letters outside latin-1 lose
+    their accent ("ő" → "o"); anything else unprintable becomes "?".
+    """
+    text = text.translate(_LATIN1_TABLE)
+    try:
+        text.encode("latin-1")
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for ch in text:
+        if ord(ch) < 256:
+            out.append(ch)
+            continue
+        plain = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+        out.append(plain or "?")
+    return "".join(out)
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(d: date) -> str:
+    """``1 September 2019`` (independent of the machine's locale)."""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def short_date(d: date) -> str:
+    """``1 Sep 2019`` for table cells."""
+    return f"{d.day} {_MONTHS[d.month - 1][:3]} {d.year}"
+
+
+def amount(value: Decimal) -> str:
+    """A table amount: ``4,500.00`` (the column header carries the £)."""
+    return f"{to_pence(value):,.2f}"
+
+
+def quantity(value: Decimal) -> str:
+    """``1``, ``2.5``, ``0.25``: a quantity without trailing zeros or exponent."""
+    return format(value.normalize(), "f")
+
+
+def unit_price(value: Decimal) -> str:
+    """A unit price to at least two places, more if the price book has them."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{value:,.{places}f}"
+
+
+def percent(rate: Decimal) -> str:
+    """``20%``, ``17.5%``."""
+    return format(rate.normalize(), "f") + "%"
+
+
+def period_text(start: date | None, end: date | None) -> str:
+    if start is None or end is None:
+        return ""
+    if start == end:
+        return short_date(start)
+    return f"{short_date(start)} to {short_date(end)}"
+
+
+VAT_CODE_NAMES = {
+    "S": "Standard rate",
+    "R": "Reduced rate",
+    "Z": "Zero rate",
+    "E": "Exempt",
+    "O": "Outside the scope of VAT",
+}
+
+
+def fixed_instant(on: date | None) -> datetime:
+    """The PDF creation date: the document's own date, never the clock (reproducible bytes)."""
+    if on is None:
+        return datetime(2000, 1, 1, tzinfo=UTC)
+    return datetime(on.year, on.month, on.day, tzinfo=UTC)
+
+
+# --- the shared page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: header text, width in mm, alignment ``L``/``R``/``C``."""
+
+    header: str
+    width: float
+    align: str = "L"
+
+
+class PdfCanvas(FPDF):
+    """An A4 page in the house style, with the drawing primitives the renderers share.
+
+    Geometry is in millimetres and held as class attributes so a renderer can be
+    restyled by overriding constants, not code. Auto page-break is off: every
+    block asks :meth:`ensure_space` first, which is how tables know to repeat
+    their header on the new page.
+    """
+
+    ORIENTATION: ClassVar[str] = "P"
+    MARGIN_LEFT: ClassVar[float] = 15.0
+    MARGIN_RIGHT: ClassVar[float] = 15.0
+    MARGIN_TOP: ClassVar[float] = 15.0
+    FOOTER_ZONE: ClassVar[float] = 18.0
+    FOOTER_OFFSET: ClassVar[float] = 11.0
+    RUNNING_HEAD_Y: ClassVar[float] = 8.0
+    CONTINUATION_TOP: ClassVar[float] = 17.0
+    FONT: ClassVar[str] = "Helvetica"
+    BODY_SIZE: ClassVar[float] = 9.0
+    SMALL_SIZE: ClassVar[float] = 7.5
+    LINE_H: ClassVar[float] = 4.2
+    SMALL_LINE_H: ClassVar[float] = 3.5
+    CELL_PAD: ClassVar[float] = 1.4
+    INK: ClassVar[tuple[int, int, int]] = (30, 30, 30)
+    MUTED: ClassVar[tuple[int, int, int]] = (95, 95, 95)
+    ACCENT: ClassVar[tuple[int, int, int]] = (0, 72, 128)
+    RULE: ClassVar[tuple[int, int, int]] = (190, 190, 190)
+    SHADE: ClassVar[tuple[int, int, int]] = (232, 237, 243)
+    KEEP_TOGETHER: ClassVar[float] = 40.0
+    BASELINE: ClassVar[float] = 0.78  # fraction of a line's height down to the text baseline
+
+    def __init__(self, *, title: str, author: str, created_on: date | None, footer_left: str = "") -> None:
+        super().__init__(orientation=self.ORIENTATION, unit="mm", format="A4")
+        self.set_margins(self.MARGIN_LEFT, self.MARGIN_TOP, self.MARGIN_RIGHT)
+        self.set_auto_page_break(False)
+        self.c_margin = 0
+        self.set_creation_date(fixed_instant(created_on))
+        self.set_title(latin1(title))
+        self.set_author(latin1(author))
+        self.set_creator("traded")
+        self.set_producer("traded")
+        self.running_head = latin1(title)
+        self.footer_left = latin1(footer_left)
+        self.footer_right = latin1(author)
+        self._table_header: tuple[Sequence[Column], float] | None = None
+        self._font_now: tuple[str, float] = ("", 0.0)
+        self._ink_now: tuple[int, int, int] = self.INK
+        self.set_text_color(*self.INK)
+        self.set_draw_color(*self.RULE)
+        self.set_line_width(0.2)
+        self.font(size=self.BODY_SIZE)
+
+    # geometry
+    @property
+    def content_width(self) -> float:
+        return self.w - self.MARGIN_LEFT - self.MARGIN_RIGHT
+
+    @property
+    def content_bottom(self) -> float:
+        return self.h - self.FOOTER_ZONE
+
+    @property
+    def right_edge(self) -> float:
+        return self.w - self.MARGIN_RIGHT
+
+    # fonts and colours
+    def font(self, style: str = "", size: float | None = None) -> None:
+        size = self.BODY_SIZE if size is None else size
+        if (style, size) != self._font_now:  # set_font is not free; most calls change nothing
+            self.set_font(self.FONT, style, size)
+            self._font_now = (style, size)
+
+    def ink(self, colour: tuple[int, int, int] | None = None) -> None:
+        colour = colour or self.INK
+        if colour != self._ink_now:
+            self.set_text_color(*colour)
+            self._ink_now = colour
+
+    # pages
+    def add_page(self, *args: object, **kwargs: object) -> None:
+        super().add_page(*args, **kwargs)  # type: ignore[arg-type]
+        # fpdf2 restores its own font and colour after header(); forget what we cached.
+        self._font_now = ("", 0.0)
+        self._ink_now = (-1, -1, -1)
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.font("B", self.SMALL_SIZE)
+        self.ink(self.MUTED)
+        self.put(self.MARGIN_LEFT, self.RUNNING_HEAD_Y, self.content_width, self.running_head + " (continued)")
+        self.rule(self.RUNNING_HEAD_Y + 4.5)
+        self.ink()
+        self.font()
+        self.set_y(self.CONTINUATION_TOP)
+        if self._table_header is not None:
+            columns, size = self._table_header
+            self.draw_table_header(columns, size)
+
+    def footer(self) -> None:
+        y = self.h - self.FOOTER_OFFSET
+        self.set_draw_color(*self.RULE)
+        self.line(self.MARGIN_LEFT, y - 1.5, self.right_edge, y - 1.5)
+        self.font("", self.SMALL_SIZE)
+        self.ink(self.MUTED)
+        self.put(self.MARGIN_LEFT, y, self.content_width / 3, self.footer_left)
+        self.put(self.right_edge - self.content_width / 3, y, self.content_width / 3, self.footer_right, "R")
+        # cell(), not text(): only cell() fills in the total-pages alias.
+        self.set_xy(self.MARGIN_LEFT + self.content_width / 3, y)
+        self.cell(self.content_width / 3, self.SMALL_LINE_H, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.ink()
+
+    def ensure_space(self, height: float) -> None:
+        """Start a new page unless ``height`` mm still fit above the footer."""
+        if self.get_y() + height > self.content_bottom:
+            self.add_page()
+
+    def gap(self, height: float) -> None:
+        self.set_y(self.get_y() + height)
+
+    def rule(self, y: float, colour: tuple[int, int, int] | None = None, width: float = 0.2) -> None:
+        self.set_draw_color(*(colour or self.RULE))
+        self.set_line_width(width)
+        self.line(self.MARGIN_LEFT, y, self.right_edge, y)
+        self.set_line_width(0.2)
+
+    # text
+    def put(self, x: float, y: float, w: float, text: str, align: str = "L", line_h: float | None = None) -> None:
+        """One line of text in a box ``w`` wide whose top is at ``y``."""
+        text = latin1(text)
+        if not text:
+            return
+        if align == "R":
+            x = x + w - self.text_width(text)
+        elif align == "C":
+            x = x + (w - self.text_width(text)) / 2
+        self.text(x, y + (line_h or self._line_h()) * self.BASELINE, text)
+
+    def text_width(self, text: str) -> float:
+        """Width of latin-1 ``text`` in mm at the current core font.
+
+        Reads the core font's width table directly: fpdf2's get_string_width
+        copies the graphics state on every call, which dominated render time.
+        """
+        widths: Any = self.current_font.cw  # type: ignore[union-attr]  # keyed by character
+        return float(sum(widths[ch] for ch in text)) * self.font_size_pt * 0.001 / self.k
+
+    def _line_h(self) -> float:
+        return self.LINE_H * self.font_size_pt / self.BODY_SIZE
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """Split ``text`` into lines no wider than ``width`` mm at the current font (keeps newlines)."""
+        lines: list[str] = []
+        space = self.text_width(" ")
+        width += 0.01  # a text measured to fit exactly must not wrap on a floating-point hair
+        for paragraph in latin1(text).split("\n"):
+            current, used = "", 0.0
+            for word in paragraph.split():
+                word_w = self.text_width(word)
+                if current and used + space + word_w <= width:
+                    current, used = f"{current} {word}", used + space + word_w
+                    continue
+                if current:
+                    lines.append(current)
+                while word_w > width and len(word) > 1:
+                    cut = len(word) - 1
+                    while cut > 1 and self.text_width(word[:cut]) > width:
+                        cut -= 1
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                    word_w = self.text_width(word)
+                current, used = word, word_w
+            lines.append(current)
+        return lines
+
+    def text_block(
+        self, x: float, y: float, w: float, text: str, style: str = "", size: float | None = None,
+        colour: tuple[int, int, int] | None = None, align: str = "L",
+    ) -> float:
+        """Wrapped text at a fixed place (no page break); returns the y below it."""
+        self.font(style, size)
+        self.ink(colour)
+        line_h = self._line_h()
+        lines = self.wrap(text, w) if text else []
+        for i, line in enumerate(lines):
+            self.put(x, y + i * line_h, w, line, align, line_h)
+        self.ink()
+        self.font()
+        return y + len(lines) * line_h
+
+    def paragraph(self, text: str, style: str = "", size: float | None = None, after: float = 2.0,
+                  colour: tuple[int, int, int] | None = None) -> None:
+        """Wrapped text flowing down the page, breaking onto a new page between lines."""
+        self.font(style, size)
+        self.ink(colour)
+        line_h = self._line_h()
+        lines = self.wrap(text, self.content_width)
+        if len(lines) * line_h <= self.KEEP_TOGETHER:
+            self.ensure_space(len(lines) * line_h)  # a short paragraph is not split over two pages
+        for line in lines:
+            self.ensure_space(line_h)
+            self.font(style, size)
+            self.ink(colour)
+            self.put(self.MARGIN_LEFT, self.get_y(), self.content_width, line, line_h=line_h)
+            self.gap(line_h)
+        self.gap(after)
+        self.ink()
+        self.font()
+
+    def heading(self, text: str, size: float = 11.0, keep_with: float = 20.0) -> None:
+        """A section heading, kept on the same page as the first ``keep_with`` mm of what follows."""
+        self.ensure_space(size * 0.6 + keep_with)
+        self.font("B", size)
+        self.ink(self.ACCENT)
+        self.put(self.MARGIN_LEFT, self.get_y(), self.content_width, text, line_h=size * 0.5)
+        self.gap(size * 0.5 + 1.5)
+        self.ink()
+        self.font()
+
+    def party_block(self, x: float, y: float, w: float, party: Party, *, label: str | None = None,
+                    name_size: float = 10.0, show_vat: bool = False, show_contact: bool = False) -> float:
+        """Name, address and identifiers of a supplier or customer; returns the y below it."""
+        if label:
+            y = self.text_block(x, y, w, label, "B", self.SMALL_SIZE, self.MUTED) + 0.6
+        y = self.text_block(x, y, w, party.name, "B", name_size)
+        for line in party.address_lines:
+            y = self.text_block(x, y, w, line)
+        if party.urn:
+            y = self.text_block(x, y, w, f"URN: {party.urn}")
+        if show_vat and party.vat_number:
+            y = self.text_block(x, y, w, f"VAT registration number: {party.vat_number}")
+        if show_contact:
+            if party.phone:
+                y = self.text_block(x, y, w, f"Telephone: {party.phone}")
+            if party.email:
+                y = self.text_block(x, y, w, f"Email: {party.email}")
+        return y
+
+    def pairs(self, x: float, y: float, label_w: float, value_w: float, rows: Sequence[tuple[str, str]],
+              bold_last: bool = False, value_align: str = "R") -> float:
+        """Label/value rows (metadata, totals); returns the y below them."""
+        line_h = self.LINE_H
+        for i, (label, value) in enumerate(rows):
+            strong = bold_last and i == len(rows) - 1
+            self.font("B" if strong else "")
+            self.ink(self.INK if strong else self.MUTED)
+            self.put(x, y, label_w, label, line_h=line_h)
+            self.ink()
+            self.font("B")
+            lines = self.wrap(value, value_w)
+            for j, line in enumerate(lines):
+                self.put(x + label_w, y + j * line_h, value_w, line, value_align, line_h)
+            y += line_h * max(1, len(lines)) + 0.6
+        self.font()
+        return y
+
+    # tables
+    def draw_table_header(self, columns: Sequence[Column], size: float) -> None:
+        self.font("B", size)
+        line_h = self._line_h()
+        cells = [self.wrap(col.header, col.width - 2 * self.CELL_PAD) for col in columns]
+        height = max(len(c) for c in cells) * line_h + 2 * self.CELL_PAD
+        y = self.get_y()
+        self.set_fill_color(*self.SHADE)
+        self.rect(self.MARGIN_LEFT, y, sum(c.width for c in columns), height, "F")
+        x = self.MARGIN_LEFT
+        for col, lines in zip(columns, cells, strict=True):
+            for i, line in enumerate(lines):
+                self.put(x + self.CELL_PAD, y + self.CELL_PAD + i * line_h, col.width - 2 * self.CELL_PAD,
+                         line, col.align, line_h)
+            x += col.width
+        self.set_y(y + height)
+        self.font("", size)
+
+    def draw_table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, size: float | None = None,
+              bold_rows: frozenset[int] = frozenset(), min_rows_with_header: int = 1) -> None:
+        """Rows under a shaded header; a row that does not fit moves to a new page under a repeated header."""
+        size = self.BODY_SIZE if size is None else size
+        self.font("", size)
+        line_h = self._line_h()
+        first = self._row_height(columns, rows[0], line_h) if rows else 0.0
+        self.ensure_space(line_h * 2 + 2 * self.CELL_PAD + first * min_rows_with_header)
+        self.draw_table_header(columns, size)
+        self._table_header = (columns, size)
+        try:
+            for index, row in enumerate(rows):
+                self._draw_row(columns, row, size, index in bold_rows)
+        finally:
+            self._table_header = None
+        self.font()
+
+    def _row_height(self, columns: Sequence[Column], row: Sequence[str], line_h: float) -> float:
+        most = max(len(self.wrap(cell, col.width - 2 * self.CELL_PAD)) for col, cell in zip(columns, row, strict=True))
+        return most * line_h + 2 * self.CELL_PAD
+
+    def _draw_row(self, columns: Sequence[Column], row: Sequence[str], size: float, bold: bool) -> None:
+        self.font("B" if bold else "", size)
+        line_h = self._line_h()
+        cells = [self.wrap(cell, col.width - 2 * self.CELL_PAD) for col, cell in zip(columns, row, strict=True)]
+        height = max(len(c) for c in cells) * line_h + 2 * self.CELL_PAD
+        self.ensure_space(height)
+        self.font("B" if bold else "", size)
+        y = self.get_y()
+        x = self.MARGIN_LEFT
+        for col, lines in zip(columns, cells, strict=True):
+            for i, line in enumerate(lines):
+                self.put(x + self.CELL_PAD, y + self.CELL_PAD + i * line_h, col.width - 2 * self.CELL_PAD,
+                         line, col.align, line_h)
+            x += col.width
+        self.set_draw_color(*self.RULE)
+        self.line(self.MARGIN_LEFT, y + height, self.MARGIN_LEFT + sum(c.width for c in columns), y + height)
+        self.set_y(y + height)
+
+    def finish(self) -> bytes:
+        return bytes(self.output())
+
+
+# --- invoices and credit notes ---------------------------------------------------------------
+
+
+class DocumentRenderer(PdfCanvas):
+    """An issued invoice or credit note on A4, laid out as a UK VAT invoice (§7)."""
+
+    HEAD_LEFT_W: ClassVar[float] = 100.0
+    HEAD_RIGHT_X: ClassVar[float] = 115.0
+    HEAD_RIGHT_W: ClassVar[float] = 80.0
+    META_LABEL_W: ClassVar[float] = 38.0
+    TITLE_SIZE: ClassVar[float] = 20.0
+    SUPPLIER_NAME_SIZE: ClassVar[float] = 13.0
+    LINE_COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("Description", 69.0),
+        Column("Qty", 13.0, "R"),
+        Column("Unit price £", 21.0, "R"),
+        Column("VAT rate", 17.0, "R"),
+        Column("Net £", 20.0, "R"),
+        Column("VAT £", 20.0, "R"),
+        Column("Total £", 20.0, "R"),
+    )
+    VAT_COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("VAT code", 48.0),
+        Column("Rate", 14.0, "R"),
+        Column("Net £", 20.0, "R"),
+        Column("VAT £", 18.0, "R"),
+    )
+    TOTALS_X: ClassVar[float] = 125.0
+    TOTALS_LABEL_W: ClassVar[float] = 38.0
+    TOTALS_VALUE_W: ClassVar[float] = 32.0
+    PAY_LABEL_W: ClassVar[float] = 38.0
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__(
+            title=f"{doc.label} {doc.number}",
+            author=doc.supplier.name,
+            created_on=doc.issued_on,
+            footer_left=f"{doc.label} {doc.number}",
+        )
+        self.doc = doc
+
+    def render(self) -> bytes:
+        self.add_page()
+        self._draw_heading()
+        self._draw_customer()
+        if self.doc.is_credit_note:
+            self._draw_correction()
+        self._draw_lines()
+        self._draw_summary()
+        if self.doc.is_credit_note:
+            self._draw_credit_footnote()
+        elif self.doc.payment is not None:
+            self._draw_payment(self.doc.payment)
+        return self.finish()
+
+    def _draw_heading(self) -> None:
+        doc = self.doc
+        top = self.MARGIN_TOP
+        left_bottom = self.party_block(self.MARGIN_LEFT, top, self.HEAD_LEFT_W, doc.supplier,
+                                       name_size=self.SUPPLIER_NAME_SIZE, show_vat=True, show_contact=True)
+        title = "CREDIT NOTE" if doc.is_credit_note else "INVOICE"
+        self.font("B", self.TITLE_SIZE)
+        self.ink(self.ACCENT)
+        self.put(self.HEAD_RIGHT_X, top, self.HEAD_RIGHT_W, title, "R", line_h=self.TITLE_SIZE * 0.4)
+        self.ink()
+        right_bottom = self.pairs(self.HEAD_RIGHT_X, top + self.TITLE_SIZE * 0.45 + 3, self.META_LABEL_W,
+                                  self.HEAD_RIGHT_W - self.META_LABEL_W, self._metadata())
+        self.set_y(max(left_bottom, right_bottom) + 6)
+
+    def _metadata(self) -> list[tuple[str, str]]:
+        doc = self.doc
+        rows = [(f"{doc.label} number", doc.number), ("Date of issue", long_date(doc.issued_on)),
+                ("Tax point", long_date(doc.tax_point))]
+        if doc.due_on is not None and not doc.is_credit_note:
+            rows.append(("Due date", long_date(doc.due_on)))
+        if doc.is_credit_note and doc.corrects_number and doc.corrects_issued_on:
+            rows.append(("Corrects invoice", doc.corrects_number))
+            rows.append(("Invoice dated", long_date(doc.corrects_issued_on)))
+        if doc.po_number:
+            rows.append(("Your order number", doc.po_number))
+        if doc.customer.urn:
+            rows.append(("Customer URN", doc.customer.urn))
+        return rows
+
+    def _draw_customer(self) -> None:
+        label = "CREDIT TO" if self.doc.is_credit_note else "INVOICE TO"
+        bottom = self.party_block(self.MARGIN_LEFT, self.get_y(), self.HEAD_LEFT_W, self.doc.customer,
+                                  label=label, show_vat=True)
+        self.set_y(bottom + 6)
+
+    def _draw_correction(self) -> None:
+        doc = self.doc
+        assert doc.corrects_number is not None and doc.corrects_issued_on is not None
+        text = (f"Credit note for invoice {doc.corrects_number} dated {long_date(doc.corrects_issued_on)}.")
+        if doc.reason:
+            text += f"\nReason: {doc.reason}"
+        self.font()
+        lines = self.wrap(text, self.content_width - 6)
+        height = len(lines) * self.LINE_H + 4
+        self.ensure_space(height)
+        y = self.get_y()
+        self.set_fill_color(*self.SHADE)
+        self.rect(self.MARGIN_LEFT, y, self.content_width, height, "F")
+        self.text_block(self.MARGIN_LEFT + 3, y + 2, self.content_width - 6, text)
+        self.set_y(y + height + 5)
+
+    def _line_row(self, line: Line) -> list[str]:
+        description = line.description
+        period = period_text(line.period_start, line.period_end)
+        if period:
+            description += f"\nPeriod: {period}"
+        return [
+            description,
+            quantity(line.quantity),
+            unit_price(line.unit_price),
+            f"{percent(line.vat_rate)} {line.vat_code}",
+            amount(line.net),
+            amount(line.vat),
+            amount(line.total),
+        ]
+
+    def _draw_lines(self) -> None:
+        self.draw_table(self.LINE_COLUMNS, [self._line_row(line) for line in self.doc.lines])
+        self.gap(5)
+
+    def _vat_rows(self) -> list[list[str]]:
+        return [
+            [f"{row.code} - {VAT_CODE_NAMES.get(row.code, row.code)}", percent(row.rate), amount(row.net),
+             amount(row.vat)]
+            for row in vat_summary(self.doc.lines)
+        ]
+
+    def _draw_summary(self) -> None:
+        """VAT summary on the left and the totals box on the right, kept together on one page."""
+        doc = self.doc
+        vat_rows = self._vat_rows()
+        needed = (len(vat_rows) + 2) * (self.LINE_H + 2 * self.CELL_PAD) + 4
+        self.ensure_space(max(needed, 3 * self.LINE_H + 12))
+        top = self.get_y()
+        self.draw_table(self.VAT_COLUMNS, vat_rows, size=self.SMALL_SIZE + 0.5)
+        vat_bottom = self.get_y()
+        due = "Total credited" if doc.is_credit_note else "Total due"
+        x = self.TOTALS_X
+        width = self.TOTALS_LABEL_W + self.TOTALS_VALUE_W
+        y = self.pairs(x, top + 1, self.TOTALS_LABEL_W, self.TOTALS_VALUE_W,
+                       [("Total net", as_pounds(doc.net)), ("Total VAT", as_pounds(doc.vat))])
+        self.set_draw_color(*self.INK)
+        self.set_line_width(0.4)
+        self.line(x, y + 0.5, x + width, y + 0.5)
+        self.set_line_width(0.2)
+        self.font("B", 11)
+        self.put(x, y + 2, self.TOTALS_LABEL_W, due, line_h=5.5)
+        self.put(x + self.TOTALS_LABEL_W, y + 2, self.TOTALS_VALUE_W, as_pounds(doc.total), "R", line_h=5.5)
+        self.font()
+        self.set_y(max(vat_bottom, y + 8) + 6)
+
+    def _draw_payment(self, pay: PaymentDetails) -> None:
+        doc = self.doc
+        self.heading("How to pay", keep_with=40)
+        if doc.due_on is not None:
+            self.paragraph(f"Please pay {as_pounds(doc.total)} by {long_date(doc.due_on)}, "
+                           f"quoting {doc.number} as your payment reference.")
+        rows = [("Bank", pay.bank), ("Account name", pay.account_name), ("Sort code", pay.sort_code),
+                ("Account number", pay.account_number), ("Payment reference", doc.number)]
+        self.ensure_space(len(rows) * (self.LINE_H + 0.6))
+        self.set_y(self.pairs(self.MARGIN_LEFT, self.get_y(), self.PAY_LABEL_W, 90, rows, value_align="L") + 2)
+        self.paragraph(f"Cheques should be made payable to {pay.cheque_payee}, with {doc.number} written on the back.")
+        if pay.pay_link:
+            self.paragraph(f"Pay online by card: {pay.pay_link}")
+        self.paragraph(f"Terms: payment is due within {pay.terms_days} days of the date of issue. "
+                       f"{pay.interest_clause}".strip(), size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+
+    def _draw_credit_footnote(self) -> None:
+        doc = self.doc
+        self.paragraph(f"This credit note reduces the amount payable on invoice {doc.corrects_number}. "
+                       "No payment is due on it; any credit not needed for that invoice is held on your account.",
+                       size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+
+
+def render_document(doc: Document) -> bytes:
+    """The PDF of an issued invoice or credit note (§7): A4, one call, reproducible bytes."""
+    return DocumentRenderer(doc).render()
