@@ -1,0 +1,343 @@
+"""Cancelling subscriptions and orders: twelve weeks' notice, accrual, settlement, refunds.
+
+Rules: domain-rules.md §4 (and §7: an issued invoice never changes, so money
+going back to a school is always a credit note naming the invoice).
+
+Subscription: the effective end is fixed by contracts.cancellation; the fee
+accrues daily to it over the contract's year spans (pricing.accrual); every
+instalment not yet invoiced is withdrawn (so nothing after the end is ever
+raised, and nothing before it is billed twice); what was invoiced (less credit
+notes already issued against those lines) is settled against what accrued — a
+"settlement" charge for a shortfall, credit notes for an excess, newest
+invoice first.
+
+Amounts on the ledger (charges, accrual, settlement) are net of VAT. A credit
+note is issued for a gross amount, so a net excess is grossed up at the VAT
+the credited invoice lines actually charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from billing.charges import NewCharge, is_invoiced, raise_charge, withdraw_charge
+from billing.context import Context
+from billing.models import Charge, Invoice, InvoiceLine, Order, Session, Subscription
+from billing.subscriptions import (
+    SUBSCRIPTION_SERVICE,
+    SUBSCRIPTION_VAT_CODE,
+    contract_fee_spans,
+    format_day,
+    get_subscription,
+    subscription_charges,
+)
+from contracts.cancellation import (
+    CancelledBy,
+    Settlement,
+    check_cancellation,
+    order_cancellation_charge,
+    settle,
+    undelivered_refund,
+)
+from pricing.accrual import accrued
+from pricing.errors import InvalidInput, NotFound, RuleViolation
+from pricing.money import ZERO, money, to_pence
+
+BY: tuple[str, ...] = ("school", "service")
+
+
+def check_by(by: str) -> CancelledBy:
+    if by not in BY:
+        raise InvalidInput(f'a cancellation is made by the school or the service, not "{by}"', code="bad_party")
+    return by  # type: ignore[return-value]
+
+
+# --- invoice lines and the credits already issued against them --------------------------------
+
+
+def invoice_line_of(ctx: Context, charge: Charge) -> InvoiceLine | None:
+    return ctx.session.scalar(select(InvoiceLine).where(InvoiceLine.charge_id == charge.id))
+
+
+def _credit_lines_against(ctx: Context, invoice: Invoice) -> list[InvoiceLine]:
+    notes = ctx.session.scalars(
+        select(Invoice).where(Invoice.kind == "credit_note", Invoice.corrects_id == invoice.id)
+    ).all()
+    return [line for note in notes for line in note.lines]
+
+
+@dataclass
+class _InvoiceShare:
+    """Our lines on one invoice and what is still uncredited on them (net and gross)."""
+
+    invoice: Invoice
+    net: Decimal = ZERO
+    total: Decimal = ZERO
+    credited_net: Decimal = ZERO
+    credited_gross: Decimal = ZERO
+    line_ids: set[int] = field(default_factory=set)
+
+    @property
+    def remaining_net(self) -> Decimal:
+        return max(ZERO, self.net - self.credited_net)
+
+
+def _shares(ctx: Context, lines: Sequence[InvoiceLine]) -> list[_InvoiceShare]:
+    """Group invoice lines by invoice, with credits already issued against them; newest invoice first.
+
+    A credit-note line naming one of our lines counts against it; a credit-note line
+    naming no line counts against ours only when the invoice holds nothing but ours.
+    """
+    by_invoice: dict[int, _InvoiceShare] = {}
+    for line in lines:
+        share = by_invoice.setdefault(line.invoice_id, _InvoiceShare(line.invoice))
+        share.net += line.net
+        share.total += line.total
+        share.line_ids.add(line.id)
+    for share in by_invoice.values():
+        only_ours = {line.id for line in share.invoice.lines} == share.line_ids
+        for credit in _credit_lines_against(ctx, share.invoice):
+            if credit.corrects_line_id in share.line_ids or (credit.corrects_line_id is None and only_ours):
+                share.credited_net += abs(credit.net)
+                share.credited_gross += abs(credit.total)
+    return sorted(by_invoice.values(), key=lambda s: (s.invoice.issued_on, s.invoice.id), reverse=True)
+
+
+def _invoice_credit_left(ctx: Context, invoice: Invoice) -> Decimal:
+    credited = sum((abs(line.total) for line in _credit_lines_against(ctx, invoice)), ZERO)
+    return invoice.total - credited
+
+
+def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason: str) -> list[Invoice]:
+    """Credit ``net`` (excluding VAT) back against ``lines``, newest invoice first (§4, §7).
+
+    Each credit note is for the gross equivalent at the VAT those lines charged and
+    never more than is left uncredited on that invoice. Refuses when the lines hold
+    less than ``net``.
+    """
+    from billing.invoicing import issue_credit_note  # written alongside the bill run
+
+    left = money(net)
+    notes: list[Invoice] = []
+    for share in _shares(ctx, lines):
+        if left <= 0:
+            break
+        take = min(left, share.remaining_net)
+        if take <= 0:
+            continue
+        if take == share.remaining_net:
+            gross = share.total - share.credited_gross
+        else:
+            gross = to_pence(take * share.total / share.net) if share.net else take
+        gross = min(gross, _invoice_credit_left(ctx, share.invoice))
+        if gross <= 0:
+            continue
+        notes.append(issue_credit_note(ctx, share.invoice.number, gross, reason))
+        left -= take
+    if left > 0:
+        raise RuleViolation(f"only {money(net) - left} of {money(net)} can be credited: the invoices hold no more",
+                            code="nothing_to_credit")
+    return notes
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionCancellation:
+    subscription: Subscription
+    effective_end: date
+    accrued: Decimal
+    invoiced: Decimal  # net invoiced less net already credited, before this settlement
+    settlement: Settlement
+    withdrawn: list[Charge]
+    settlement_charge: Charge | None
+    credit_notes: list[Invoice]
+
+    @property
+    def withdrawn_total(self) -> Decimal:
+        return sum((c.amount for c in self.withdrawn), ZERO)
+
+
+def cancel_subscription(
+    ctx: Context, subscription_id: int, notice_on: date, requested_end: date, by: str = "school"
+) -> SubscriptionCancellation:
+    """Cancel on written notice: effective end, accrual, withdrawal and settlement (§4).
+
+    The twelve-week rule applies whichever party gives notice ("either party may
+    cancel by written notice"); a contract still ends on its own end date.
+    """
+    party = check_by(by)
+    sub = get_subscription(ctx, subscription_id)
+    if sub.status == "cancelled":
+        raise RuleViolation(f"subscription {sub.id} was already cancelled (effective end "
+                            f"{sub.effective_end.isoformat() if sub.effective_end else '?'})",
+                            code="already_cancelled")
+    checked = check_cancellation(sub.starts_on, sub.ends_on, notice_on, requested_end)
+    end = checked.effective_end
+    accrued_fee = accrued(contract_fee_spans(ctx, sub), end)
+
+    withdrawn: list[Charge] = []
+    invoiced_lines: list[InvoiceLine] = []
+    reason = f"subscription {sub.id} cancelled by the {party}, effective end {end.isoformat()}"
+    for charge in subscription_charges(ctx, sub):
+        line = invoice_line_of(ctx, charge)
+        if line is not None:
+            invoiced_lines.append(line)
+        elif charge.status == "due":
+            withdraw_charge(ctx, charge, reason)
+            withdrawn.append(charge)
+    shares = _shares(ctx, invoiced_lines)
+    invoiced_net = sum((s.net - s.credited_net for s in shares), ZERO)
+    settlement = settle(accrued_fee, invoiced_net)
+
+    settlement_charge: Charge | None = None
+    notes: list[Invoice] = []
+    if settlement.kind == "invoice":
+        settlement_charge = raise_charge(ctx, NewCharge(
+            school=sub.school,
+            kind="settlement",
+            source_key=f"settle/sub/{sub.id}",
+            service_code=SUBSCRIPTION_SERVICE,
+            description=(f"{sub.tier.capitalize()} subscription: fee accrued {format_day(sub.starts_on)} – "
+                         f"{format_day(end)} on cancellation, less {invoiced_net} invoiced"),
+            due_on=max(notice_on, ctx.today),
+            amount=settlement.amount,
+            item_vat_code=SUBSCRIPTION_VAT_CODE,
+            period_start=sub.starts_on,
+            period_end=end,
+            subscription_id=sub.id,
+            detail={"accrued": str(accrued_fee), "invoiced": str(invoiced_net), "effective_end": end.isoformat()},
+        ))
+    elif settlement.kind == "credit_note":
+        notes = credit_net(ctx, invoiced_lines, settlement.amount,
+                           f"Subscription cancelled: fee invoiced beyond the effective end {format_day(end)}")
+
+    sub.status = "cancelled"
+    sub.notice_on = notice_on
+    sub.requested_end = requested_end
+    sub.effective_end = end
+    sub.cancelled_by = party
+    ctx.audit("subscription.cancel", "subscription", sub.id, {
+        "by": party, "notice_on": notice_on, "requested_end": requested_end, "effective_end": end,
+        "accrued": accrued_fee, "invoiced": invoiced_net, "settlement": settlement.kind,
+        "amount": settlement.amount, "withdrawn": [c.source_key for c in withdrawn],
+        "credit_notes": [n.number for n in notes],
+    }, reason=reason)
+    return SubscriptionCancellation(sub, end, accrued_fee, invoiced_net, settlement, withdrawn,
+                                    settlement_charge, notes)
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderCancellation:
+    order: Order
+    charge: Decimal  # what the school pays for the order after cancelling (net)
+    charge_record: Charge | None
+    credit_notes: list[Invoice]
+
+
+def get_order(ctx: Context, order_id: int) -> Order:
+    order = ctx.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", code="unknown_order")
+    return order
+
+
+def _delivery_started(ctx: Context, order: Order, notice_on: date) -> bool:
+    delivered = ctx.session.scalar(select(Session.id).where(
+        Session.order_id == order.id, Session.status.in_(("delivered", "deemed_delivered"))))
+    return delivered is not None or order.status == "delivered" or (
+        order.deliver_on is not None and notice_on > order.deliver_on)
+
+
+def cancel_order(
+    ctx: Context,
+    order_id: int,
+    notice_on: date,
+    costs: Decimal | None = None,
+    by: str = "school",
+    delivered_units: int = 0,
+) -> OrderCancellation:
+    """Cancel an order (§4).
+
+    By the school: less than twelve weeks before delivery, or part-way through it, the
+    full price or the recorded costs capped at the price; otherwise nothing. By the
+    service: the school pays only for the ``delivered_units`` of the order's quantity
+    and is refunded the rest. A charge not yet invoiced is replaced (withdrawn and
+    raised again as ``order/{id}/cancel``); an invoiced one is corrected by a credit note.
+    """
+    party = check_by(by)
+    order = get_order(ctx, order_id)
+    if order.status == "cancelled":
+        raise RuleViolation(f"order {order.id} was already cancelled", code="already_cancelled")
+    if notice_on < order.ordered_on:
+        raise RuleViolation(f"notice on {notice_on.isoformat()} comes before order {order.id} was placed "
+                            f"on {order.ordered_on.isoformat()}", code="notice_before_order")
+    if costs is not None:
+        costs = money(costs)
+        if costs < 0:
+            raise InvalidInput(f"costs incurred {costs} must not be negative")
+        if party == "service":
+            raise InvalidInput("costs incurred are recorded only when the school cancels", code="costs_not_allowed")
+    if isinstance(delivered_units, bool) or not 0 <= delivered_units <= order.quantity:
+        raise InvalidInput(f"delivered units {delivered_units} must be from 0 to the {order.quantity} ordered")
+    if party == "school" and delivered_units:
+        raise InvalidInput("delivered units are given only when the service cancels")
+
+    if party == "school":
+        new_amount = order_cancellation_charge(order.price, notice_on, order.deliver_on,
+                                               _delivery_started(ctx, order, notice_on), costs, "school")
+    else:
+        new_amount = order.price - undelivered_refund(order.price, order.quantity, delivered_units)
+
+    original = ctx.session.scalar(select(Charge).where(Charge.source_key == f"order/{order.id}"))
+    reason = f"order {order.id} cancelled by the {party} on notice of {notice_on.isoformat()}"
+    record: Charge | None = None
+    notes: list[Invoice] = []
+    if original is not None and original.status == "due" and not is_invoiced(ctx, original):
+        withdraw_charge(ctx, original, reason)
+        if new_amount > 0:
+            record = raise_charge(ctx, NewCharge(
+                school=order.school, kind="order", source_key=f"order/{order.id}/cancel",
+                service_code=original.service_code,
+                description=f"Cancelled: {original.description}",
+                due_on=max(notice_on, ctx.today), amount=new_amount,
+                item_vat_code=_item_vat_code(ctx, original), quantity=Decimal(1), unit_price=new_amount,
+                period_start=original.period_start, period_end=original.period_end,
+                order_id=order.id, detail={"price": str(order.price), "costs": None if costs is None else str(costs), "by": party,
+                        "item_vat_code": _item_vat_code(ctx, original)},
+            ))
+    elif original is not None and original.status == "due":
+        line = invoice_line_of(ctx, original)
+        assert line is not None
+        if new_amount < original.amount:
+            notes = credit_net(ctx, [line], original.amount - new_amount,
+                               "Order cancelled by the service: refund of the part not delivered"
+                               if party == "service" else
+                               "Order cancelled: charged at the costs actually incurred")
+        record = original
+
+    order.status = "cancelled"
+    order.cancelled_by = party
+    order.notice_on = notice_on
+    order.costs_incurred = costs
+    ctx.audit("order.cancel", "order", order.id, {
+        "by": party, "notice_on": notice_on, "costs": costs, "price": order.price, "charge": new_amount,
+        "delivered_units": delivered_units, "credit_notes": [n.number for n in notes],
+    }, reason=reason)
+    return OrderCancellation(order, new_amount, record, notes)
+
+
+def _item_vat_code(ctx: Context, charge: Charge) -> str:
+    # The replacement keeps the original item's external VAT code (S or E); O is decided per customer.
+    if charge.detail and charge.detail.get("item_vat_code") in ("S", "E"):
+        return str(charge.detail["item_vat_code"])
+    return "E" if charge.vat_code == "E" else "S"
