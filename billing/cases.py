@@ -1,0 +1,197 @@
+"""Opening, acknowledging and closing casework referrals (domain-rules.md §6).
+
+A case carries a reference only, never a child's details. Whether the
+subscription covers it is decided once, when it opens, from the school's
+casework entitlement for the referral's academic year, and recorded on the
+case: later changes to the price book or the subscription never move a case
+between covered and charged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from billing.context import Context
+from billing.models import Case, School, Session, Subscription
+from billing.orders import used_this_year
+from billing.pricebooks import version_for
+from billing.schools import get_school
+from billing.subscriptions import live_subscription
+from contracts.cases import acknowledged_late, check_closure, check_planning, validate_case_ref
+from contracts.entitlements import academic_year_of_referral, is_covered
+from pricing.calendars import AcademicYear, working_days_between
+from pricing.clock import end_of_day_utc, london_to_utc, utc_to_london
+from pricing.errors import InvalidInput, NotFound, RuleViolation
+
+CASEWORK = "casework"
+
+
+def live_subscription_on(ctx: Context, school: School, on: date) -> Subscription | None:
+    """The school's subscription in force on ``on`` (the rule lives in billing.subscriptions)."""
+    return live_subscription(ctx, school.id, on)
+
+
+def casework_used(ctx: Context, school: School, year: AcademicYear) -> int:
+    """Covered casework already used by ``school`` in ``year``: covered cases plus covered casework orders."""
+    service_of: dict[str, str] = {item.code: item.service for item in version_for(ctx, year).items}
+    return used_this_year(ctx, school, CASEWORK, year, service_of)
+
+
+def get_case(ctx: Context, case_id: int) -> Case:
+    case = ctx.session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"There is no case {case_id}.", code="unknown_case")
+    return case
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    case: Case
+    tier: str | None
+    included: int | None
+    already_used: int
+
+
+def open_case(ctx: Context, urn: str, ref: str, referred_on: date, planning_on: date | None = None) -> OpenedCase:
+    """Open a referral and decide, once, whether the subscription covers it (§6).
+
+    Covered iff a subscription is live on the referral date and its tier still
+    has a casework referral left that academic year (entitlement ``None`` = no
+    cap). The count resets on 1 September (§3).
+    """
+    school = get_school(ctx, urn)
+    code = validate_case_ref(ref)
+    if referred_on > ctx.today:
+        raise InvalidInput(f"Case {code}: the referral date {referred_on} is after today ({ctx.today}).")
+    if planning_on is not None:
+        check_planning(referred_on, planning_on)
+    if ctx.session.scalar(select(Case.id).where(Case.ref == code)) is not None:
+        raise RuleViolation(f"Case reference {code} is already in use.", code="duplicate_case")
+    year = academic_year_of_referral(referred_on)
+    sub = live_subscription_on(ctx, school, referred_on)
+    tier: str | None = None
+    included: int | None = 0
+    used = casework_used(ctx, school, year)
+    covered = False
+    if sub is not None:
+        tier = sub.tier
+        included = version_for(ctx, year).tier(sub.tier).included(CASEWORK)
+        covered = is_covered(included, used)
+    case = Case(
+        school_id=school.id, subscription_id=sub.id if sub is not None else None, ref=code,
+        academic_year=year.start_year, referred_on=referred_on, planning_on=planning_on,
+        covered=covered, created_at=ctx.now,
+    )
+    ctx.session.add(case)
+    ctx.session.flush()
+    ctx.audit("case.open", "case", case.id, {
+        "ref": code, "school": school.urn, "referred_on": referred_on, "year": year.name,
+        "tier": tier, "included": included, "already_used": used, "covered": covered,
+    })
+    return OpenedCase(case=case, tier=tier, included=included, already_used=used)
+
+
+def set_planning(ctx: Context, case_id: int, planning_on: date) -> Case:
+    """Record the planning meeting that starts the case's eight-week plan (§6)."""
+    case = get_case(ctx, case_id)
+    _check_open(case)
+    check_planning(case.referred_on, planning_on)
+    case.planning_on = planning_on
+    ctx.audit("case.plan", "case", case.id, {"planning_on": planning_on})
+    return case
+
+
+def close_case(ctx: Context, case_id: int, on: date) -> Case:
+    """Close a case on ``on`` (§6). Every session must have an outcome first and none may come later."""
+    case = get_case(ctx, case_id)
+    _check_open(case)
+    check_closure(case.referred_on, on, case.planning_on)
+    if on > ctx.today:
+        raise InvalidInput(f"Case {case.ref} cannot be closed on {on}, after today ({ctx.today}).")
+    sessions = list(ctx.session.scalars(select(Session).where(Session.case_id == case.id)))
+    waiting = [s for s in sessions if s.status == "scheduled"]
+    if waiting:
+        raise RuleViolation(
+            f"Case {case.ref} still has {len(waiting)} scheduled session(s); deliver, move or drop them first."
+        )
+    last = max((utc_to_london(s.starts_at).date() for s in sessions
+                if s.status in ("delivered", "deemed_delivered")), default=None)
+    if last is not None and on < last:
+        raise RuleViolation(f"Case {case.ref} cannot close on {on}: it has work recorded on {last}.")
+    case.closed_on = on
+    ctx.audit("case.close", "case", case.id, {"ref": case.ref, "closed_on": on})
+    return case
+
+
+def _check_open(case: Case) -> None:
+    if case.closed_on is not None:
+        raise RuleViolation(f"Case {case.ref} closed on {case.closed_on} and cannot be changed.",
+                            code="case_closed")
+
+
+def referral_clock_start(referred_on: date) -> datetime:
+    """When the 48-hour acknowledgement clock starts for a referral known only by its date.
+
+    The engine holds the referral's date, not its hour, so the service is given
+    the whole of that day: the clock starts at midnight (London) at its end.
+    """
+    return london_to_utc(datetime.combine(referred_on + timedelta(days=1), time(0, 0)))
+
+
+def acknowledge_case(ctx: Context, case_id: int, at: datetime) -> Case:
+    """Record when the service acknowledged the referral (for response-time reporting)."""
+    case = get_case(ctx, case_id)
+    if case.acknowledged_at is not None:
+        raise RuleViolation(f"Case {case.ref} was already acknowledged.", code="already_acknowledged")
+    local_day = utc_to_london(at).date()
+    if local_day < case.referred_on:
+        raise InvalidInput(f"Case {case.ref}: the acknowledgement on {local_day} is before the referral "
+                           f"on {case.referred_on}.")
+    if at > end_of_day_utc(ctx.today):
+        raise InvalidInput(f"Case {case.ref}: the acknowledgement on {local_day} is after today ({ctx.today}).")
+    case.acknowledged_at = at
+    ctx.audit("case.acknowledge", "case", case.id, {"ref": case.ref, "at": at.isoformat()})
+    return case
+
+
+def is_acknowledged_late(case: Case) -> bool:
+    """More than 48 hours from the referral clock's start to the acknowledgement (contracts.cases)."""
+    assert case.acknowledged_at is not None
+    start = referral_clock_start(case.referred_on)
+    return case.acknowledged_at > start and acknowledged_late(start, case.acknowledged_at)
+
+
+def late_acknowledgements(ctx: Context, year: AcademicYear) -> list[dict[str, object]]:
+    """Referrals of ``year`` acknowledged later than the 48-hour commitment, or not acknowledged by today.
+
+    ``hours`` are elapsed from the referral clock's start; ``working_days`` counts
+    working days after the referral day up to the acknowledgement (or today).
+    """
+    rows: list[dict[str, object]] = []
+    cases = ctx.session.scalars(
+        select(Case).where(Case.academic_year == year.start_year).order_by(Case.referred_on, Case.id)
+    )
+    now = ctx.now
+    for case in cases:
+        start = referral_clock_start(case.referred_on)
+        if case.acknowledged_at is not None:
+            if not is_acknowledged_late(case):
+                continue
+            answered: datetime = case.acknowledged_at
+        else:
+            if now - start <= timedelta(hours=48):
+                continue  # still within the commitment
+            answered = now
+        elapsed = answered - start
+        rows.append({
+            "id": case.id, "ref": case.ref, "urn": case.school.urn,
+            "referred": case.referred_on,
+            "acknowledged": case.acknowledged_at,
+            "hours": int(elapsed.total_seconds() // 3600),
+            "working_days": working_days_between(case.referred_on + timedelta(days=1),
+                                                 utc_to_london(answered).date()),
+        })
+    return rows

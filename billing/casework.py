@@ -1,0 +1,128 @@
+"""Extra casework at the day rate (domain-rules.md §2, §6).
+
+A case the subscription does not cover is charged for the billable days
+delivered on it (deemed-delivered sessions included): hours ÷ hours-per-day
+rounded up to the price book's increment, × the day rate of the price-book
+version for the case's academic year.
+
+Bill periods are the billing terms (1 Sep–31 Dec, 1 Jan–31 Mar, 1 Apr–31 Aug).
+Each case gets at most ONE charge per period, keyed ``case/{id}/{period start}``
+and raised through billing.charges (so a re-run never bills twice). A period's
+charge is raised once the period has ended (due the day after it ends) or the
+case has closed within it (due on the closure date).
+
+Rounding is cumulative, never per period: a period's charge is
+``billable_days(all counted hours up to the period's end) − days already
+charged for the case``. So a case split over two terms costs exactly what it
+would cost in one (4 h + 4 h at 6 h/day = 1.5 days, not 1 + 1), and hours
+recorded late for an earlier period are picked up by the next charge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from billing.charges import NewCharge, raise_charge
+from billing.context import Context
+from billing.models import Case, Charge, Session
+from billing.pricebooks import version_for
+from billing.sessions import COUNTED
+from pricing.calendars import AcademicYear, TermPeriod, term_of, terms
+from pricing.clock import utc_to_london
+from pricing.daycharge import billable_days
+from pricing.money import to_pence
+from pricing.pricebook import CASEWORK_DAY
+
+KIND = "casework"
+
+
+def periods_from(start: date) -> Iterator[TermPeriod]:
+    """The billing terms from the one holding ``start`` onwards."""
+    first = term_of(start)
+    year = AcademicYear.of(start)
+    while True:
+        for period in terms(year):
+            if period.start >= first.start:
+                yield period
+        year = year.next()
+
+
+def source_key(case: Case, period: TermPeriod) -> str:
+    return f"case/{case.id}/{period.start.isoformat()}"
+
+
+def counted_hours(sessions: list[Session], through: date) -> Decimal:
+    """Delivered and deemed-delivered hours on sessions starting on or before ``through`` (London day)."""
+    total = Decimal("0")
+    for s in sessions:
+        if s.status in COUNTED and s.delivered_hours is not None and utc_to_london(s.starts_at).date() <= through:
+            total += s.delivered_hours
+    return total
+
+
+def _charged_days(ctx: Context, case: Case) -> Decimal:
+    rows = ctx.session.scalars(select(Charge).where(Charge.case_id == case.id, Charge.kind == KIND))
+    return sum((c.quantity for c in rows if c.status != "withdrawn"), Decimal("0"))
+
+
+def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
+    """Raise the day-rate charges due on one uncovered case up to ``through`` (§6); none if covered."""
+    if case.covered:
+        return []
+    year = AcademicYear(case.academic_year)
+    version = version_for(ctx, year)
+    item = version.item(CASEWORK_DAY)
+    sessions = list(ctx.session.scalars(select(Session).where(Session.case_id == case.id)))
+    raised: list[Charge] = []
+    for period in periods_from(case.referred_on):
+        closes_here = case.closed_on is not None and period.start <= case.closed_on <= period.end
+        due_on = case.closed_on if closes_here else period.end + timedelta(days=1)
+        assert due_on is not None
+        if due_on > through:
+            break
+        key = source_key(case, period)
+        if ctx.session.scalar(select(Charge.id).where(Charge.source_key == key)) is None:
+            hours = counted_hours(sessions, period.end)
+            days = billable_days(hours, version.hours_per_day, version.day_increment) - _charged_days(ctx, case)
+            if days > 0:
+                amount = to_pence(days * version.day_rate)
+                period_end = case.closed_on if closes_here else period.end
+                assert period_end is not None
+                raised.append(raise_charge(ctx, NewCharge(
+                    school=case.school, kind=KIND, source_key=key, service_code=CASEWORK_DAY,
+                    description=(f"Extra casework, case {case.ref}: {days} day(s) at the day rate, "
+                                 f"{period.start:%d %b %Y} to {period_end:%d %b %Y}"),
+                    due_on=due_on, amount=amount, item_vat_code=item.vat_code,
+                    quantity=days, unit_price=version.day_rate,
+                    period_start=period.start, period_end=period_end, case_id=case.id,
+                    subscription_id=case.subscription_id,
+                    detail={"case": case.ref, "cumulative_hours": str(hours), "price_book": version.year},
+                )))
+        if closes_here:
+            break
+    return raised
+
+
+def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
+    """Every day-rate charge for extra casework due up to ``through``, each raised once (§6).
+
+    Called by the bill run before it gathers due charges; running it again raises nothing new.
+    """
+    raised: list[Charge] = []
+    cases = ctx.session.scalars(
+        select(Case).where(Case.covered.is_(False), Case.referred_on <= through).order_by(Case.id)
+    )
+    for case in cases:
+        raised.extend(raise_case_charges(ctx, case, through))
+    return raised
+
+
+def case_charged(ctx: Context, case: Case) -> tuple[Decimal, Decimal]:
+    """(days, amount) charged so far on a case."""
+    rows = list(ctx.session.scalars(select(Charge).where(Charge.case_id == case.id, Charge.kind == KIND,
+                                                          Charge.status != "withdrawn")))
+    return (sum((c.quantity for c in rows), Decimal("0")), sum((c.amount for c in rows), Decimal("0.00")))

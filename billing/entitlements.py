@@ -1,0 +1,104 @@
+"""A school's entitlements for an academic year: included, used and beyond (domain-rules.md §2, §3, §6).
+
+Casework is counted in referrals (cases opened that year, plus casework
+ordered from the catalogue); other services in ordered units. ``beyond`` is
+what was charged: uncovered cases and uncovered order units, so the figures
+always agree with the ledger. Hours delivered — deemed-delivered sessions
+included (§5) — are shown beside the counts, with what was charged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from billing.cases import CASEWORK, live_subscription_on
+from billing.casework import KIND as CASEWORK_KIND
+from billing.context import Context
+from billing.models import Case, Charge, Order, School, Session
+from billing.orders import covered_units
+from billing.pricebooks import version_for
+from billing.schools import get_school
+from billing.sessions import COUNTED
+from contracts.entitlements import summarise
+from pricing.calendars import AcademicYear
+from pricing.money import ZERO, format_money
+from pricing.pricebook import SERVICES
+
+
+def _tier_on(ctx: Context, school: School, year: AcademicYear) -> str | None:
+    """The tier of the subscription in force in ``year``: as of today within the year, else its last day."""
+    on = min(max(ctx.today, year.start), year.end)
+    sub = live_subscription_on(ctx, school, on)
+    if sub is None and on != year.start:
+        sub = live_subscription_on(ctx, school, year.start)
+    return sub.tier if sub is not None else None
+
+
+def _hours(sessions: list[Session]) -> Decimal:
+    return sum((s.delivered_hours or Decimal("0") for s in sessions if s.status in COUNTED), Decimal("0"))
+
+
+def entitlements(ctx: Context, urn: str, year: AcademicYear) -> dict[str, Any]:
+    """Used / included / beyond per service for one school and academic year (§2: entitlements are data).
+
+    ``used`` counts every referral or unit of the year, however it was paid for;
+    ``beyond`` counts those charged (not covered). ``hours`` are delivered and
+    deemed-delivered hours; ``charged`` is the money raised for the use beyond.
+    """
+    school = get_school(ctx, urn)
+    version = version_for(ctx, year)
+    tier = _tier_on(ctx, school, year)
+    included: dict[str, int | None] = {
+        s: (version.tier(tier).included(s) if tier is not None else 0) for s in SERVICES
+    }
+    used: dict[str, int] = defaultdict(int)
+    beyond: dict[str, int] = defaultdict(int)
+    hours: dict[str, Decimal] = defaultdict(lambda: Decimal("0"))
+    charged: dict[str, Decimal] = defaultdict(lambda: ZERO)
+
+    cases = list(ctx.session.scalars(
+        select(Case).where(Case.school_id == school.id, Case.academic_year == year.start_year)
+    ))
+    for case in cases:
+        used[CASEWORK] += 1
+        beyond[CASEWORK] += 0 if case.covered else 1
+        hours[CASEWORK] += _hours(list(ctx.session.scalars(select(Session).where(Session.case_id == case.id))))
+        for charge in ctx.session.scalars(
+            select(Charge).where(Charge.case_id == case.id, Charge.kind == CASEWORK_KIND, Charge.status == "due")
+        ):
+            charged[CASEWORK] += charge.amount
+
+    orders = ctx.session.scalars(select(Order).where(
+        Order.school_id == school.id, Order.academic_year == year.start_year, Order.status != "cancelled"))
+    for order in orders:
+        service = version.item(order.item_code).service
+        # Casework is counted in referrals: an order for it is one use, covered or charged whole.
+        units = 1 if service == CASEWORK else order.quantity
+        charged_units = (0 if order.covered else 1) if service == CASEWORK else units - covered_units(order)
+        used[service] += units
+        beyond[service] += charged_units
+        charged[service] += order.price
+        hours[service] += _hours(list(ctx.session.scalars(select(Session).where(Session.order_id == order.id))))
+
+    items = []
+    for usage in summarise(included, used):
+        items.append({
+            "service": usage.service,
+            "included": usage.included,
+            "used": usage.used,
+            "beyond": beyond[usage.service],
+            "remaining": usage.remaining,
+            "hours": str(hours[usage.service]),
+            "charged": format_money(charged[usage.service]),
+        })
+    return {"urn": school.urn, "year": year.name, "tier": tier, "items": items}
+
+
+def entitlements_on(ctx: Context, urn: str, on: date) -> dict[str, Any]:
+    """Entitlements for the academic year holding ``on``."""
+    return entitlements(ctx, urn, AcademicYear.of(on))

@@ -1,0 +1,109 @@
+"""`traded session add|deliver|change`: visits and the 48-hour rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.runtime import Runtime, pass_runtime
+
+
+@click.group()
+def session() -> None:
+    """Schedule, deliver or change sessions (the 48-hour rule).
+
+    \b
+    Example:
+      traded --as-of 2019-09-20 session add 1 --start "2019-10-28 09:00" --hours 2.5 --staff "Priya Shah"
+      traded --as-of 2019-10-26 session change 1 --notified "2019-10-26 10:00"
+    """
+
+
+@session.command("add")
+@click.argument("case_id", required=False, type=int)
+@click.option("--order", "order_id", type=int, default=None, help="Put the session on an order instead of a case.")
+@click.option("--start", required=True, metavar="TIME", help="Start, YYYY-MM-DD HH:MM in Europe/London.")
+@click.option("--hours", required=True, metavar="H", help="Planned hours, e.g. 2.5.")
+@click.option("--staff", required=True, metavar="NAME", help="The member of staff.")
+@pass_runtime
+def add(rt: Runtime, case_id: int | None, order_id: int | None, start: str, hours: str, staff: str) -> None:
+    """Schedule a session on a case (or, with --order, on a training or whole-class order).
+
+    A session after the case's eight-week plan is allowed, with a WARNING on stderr.
+
+    \b
+    Example:
+      traded --as-of 2019-09-20 session add 1 --start "2019-10-28 09:00" --hours 2.5 --staff "Priya Shah"
+    """
+    from billing.sessions import add_session
+    from pricing.clock import parse_london
+
+    def service(ctx: Any) -> dict[str, object]:
+        done = add_session(ctx, starts_at=parse_london(start), hours=hours, staff=staff,
+                           case_id=case_id, order_id=order_id)
+        return {"id": done.session.id, "start": done.session.starts_at,
+                "hours": done.session.planned_hours, "warning": done.warning}
+
+    data = rt.run(service)
+    if data["warning"]:
+        click.echo(f"WARNING: {data['warning']}", err=True)
+    rt.emit(data, f"Scheduled session {data['id']}.")
+
+
+@session.command("deliver")
+@click.argument("session_id", type=int)
+@click.option("--hours", default=None, metavar="H", help="Hours actually worked (default: as planned).")
+@pass_runtime
+def deliver(rt: Runtime, session_id: int, hours: str | None) -> None:
+    """Record a session as delivered.
+
+    \b
+    Example:
+      traded --as-of 2019-10-28 session deliver 1 --hours 3
+    """
+    from billing.sessions import deliver_session
+
+    def service(ctx: Any) -> dict[str, object]:
+        s = deliver_session(ctx, session_id, hours)
+        return {"id": s.id, "status": s.status, "hours": s.delivered_hours}
+
+    data = rt.run(service)
+    rt.emit(data, f"Session {data['id']} delivered: {data['hours']} hours.")
+
+
+@session.command("change")
+@click.argument("session_id", type=int)
+@click.option("--notified", default=None, metavar="TIME",
+              help="When the school told the service (Europe/London).")
+@click.option("--no-notice", is_flag=True, help="The school never told the service; the session could not happen.")
+@click.option("--moved-to", default=None, metavar="TIME", help="The new time asked for, if any.")
+@pass_runtime
+def change(rt: Runtime, session_id: int, notified: str | None, no_notice: bool, moved_to: str | None) -> None:
+    """Apply the school's notice of a change: the 48-hour rule.
+
+    Notice at least 48 hours (elapsed time) before the start: moved or dropped, no
+    charge. Later notice, or none: deemed delivered, charged where chargeable.
+
+    \b
+    Example:
+      traded --as-of 2019-10-26 session change 7 --notified "2019-10-26 10:00" --moved-to "2019-11-04 09:00"
+      traded --as-of 2019-10-28 session change 7 --no-notice
+    """
+    from billing.sessions import change_session
+    from pricing.clock import parse_london
+    from pricing.errors import InvalidInput
+
+    def service(ctx: Any) -> dict[str, object]:
+        if (notified is None) == (not no_notice):
+            raise InvalidInput("Give either --notified TIME or --no-notice.")
+        done = change_session(ctx, session_id, parse_london(notified) if notified else None,
+                              parse_london(moved_to) if moved_to else None)
+        return {"id": done.session.id, "outcome": done.outcome.value, "charged": done.charged,
+                "new_session": done.replacement.id if done.replacement else None, "warning": done.warning}
+
+    data = rt.run(service)
+    if data["warning"]:
+        click.echo(f"WARNING: {data['warning']}", err=True)
+    rt.emit(data, f"Session {data['id']}: {str(data['outcome']).replace('_', ' ')}"
+                  + (", charged." if data["charged"] else ", no charge."))
