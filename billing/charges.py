@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.context import Context
+from billing.context import Context, jsonable
 from billing.models import Charge, School
 from billing.pricebooks import council
 from pricing.errors import InvalidInput, RuleViolation
@@ -99,7 +99,7 @@ def raise_charge(ctx: Context, new: NewCharge) -> Charge:
         vat_code=vat_code_on(ctx, customer, new.item_vat_code),
         status="due",
         note=new.note,
-        detail=new.detail,
+        detail=jsonable(new.detail) if new.detail else None,  # type: ignore[arg-type]
         created_at=ctx.now,
     )
     ctx.session.add(charge)

@@ -41,20 +41,20 @@ class Context:
             entity=entity,
             entity_id=str(entity_id),
             reason=reason,
-            detail=_jsonable(detail) if detail else None,
+            detail=jsonable(detail) if detail else None,
         )
         self.session.add(entry)
         return entry
 
 
-def _jsonable(value: object) -> object:
+def jsonable(value: object) -> object:
     from datetime import date as _date
     from decimal import Decimal
 
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, _date):
