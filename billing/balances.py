@@ -1,0 +1,85 @@
+"""What is left to pay on each invoice, and the status that follows from it (§7, §8).
+
+Outstanding = invoice total − credit notes against it − payment allocations to
+it. Worked out for many invoices in one query (grouped sub-queries), never one
+query per invoice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, object_session
+
+from billing.models import Allocation, Invoice
+from pricing.money import ZERO
+
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    total: Decimal
+    credited: Decimal
+    paid: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total - self.credited - self.paid
+
+
+def invoice_figures(session: Session, invoice_ids: Iterable[int] | None = None) -> dict[int, InvoiceFigures]:
+    """Total, credited and paid for each invoice (credit notes themselves are left out)."""
+    credit = aliased(Invoice)
+    credited = (
+        select(credit.corrects_id.label("invoice_id"), func.sum(credit.total).label("amount"))
+        .where(credit.kind == "credit_note")
+        .group_by(credit.corrects_id)
+        .subquery()
+    )
+    paid = (
+        select(Allocation.invoice_id.label("invoice_id"), func.sum(Allocation.amount).label("amount"))
+        .group_by(Allocation.invoice_id)
+        .subquery()
+    )
+    stmt = (
+        select(Invoice.id, Invoice.total, credited.c.amount, paid.c.amount)
+        .outerjoin(credited, credited.c.invoice_id == Invoice.id)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.kind == "invoice")
+    )
+    if invoice_ids is not None:
+        ids = list(invoice_ids)
+        if not ids:
+            return {}
+        stmt = stmt.where(Invoice.id.in_(ids))
+    return {
+        row[0]: InvoiceFigures(total=row[1], credited=row[2] or ZERO, paid=row[3] or ZERO)
+        for row in session.execute(stmt)
+    }
+
+
+def invoice_outstanding(session: Session, invoice_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """Invoice id → total − credit notes − payment allocations (every invoice when ids is None)."""
+    return {inv_id: figures.outstanding for inv_id, figures in invoice_figures(session, invoice_ids).items()}
+
+
+def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited: Decimal | None = None) -> str:
+    """``issued``, ``paid``, ``overdue`` (unpaid after its due date) or ``credited`` (cancelled by credit notes).
+
+    An invoice with nothing left is ``credited`` when credit notes cover its
+    whole total, else ``paid``. Pass ``credited`` when it is known (a list
+    view) to save a query.
+    """
+    if outstanding <= 0:
+        if credited is None:
+            session = object_session(invoice)
+            credited = ZERO
+            if session is not None:
+                credited = invoice_figures(session, [invoice.id]).get(invoice.id, InvoiceFigures(ZERO, ZERO, ZERO)).credited
+        return "credited" if credited >= invoice.total and invoice.total > 0 else "paid"
+    if invoice.due_on is not None and as_of > invoice.due_on:
+        return "overdue"
+    return "issued"

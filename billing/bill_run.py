@@ -1,0 +1,283 @@
+"""The bill run: every charge due up to a date, invoiced exactly once (domain-rules §7).
+
+A run gathers each charge with status ``due``, due on or before the run date
+and on no invoice yet, and issues one invoice per school (late-payment
+interest goes on a separate, interest-only invoice so it never earns interest
+itself, §8). Exactly-once does not rest on this code alone:
+``invoice_lines.charge_id`` is unique, so the database refuses to put a charge
+on a second invoice.
+
+Crash safety: :func:`run_bill_run` commits each school's invoice in its own
+transaction, so a run killed part-way leaves whole invoices only, and running
+again picks up exactly what is left. Concurrency: each school's transaction
+locks the invoice number series *before* it reads the charges, so two runs
+racing each other take turns, the second one sees what the first invoiced,
+and the numbers stay gap-free.
+
+Failure injection (for crash tests): ``run_bill_run(..., fail_after=N)`` raises
+:class:`BillRunInterrupted` after N invoices have been committed; the CLI reads
+``TRADED_FAIL_AFTER_INVOICES`` to do the same from the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Engine, Select, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from billing.context import Context
+from billing.db import transaction
+from billing.invoicing import issue_invoice, price_charges
+from billing.models import BillRun, Charge, InvoiceLine, School
+from billing.numbering import INVOICE_SERIES, lock_series
+from billing.pricebooks import council
+from invoices.totals import document_totals
+from pricing.clock import Clock
+from pricing.money import ZERO
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each school's invoice."""
+
+INTEREST_KIND = "interest"
+
+
+class BillRunInterrupted(RuntimeError):
+    """The injected failure of a crash test: the run stopped after some invoices were committed."""
+
+
+@dataclass(frozen=True)
+class RunInvoice:
+    """One invoice a run issued (or, in a dry run, would issue: ``number`` is None)."""
+
+    number: str | None
+    urn: str
+    school: str
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    lines: int
+    interest_only: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {"number": self.number, "urn": self.urn, "total": self.total}
+
+
+@dataclass(frozen=True)
+class BillRunResult:
+    run_on: date
+    dry_run: bool
+    invoices: tuple[RunInvoice, ...]
+    bill_run_id: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.invoices)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((inv.total for inv in self.invoices), ZERO)
+
+    def as_json(self) -> dict[str, object]:
+        """The `bill run` JSON of cli-contract.md."""
+        return {"invoices": [inv.as_json() for inv in self.invoices], "count": self.count, "total": self.total}
+
+
+# A group is one invoice: (school id, interest only).
+Group = tuple[int, bool]
+
+
+def _due_charges(today: date) -> Select[tuple[Charge]]:
+    invoiced = exists().where(InvoiceLine.charge_id == Charge.id)
+    return select(Charge).where(Charge.status == "due", Charge.due_on <= today, ~invoiced)
+
+
+def raise_casework_first(ctx: Context) -> None:
+    """Raise extra casework delivered up to today before gathering, if that module is installed."""
+    if importlib.util.find_spec("billing.casework") is None:
+        return
+    module = importlib.import_module("billing.casework")
+    hook = getattr(module, "raise_casework_charges", None)
+    if hook is not None:
+        hook(ctx, through=ctx.today)
+
+
+def pending_groups(ctx: Context) -> list[Group]:
+    """The invoices a run would issue today, in order of school URN (interest invoices after)."""
+    due = _due_charges(ctx.today).subquery()
+    rows = ctx.session.execute(
+        select(due.c.school_id, due.c.kind == INTEREST_KIND, School.urn)
+        .join(School, School.id == due.c.school_id)
+        .distinct()
+    ).all()
+    groups = {(school_id, bool(interest), urn) for school_id, interest, urn in rows}
+    return [(school_id, interest) for school_id, interest, _ in sorted(groups, key=lambda g: (g[2], g[1]))]
+
+
+def charges_for(ctx: Context, group: Group) -> list[Charge]:
+    """The school's uninvoiced due charges for one invoice, in date order."""
+    school_id, interest_only = group
+    kind_rule = Charge.kind == INTEREST_KIND if interest_only else Charge.kind != INTEREST_KIND
+    stmt = (_due_charges(ctx.today).where(Charge.school_id == school_id, kind_rule)
+            .order_by(Charge.due_on, Charge.period_start, Charge.id))
+    return list(ctx.session.scalars(stmt))
+
+
+def _preview(ctx: Context, group: Group) -> RunInvoice | None:
+    charges = charges_for(ctx, group)
+    if not charges:
+        return None
+    school = ctx.session.get(School, group[0])
+    assert school is not None
+    net, vat, total = document_totals(price_charges(ctx, charges, ctx.today))
+    return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1])
+
+
+def _issue(ctx: Context, group: Group, run_id: int | None) -> RunInvoice | None:
+    # Lock the series before reading: a concurrent run's invoices are then visible.
+    lock_series(ctx, INVOICE_SERIES)
+    charges = charges_for(ctx, group)
+    if not charges:
+        return None
+    school = ctx.session.get(School, group[0])
+    assert school is not None
+    inv = issue_invoice(ctx, school, charges, interest_only=group[1], bill_run_id=run_id)
+    return RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), group[1])
+
+
+def _start(ctx: Context) -> BillRun:
+    council(ctx)  # refuse before anything is written when no price book is loaded
+    run = BillRun(run_on=ctx.today, started_at=ctx.now, status="running", invoice_count=0, total=ZERO,
+                  actor=ctx.actor)
+    ctx.session.add(run)
+    ctx.session.flush()
+    ctx.audit("bill_run.start", "bill_run", run.id, {"run_on": ctx.today})
+    return run
+
+
+def _finish(ctx: Context, run_id: int, issued: list[RunInvoice]) -> None:
+    run = ctx.session.get(BillRun, run_id)
+    assert run is not None
+    run.status = "done"
+    run.finished_at = ctx.now
+    run.invoice_count = len(issued)
+    run.total = sum((inv.total for inv in issued), ZERO)
+    ctx.audit("bill_run.finish", "bill_run", run_id,
+              {"run_on": run.run_on, "invoices": [inv.number for inv in issued], "total": run.total})
+
+
+def _tick(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
+def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = None) -> BillRunResult:
+    """Invoice everything due up to ``ctx.today`` inside the caller's transaction (§7).
+
+    For use inside one unit of work (tests, the demo's single transaction); the
+    command line uses :func:`run_bill_run`, which commits school by school. A
+    dry run works out exactly what would be issued (without numbers) and
+    leaves the transaction as it found it.
+    """
+    if dry_run:
+        savepoint = ctx.session.begin_nested()
+        try:
+            raise_casework_first(ctx)
+            council(ctx)
+            groups = pending_groups(ctx)
+            previews: list[RunInvoice] = []
+            for i, group in enumerate(groups, start=1):
+                found = _preview(ctx, group)
+                if found is not None:
+                    previews.append(found)
+                _tick(progress, i, len(groups))
+            return BillRunResult(ctx.today, True, tuple(previews))
+        finally:
+            savepoint.rollback()
+    raise_casework_first(ctx)
+    run = _start(ctx)
+    groups = pending_groups(ctx)
+    issued: list[RunInvoice] = []
+    for i, group in enumerate(groups, start=1):
+        found = _issue(ctx, group, run.id)
+        if found is not None:
+            issued.append(found)
+        _tick(progress, i, len(groups))
+    _finish(ctx, run.id, issued)
+    return BillRunResult(ctx.today, False, tuple(issued), run.id)
+
+
+@contextmanager
+def _rolled_back(engine: Engine) -> Iterator[Session]:
+    session = sessionmaker(engine, expire_on_commit=False, autoflush=True)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def run_bill_run(
+    engine: Engine,
+    clock: Clock,
+    actor: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    fail_after: int | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> BillRunResult:
+    """The bill run as the command line runs it: one committed transaction per school (§7).
+
+    A run killed part-way leaves whole invoices only; running it again issues
+    the rest and nothing twice. ``fail_after=N`` raises
+    :class:`BillRunInterrupted` once N invoices are committed (crash tests).
+    ``on_plan(n)`` is told how many invoices are planned before issuing starts
+    (to size a progress bar). A dry run writes nothing at all.
+    """
+    if dry_run:
+        with _rolled_back(engine) as session:
+            ctx = Context(session=session, clock=clock, actor=actor)
+            raise_casework_first(ctx)
+            council(ctx)
+            groups = pending_groups(ctx)
+            if on_plan is not None:
+                on_plan(len(groups))
+            previews: list[RunInvoice] = []
+            for i, group in enumerate(groups, start=1):
+                found = _preview(ctx, group)
+                if found is not None:
+                    previews.append(found)
+                _tick(progress, i, len(groups))
+            return BillRunResult(clock.today(), True, tuple(previews))
+
+    with transaction(engine) as session:
+        ctx = Context(session=session, clock=clock, actor=actor)
+        raise_casework_first(ctx)
+        run_id = _start(ctx).id
+        groups = pending_groups(ctx)
+    if on_plan is not None:
+        on_plan(len(groups))
+    issued: list[RunInvoice] = []
+    for i, group in enumerate(groups, start=1):
+        if fail_after is not None and len(issued) >= fail_after:
+            raise BillRunInterrupted(f"bill run {run_id} stopped (injected failure) after {len(issued)} invoices")
+        try:
+            with transaction(engine) as session:
+                found = _issue(Context(session=session, clock=clock, actor=actor), group, run_id)
+        except IntegrityError:
+            # Another run put these charges on its invoice first; that invoice stands
+            # and this transaction (with its number) was rolled back whole.
+            found = None
+        if found is not None:
+            issued.append(found)
+        _tick(progress, i, len(groups))
+    with transaction(engine) as session:
+        _finish(Context(session=session, clock=clock, actor=actor), run_id, issued)
+    return BillRunResult(clock.today(), False, tuple(issued), run_id)

@@ -1,0 +1,180 @@
+"""Stored invoices and credit notes → frozen documents (invoices.documents), JSON views and PDFs.
+
+Everything printed comes from the snapshot taken at issue (customer, supplier,
+lines, amounts), never from today's school or council records, so a document
+re-printed years later is the one that was sent (§7).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from billing.balances import invoice_figures, invoice_status
+from billing.context import Context
+from billing.invoicing import document_lines, get_invoice
+from billing.models import Invoice
+from billing.schools import get_school
+from invoices.documents import Document, Party, PaymentDetails
+from invoices.pdf import render_document
+from pricing.errors import InvalidInput
+
+
+def _text(snapshot: dict[str, object], key: str) -> str | None:
+    value = snapshot.get(key)
+    return str(value) if value not in (None, "") else None
+
+
+def interest_clause(supplier: dict[str, object]) -> str:
+    """The late-payment clause printed under the terms (§8: 2% a month, calculated daily)."""
+    annual = Decimal(str(supplier.get("interest_annual_rate", "24.00")))
+    monthly = (annual / 12).normalize()
+    basis = supplier.get("interest_basis_days", 365)
+    return (f"Interest is charged on late payment at {format(monthly, 'f')}% per month "
+            f"({format(annual.normalize(), 'f')}% a year simple, calculated daily on a {basis}-day basis) "
+            "from the due date until payment is received.")
+
+
+def payment_details(supplier: dict[str, object]) -> PaymentDetails | None:
+    if not supplier.get("bank"):
+        return None
+    return PaymentDetails(
+        bank=str(supplier["bank"]),
+        account_name=str(supplier["account_name"]),
+        sort_code=str(supplier["sort_code"]),
+        account_number=str(supplier["account_number"]),
+        cheque_payee=str(supplier["cheque_payee"]),
+        terms_days=int(str(supplier.get("terms_days", 30))),
+        interest_clause=interest_clause(supplier),
+    )
+
+
+def to_document(invoice: Invoice) -> Document:
+    """The issued invoice or credit note as a frozen :class:`Document` (checks its own arithmetic)."""
+    supplier = invoice.supplier
+    customer = invoice.customer
+    corrects = invoice.corrects
+    return Document(
+        kind="credit_note" if invoice.kind == "credit_note" else "invoice",
+        number=invoice.number,
+        issued_on=invoice.issued_on,
+        tax_point=invoice.tax_point,
+        due_on=invoice.due_on,
+        supplier=Party(name=str(supplier["name"]), address=str(supplier["address"]),
+                       vat_number=_text(supplier, "vat_number"), email=_text(supplier, "email"),
+                       phone=_text(supplier, "phone")),
+        customer=Party(name=str(customer["name"]), address=str(customer["address"]),
+                       urn=_text(customer, "urn"), email=_text(customer, "email")),
+        lines=tuple(document_lines(invoice)),
+        net=invoice.net,
+        vat=invoice.vat,
+        total=invoice.total,
+        po_number=invoice.po_number,
+        corrects_number=corrects.number if corrects is not None else None,
+        corrects_issued_on=corrects.issued_on if corrects is not None else None,
+        reason=invoice.reason,
+        payment=payment_details(supplier) if invoice.kind == "invoice" else None,
+    )
+
+
+def pdf_bytes(invoice: Invoice) -> bytes:
+    return render_document(to_document(invoice))
+
+
+def write_pdf(invoice: Invoice, path: Path) -> Path:
+    """Write the document's PDF (A4) to ``path``, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf_bytes(invoice))
+    return path
+
+
+def document_json(invoice: Invoice, outstanding: Decimal | None = None, status: str | None = None,
+                  ) -> dict[str, object]:
+    """The JSON view of `invoice show` (money as strings via the CLI's encoder)."""
+    corrects = invoice.corrects
+    data: dict[str, object] = {
+        "number": invoice.number,
+        "kind": invoice.kind,
+        "urn": invoice.customer.get("urn"),
+        "school": invoice.customer.get("name"),
+        "issued": invoice.issued_on,
+        "tax_point": invoice.tax_point,
+        "due": invoice.due_on,
+        "po_number": invoice.po_number,
+        "interest_only": invoice.interest_only,
+        "corrects": corrects.number if corrects is not None else None,
+        "corrects_issued": corrects.issued_on if corrects is not None else None,
+        "reason": invoice.reason,
+        "net": invoice.net,
+        "vat": invoice.vat,
+        "total": invoice.total,
+        "lines": [
+            {
+                "description": ln.description,
+                "period_start": ln.period_start,
+                "period_end": ln.period_end,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "net": ln.net,
+                "vat_code": ln.vat_code,
+                "vat_rate": ln.vat_rate,
+                "vat": ln.vat,
+                "total": ln.total,
+            }
+            for ln in invoice.lines
+        ],
+    }
+    if outstanding is not None:
+        data["outstanding"] = outstanding
+    if status is not None:
+        data["status"] = status
+    return data
+
+
+# --- services the CLI calls -----------------------------------------------------------------
+
+INVOICE_STATUSES = ("issued", "paid", "overdue", "credited")
+
+
+def list_invoices(ctx: Context, urn: str | None = None, status: str | None = None) -> list[dict[str, object]]:
+    """Invoices (not credit notes) with what is outstanding and their status, oldest first."""
+    if status is not None and status not in INVOICE_STATUSES:
+        raise InvalidInput(f"status {status!r} must be one of {', '.join(INVOICE_STATUSES)}")
+    stmt = select(Invoice).where(Invoice.kind == "invoice").order_by(Invoice.issued_on, Invoice.seq)
+    if urn is not None:
+        school = get_school(ctx, urn)
+        stmt = stmt.where(Invoice.school_id == school.id)
+    invoices = list(ctx.session.scalars(stmt))
+    figures = invoice_figures(ctx.session, [inv.id for inv in invoices]) if invoices else {}
+    rows = []
+    for inv in invoices:
+        fig = figures[inv.id]
+        state = invoice_status(inv, fig.outstanding, ctx.today, credited=fig.credited)
+        if status is not None and state != status:
+            continue
+        rows.append({"number": inv.number, "urn": inv.customer.get("urn"), "issued": inv.issued_on,
+                     "due": inv.due_on, "total": inv.total, "outstanding": fig.outstanding, "status": state})
+    return rows
+
+
+def show_invoice(ctx: Context, number: str) -> dict[str, object]:
+    """One invoice or credit note with its lines (and, for an invoice, what is outstanding)."""
+    invoice = get_invoice(ctx, number)
+    if invoice.kind != "invoice":
+        return document_json(invoice)
+    fig = invoice_figures(ctx.session, [invoice.id])[invoice.id]
+    return document_json(invoice, fig.outstanding,
+                         invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited))
+
+
+def print_invoice(ctx: Context, number: str, out: Path) -> dict[str, object]:
+    """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path."""
+    data = show_invoice(ctx, number)
+    try:
+        write_pdf(get_invoice(ctx, number), out)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
+    data["pdf"] = str(out)
+    return data

@@ -1,0 +1,288 @@
+"""Issuing invoices and credit notes, and refusing to alter them afterwards (domain-rules §7).
+
+An issued document is a frozen snapshot: the customer's and the council's
+particulars, each line's description, period, VAT code and rate, and every
+amount are copied onto it at issue. Nothing here ever updates an issued row;
+corrections are credit notes naming the invoice they correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import NoReturn
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from billing.context import Context
+from billing.db import transaction
+from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, School, Subscription
+from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, next_number
+from billing.pricebooks import council, vat_rates
+from invoices.credit import credit_lines
+from invoices.documents import Line
+from invoices.totals import document_totals, price_line
+from pricing.errors import InvalidInput, NotFound, RuleViolation
+from pricing.money import ZERO, money
+from pricing.pricebook import Council
+from pricing.vat import vat_rate_on
+
+CREDIT_PREFIX = "Credit: "
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+
+def customer_snapshot(school: School) -> dict[str, object]:
+    """The customer as printed on the document, frozen at issue."""
+    address = school.address or ""
+    if school.postcode and school.postcode not in address:
+        address = f"{address}\n{school.postcode}" if address else school.postcode
+    return {
+        "name": school.name,
+        "address": address.strip() or "Address not recorded",
+        "urn": school.urn,
+        "type": school.type,
+        "email": school.email,
+    }
+
+
+def supplier_snapshot(c: Council) -> dict[str, object]:
+    """The council's particulars and payment details as printed at issue (§7 VAT invoice, §8 terms)."""
+    return {
+        "name": c.name,
+        "address": c.address.strip(),
+        "vat_number": c.vat_number,
+        "email": c.email,
+        "phone": c.phone,
+        "bank": c.bacs.bank,
+        "account_name": c.bacs.account_name,
+        "sort_code": c.bacs.sort_code,
+        "account_number": c.bacs.account_number,
+        "cheque_payee": c.cheque_payee,
+        "terms_days": c.payment_terms_days,
+        "interest_annual_rate": str(c.interest.annual_rate),
+        "interest_basis_days": c.interest.basis_days,
+    }
+
+
+# --- looking documents up -------------------------------------------------------------------
+
+
+def get_invoice(ctx: Context, number: str) -> Invoice:
+    """An invoice or credit note by its number (case and surrounding spaces ignored)."""
+    clean = number.strip().upper()
+    found = ctx.session.scalar(select(Invoice).where(Invoice.number == clean))
+    if found is None:
+        raise NotFound(f'no invoice or credit note numbered "{clean}"', code="unknown_invoice")
+    return found
+
+
+def credited_so_far(ctx: Context, invoice: Invoice) -> Decimal:
+    """The gross of every credit note already issued against ``invoice``."""
+    total = ctx.session.scalar(
+        select(func.sum(Invoice.total)).where(Invoice.kind == "credit_note", Invoice.corrects_id == invoice.id)
+    )
+    return total or ZERO
+
+
+def document_lines(invoice: Invoice) -> list[Line]:
+    """The stored lines of a document as :class:`invoices.documents.Line` values."""
+    return [
+        Line(description=ln.description, period_start=ln.period_start, period_end=ln.period_end,
+             quantity=ln.quantity, unit_price=ln.unit_price, net=ln.net, vat_code=ln.vat_code,
+             vat_rate=ln.vat_rate, vat=ln.vat, total=ln.total)
+        for ln in invoice.lines
+    ]
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+def _po_number(ctx: Context, charges: Sequence[Charge]) -> str | None:
+    """The school's purchase-order number(s) from the subscriptions and orders being billed."""
+    pos: list[str] = []
+    sub_ids = {c.subscription_id for c in charges if c.subscription_id is not None}
+    order_ids = {c.order_id for c in charges if c.order_id is not None}
+    if sub_ids:
+        pos += ctx.session.scalars(select(Subscription.po_number).where(Subscription.id.in_(sub_ids))).all()
+    if order_ids:
+        pos += ctx.session.scalars(select(Order.po_number).where(Order.id.in_(order_ids))).all()
+    distinct = sorted({p for p in pos if p})
+    if not distinct:
+        return None
+    return ", ".join(distinct)[:40]
+
+
+def price_charges(ctx: Context, charges: Sequence[Charge], issued_on: date) -> list[Line]:
+    """One priced line per charge: VAT code from the charge, rate in force at the tax point (§7)."""
+    rates = vat_rates(ctx)
+    lines = []
+    for charge in charges:
+        rate = vat_rate_on(rates, charge.vat_code, issued_on)
+        lines.append(price_line(charge.description, charge.period_start, charge.period_end, charge.quantity,
+                                charge.unit_price, charge.amount, charge.vat_code, rate))
+    return lines
+
+
+def issue_invoice(
+    ctx: Context,
+    school: School,
+    charges: Sequence[Charge],
+    *,
+    interest_only: bool = False,
+    bill_run_id: int | None = None,
+) -> Invoice:
+    """Issue one invoice for ``charges`` (all the school's), dated today, due after the council's terms.
+
+    The tax point is the issue date. Each charge becomes one line; the unique
+    ``invoice_lines.charge_id`` makes the database refuse a second invoicing.
+    """
+    if not charges:
+        raise InvalidInput(f"nothing to invoice for school {school.urn}")
+    for charge in charges:
+        if charge.school_id != school.id:
+            raise InvalidInput(f"charge {charge.source_key} belongs to another school")
+        if charge.status != "due":
+            raise RuleViolation(f"charge {charge.source_key} is {charge.status} and cannot be invoiced")
+    c = council(ctx)
+    issued_on = ctx.today
+    lines = price_charges(ctx, charges, issued_on)
+    net, vat, total = document_totals(lines)
+    seq, number = next_number(ctx, INVOICE_SERIES, c.invoice_prefix)
+    invoice = Invoice(
+        kind="invoice", number=number, series=INVOICE_SERIES, seq=seq, school_id=school.id,
+        bill_run_id=bill_run_id, issued_on=issued_on, tax_point=issued_on,
+        due_on=issued_on + timedelta(days=c.payment_terms_days), interest_only=interest_only,
+        po_number=_po_number(ctx, charges), customer=customer_snapshot(school), supplier=supplier_snapshot(c),
+        net=net, vat=vat, total=total, created_at=ctx.now, actor=ctx.actor,
+    )
+    ctx.session.add(invoice)
+    ctx.session.flush()
+    for position, (charge, line) in enumerate(zip(charges, lines, strict=True), start=1):
+        ctx.session.add(InvoiceLine(
+            invoice_id=invoice.id, position=position, charge_id=charge.id, service_code=charge.service_code,
+            description=line.description, period_start=line.period_start, period_end=line.period_end,
+            quantity=line.quantity, unit_price=line.unit_price, net=line.net, vat_code=line.vat_code,
+            vat_rate=line.vat_rate, vat=line.vat, total=line.total,
+        ))
+    ctx.session.flush()
+    ctx.session.refresh(invoice, ["lines"])
+    ctx.audit("invoice.issue", "invoice", number, {
+        "school": school.urn, "net": net, "vat": vat, "total": total, "due_on": invoice.due_on,
+        "charges": [ch.source_key for ch in charges], "interest_only": interest_only, "bill_run": bill_run_id,
+    })
+    return invoice
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason: str) -> Invoice:
+    """Credit ``amount`` (gross, VAT inclusive) against an issued invoice (§7).
+
+    Never more than is left on the invoice (its total less earlier credit notes),
+    never against a credit note; VAT is credited at the invoice's own rates,
+    shared over its lines (invoices.credit.credit_lines). The credit note is
+    numbered from its own series and quotes the invoice's number and date.
+    """
+    original = get_invoice(ctx, invoice_number)
+    if original.kind != "invoice":
+        raise RuleViolation(f'"{original.number}" is a credit note; credit the invoice it corrects instead',
+                            code="not_an_invoice")
+    gross = money(amount)
+    if gross <= 0:
+        raise InvalidInput(f'a credit against invoice "{original.number}" must be more than 0.00, not {gross}')
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput(f'a credit note against invoice "{original.number}" needs a reason')
+    if len(why) > 2000:
+        raise InvalidInput("the reason is longer than 2000 characters")
+    c = council(ctx)
+    # Lock the series first: two credits against one invoice then take turns and
+    # the second sees the first when it works out what is left.
+    seq, number = next_number(ctx, CREDIT_NOTE_SERIES, c.credit_note_prefix)
+    left = original.total - credited_so_far(ctx, original)
+    if gross > left:
+        raise RuleViolation(
+            f'a credit of {gross} is more than the {left} left on invoice "{original.number}" '
+            f"(total {original.total} less earlier credit notes)", code="credit_exceeds_invoice")
+    if original.issued_on > ctx.today:
+        raise RuleViolation(f'invoice "{original.number}" is dated after {ctx.today.isoformat()}')
+    lines = credit_lines(document_lines(original), gross, CREDIT_PREFIX)
+    net, vat, total = document_totals(lines)
+    note = Invoice(
+        kind="credit_note", number=number, series=CREDIT_NOTE_SERIES, seq=seq, school_id=original.school_id,
+        corrects_id=original.id, issued_on=ctx.today, tax_point=ctx.today, due_on=None,
+        interest_only=original.interest_only, reason=why, po_number=original.po_number,
+        customer=dict(original.customer), supplier=supplier_snapshot(c),
+        net=net, vat=vat, total=total, created_at=ctx.now, actor=ctx.actor,
+    )
+    ctx.session.add(note)
+    ctx.session.flush()
+    originals = list(original.lines)
+    cursor = 0
+    for position, line in enumerate(lines, start=1):
+        # credit_lines keeps the original order, skipping lines credited nothing.
+        while cursor < len(originals) and (
+            CREDIT_PREFIX + originals[cursor].description != line.description
+            or originals[cursor].period_start != line.period_start
+        ):
+            cursor += 1
+        source = originals[cursor] if cursor < len(originals) else None
+        cursor += 1
+        ctx.session.add(InvoiceLine(
+            invoice_id=note.id, position=position, charge_id=None,
+            corrects_line_id=source.id if source is not None else None,
+            service_code=source.service_code if source is not None else "credit",
+            description=line.description, period_start=line.period_start, period_end=line.period_end,
+            quantity=line.quantity, unit_price=line.unit_price, net=line.net, vat_code=line.vat_code,
+            vat_rate=line.vat_rate, vat=line.vat, total=line.total,
+        ))
+    ctx.session.flush()
+    ctx.session.refresh(note, ["lines"])
+    ctx.audit("credit_note.issue", "invoice", number,
+              {"invoice": original.number, "net": net, "vat": vat, "total": total, "left_before": left},
+              reason=why)
+    return note
+
+
+# --- immutability ---------------------------------------------------------------------------
+
+
+def refuse_alteration(ctx: Context, number: str, what: str) -> NoReturn:
+    """Refuse any change to an issued document (§7), leaving an audit record of the attempt.
+
+    The command that asked will be refused and its transaction rolled back, so
+    the audit entry is written in a transaction of its own. Call this before
+    the service has written anything (on SQLite a second writer would wait for
+    the first).
+    """
+    clean = number.strip().upper()
+    bind = ctx.session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    on_sqlite = engine.dialect.name == "sqlite"
+    if on_sqlite and ctx.session.in_transaction():
+        # SQLite allows one writer: this session already holds the write lock.
+        kind = _audit_refusal(ctx.session, ctx, clean, what)
+        ctx.session.commit()
+    else:
+        with transaction(engine) as session:
+            kind = _audit_refusal(session, ctx, clean, what)
+    label = "Credit note" if kind == "credit_note" else "Invoice"
+    raise RuleViolation(
+        f'{label} "{clean}" is issued and cannot be changed ({what} refused); correct it with a credit note',
+        code="invoice_immutable",
+    )
+
+
+def _audit_refusal(session: Session, ctx: Context, number: str, what: str) -> str:
+    found = session.scalar(select(Invoice.kind).where(Invoice.number == number))
+    if found is None:
+        raise NotFound(f'no invoice or credit note numbered "{number}"', code="unknown_invoice")
+    session.add(AuditEntry(at=ctx.now, actor=ctx.actor, action="invoice.alteration_refused", entity="invoice",
+                           entity_id=number, reason=f"issued documents are immutable: {what}",
+                           detail={"attempt": what}))
+    return found
