@@ -1,0 +1,322 @@
+"""Budget against actual for one financial year, by funding source (domain-rules §1, §9).
+
+Income recognition: each issued invoice line's net amount (credit-note lines
+negative) is recognised over the period it covers — period start to end, or its
+issue date when it has none — by calendar days, first into financial years
+(pricing.accrual.split_by_financial_year) and then that year's part into months
+(split_by_month), so months add up to the year and years to the line, exactly.
+A subscription year invoiced in September is income partly in this financial
+year and partly in the next: the later part is shown as deferred income.
+
+Costs: delivered and deemed-delivered hours × the staff member's rate in force
+that day, plus recorded non-staff costs. Only hours recorded on sessions are
+costed, so a post's actual is the cost of its recorded work, not its salary.
+
+Mapping actuals onto budget lines:
+- traded income (subscriptions, extra casework, orders, interest) goes to the
+  income line with source "traded income" whose name mentions that kind
+  ("subscription", "casework", "order"/"training", "interest"), else to the first
+  traded-income line; with no traded-income line it is shown as "Unbudgeted traded income".
+- council budget and schools forum / high-needs block income lines are transfers
+  the engine does not record: their actual is the budget recognised evenly by day
+  (basis "allocation"), so they neither flatter nor spoil the variance.
+- staff costs go to the cost line naming the member of staff, else the one naming
+  their role (plurals allowed: "Inclusion workers" takes every "Inclusion worker";
+  the closest name wins), else "Unallocated staff costs".
+- non-staff costs go to the non-post cost line (no FTE) of the same funding source
+  sharing most words with the cost's description (else that source's first
+  non-post line), else "Unallocated non-staff costs".
+
+Budget to date = the year's budget spread evenly by day up to the as-of date;
+variance = actual to date − budget to date; forecast = actual ÷ days elapsed × days
+in the year (straight line), set beside the whole year's budget.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between
+from billing.context import Context
+from billing.models import BudgetLine
+from billing.reports.ledger import income_lines, work_done
+from pricing.accrual import split_by_financial_year, split_by_month
+from pricing.calendars import FinancialYear, days_inclusive
+from pricing.fees import pro_rata_amount
+from pricing.money import ZERO, to_pence
+
+Month = tuple[int, int]
+
+# Budget categories of traded income, and the words in a line's name that claim them.
+INCOME_KINDS = {
+    "subscription_fee": "subscriptions", "settlement": "subscriptions",
+    "casework": "extra casework", "no_show": "extra casework", "order": "orders", "interest": "interest",
+}
+CLAIM_WORDS = {
+    "subscriptions": ("subscription",), "extra casework": ("casework",),
+    "orders": ("order", "training", "whole-class", "whole class"), "interest": ("interest",),
+}
+UNBUDGETED_INCOME = "Unbudgeted traded income"
+UNALLOCATED_STAFF = "Unallocated staff costs"
+UNALLOCATED_OTHER = "Unallocated non-staff costs"
+
+
+def fy_months(fy: FinancialYear) -> list[Month]:
+    return [(fy.start_year + (m > 12), (m - 1) % 12 + 1) for m in range(4, 16)]
+
+
+def month_name(month: Month) -> str:
+    return date(month[0], month[1], 1).strftime("%b %Y")
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """An amount covering ``start..end``, recognised by calendar days (§9), seen from one financial year.
+
+    The year's part is pricing.accrual.split_by_financial_year's part (e.g. a 2019/20 fee is
+    213/366 in FY2019/20 and 153/366 in FY2020/21, the parts adding up to the fee). Within the
+    year, the amount recognised through a day is the whole amount × days covered so far ÷ days
+    in the period, to the penny, measured from the start of the period: so monthly figures are
+    differences of running totals and add up to the year's part exactly.
+    """
+
+    net: Decimal
+    start: date
+    end: date
+    fy: FinancialYear
+
+    @property
+    def parts(self) -> dict[FinancialYear, Decimal]:
+        return split_by_financial_year(self.net, self.start, self.end)
+
+    @property
+    def in_year(self) -> Decimal:
+        return self.parts.get(self.fy, ZERO)
+
+    @property
+    def later_years(self) -> Decimal:
+        return sum((v for k, v in self.parts.items() if k.start_year > self.fy.start_year), ZERO)
+
+    def _running(self, day: date) -> Decimal:
+        if day < self.start:
+            return ZERO
+        if day >= self.end:
+            return self.net
+        return pro_rata_amount(self.net, days_inclusive(self.start, day), days_inclusive(self.start, self.end))
+
+    def through(self, day: date) -> Decimal:
+        """Recognised in this financial year from its start up to and including ``day``."""
+        first, last = max(self.start, self.fy.start), min(self.end, self.fy.end)
+        if last < first or day < first:
+            return ZERO
+        if day >= last:
+            return self.in_year
+        return self._running(day) - self._running(first - timedelta(days=1))
+
+    def months(self, as_of: date | None = None) -> dict[Month, Decimal]:
+        """This year's part by month; with ``as_of``, only what is recognised up to that day."""
+        out: dict[Month, Decimal] = {}
+        before = ZERO
+        for month in fy_months(self.fy):
+            upto = _month_end(month) if as_of is None else min(_month_end(month), as_of)
+            now = self.through(upto) if upto >= date(month[0], month[1], 1) else before
+            if now != before:
+                out[month] = now - before
+            before = now
+        return out
+
+
+def _month_end(month: Month) -> date:
+    following = (month[0] + 1, 1) if month[1] == 12 else (month[0], month[1] + 1)
+    return date.fromordinal(date(*following, 1).toordinal() - 1)
+
+
+@dataclass
+class BudgetRow:
+    line: str
+    kind: str  # income | cost
+    source: str
+    budget: Decimal | None
+    actual: Decimal = ZERO
+    budget_to_date: Decimal | None = None  # the budget spread evenly by day up to the as-of date
+    fte: Decimal | None = None
+    basis: str = "actual"  # actual | allocation | unbudgeted
+    forecast: Decimal = ZERO
+    monthly: dict[Month, Decimal] = field(default_factory=dict)
+
+    @property
+    def variance(self) -> Decimal | None:
+        """Actual to date less the budget to date (the year's budget spread evenly by day)."""
+        return None if self.budget_to_date is None else self.actual - self.budget_to_date
+
+    def as_json(self) -> dict[str, object]:
+        return {"line": self.line, "kind": self.kind, "source": self.source, "fte": self.fte,
+                "budget": self.budget, "budget_to_date": self.budget_to_date, "actual": self.actual,
+                "variance": self.variance,
+                "forecast": self.forecast,
+                "forecast_variance": None if self.budget is None else self.forecast - self.budget,
+                "basis": self.basis}
+
+
+@dataclass
+class BudgetReport:
+    fy: FinancialYear
+    as_of: date
+    days_elapsed: int
+    rows: list[BudgetRow]
+    invoiced_in_year: Decimal
+    deferred: Decimal  # invoiced in this FY (to date), recognised in later FYs
+    brought_forward: Decimal  # invoiced in earlier FYs, recognised in this one
+    budget_by_month: dict[str, dict[Month, Decimal]]
+    actual_by_month: dict[str, dict[Month, Decimal]]
+
+    def totals(self, kind: str, source: str | None = None) -> dict[str, Decimal]:
+        rows = [r for r in self.rows if r.kind == kind and (source is None or r.source == source)]
+        return {"budget": sum((r.budget or ZERO for r in rows), ZERO),
+                "budget_to_date": sum((r.budget_to_date or ZERO for r in rows), ZERO),
+                "actual": sum((r.actual for r in rows), ZERO),
+                "forecast": sum((r.forecast for r in rows), ZERO)}
+
+    def by_source(self) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for source in SOURCES:
+            for kind in ("income", "cost"):
+                if any(r.source == source and r.kind == kind for r in self.rows):
+                    t = self.totals(kind, source)
+                    out.append({"source": source, "kind": kind, **t, "variance": t["actual"] - t["budget_to_date"]})
+        return out
+
+    def as_json(self) -> dict[str, object]:
+        inc, cost = self.totals("income"), self.totals("cost")
+        return {
+            "fy": self.fy.name, "as_of": self.as_of, "days_elapsed": self.days_elapsed, "days_in_year": self.fy.days,
+            "lines": [r.as_json() for r in self.rows],
+            "by_source": self.by_source(),
+            "totals": {"income": inc, "cost": cost,
+                       "net": {k: inc[k] - cost[k] for k in ("budget", "budget_to_date", "actual", "forecast")}},
+            "income_recognition": {"invoiced_in_year": self.invoiced_in_year,
+                                   "deferred_to_later_years": self.deferred,
+                                   "brought_forward_from_earlier_years": self.brought_forward},
+            "months": [
+                {"month": f"{y}-{m:02d}", "budget_income": self.budget_by_month["income"][(y, m)],
+                 "actual_income": self.actual_by_month["income"][(y, m)],
+                 "budget_cost": self.budget_by_month["cost"][(y, m)],
+                 "actual_cost": self.actual_by_month["cost"][(y, m)]}
+                for (y, m) in fy_months(self.fy)],
+            "method": __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
+        }
+
+
+def _norm(text: str) -> str:
+    return " ".join(w.rstrip("s") for w in re.findall(r"[a-z0-9/-]+", text.lower()))
+
+
+def _staff_line(name: str, role: str, lines: list[BudgetLine]) -> BudgetLine | None:
+    costs = [ln for ln in lines if ln.kind == "cost"]
+    by_name = [ln for ln in costs if _norm(name) in _norm(ln.line)]
+    if by_name:
+        return by_name[0]
+    by_role = [ln for ln in costs if _norm(role) and _norm(role) in _norm(ln.line)]
+    if not by_role:
+        return None
+    return min(by_role, key=lambda ln: (_norm(ln.line) != _norm(role), len(ln.line), ln.id))
+
+
+def _cost_line(description: str, source: str, lines: list[BudgetLine]) -> BudgetLine | None:
+    candidates = [ln for ln in lines if ln.kind == "cost" and ln.fte is None and ln.source == source]
+    if not candidates:
+        return None
+    words = {w for w in _norm(description).split() if len(w) > 3}
+    return max(candidates, key=lambda ln: (len(words & set(_norm(ln.line).split())), -ln.id))
+
+
+def _income_line(category: str, lines: list[BudgetLine]) -> BudgetLine | None:
+    traded = [ln for ln in lines if ln.kind == "income" and ln.source == TRADED]
+    for ln in traded:
+        if any(word in ln.line.lower() for word in CLAIM_WORDS.get(category, ())):
+            return ln
+    return traded[0] if traded else None
+
+
+def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
+    """Budget, actual to date, variance and straight-line forecast per line for ``fy`` (§9)."""
+    as_of = min(ctx.today, fy.end)
+    elapsed = days_inclusive(fy.start, as_of) if as_of >= fy.start else 0
+    months = fy_months(fy)
+    lines = budget_lines(ctx, fy)
+    rows: dict[str, BudgetRow] = {
+        ln.line: BudgetRow(ln.line, ln.kind, ln.source, ln.amount, fte=ln.fte,
+                           basis="allocation" if ln.kind == "income" and ln.source in (COUNCIL, SCHOOLS_FORUM)
+                           else "actual")
+        for ln in lines
+    }
+
+    def target(name: str, kind: str, source: str) -> BudgetRow:
+        if name not in rows:
+            rows[name] = BudgetRow(name, kind, source, None, basis="unbudgeted")
+        return rows[name]
+
+    def add(row: BudgetRow, month: Month, amount: Decimal, counted: Decimal) -> None:
+        row.monthly[month] = row.monthly.get(month, ZERO) + amount
+        row.actual += counted
+
+    invoiced = deferred = brought = ZERO
+    for line in income_lines(ctx, ctx.today):
+        rec = Recognition(line.net, *line.span, fy)
+        if line.issued_on in fy:
+            invoiced += line.net
+            deferred += rec.later_years
+        elif line.issued_on < fy.start:
+            brought += rec.in_year
+        to_date = rec.months(as_of)
+        if to_date:
+            ln = _income_line(INCOME_KINDS.get(line.charge_kind or "", "other"), lines)
+            row = rows[ln.line] if ln else target(UNBUDGETED_INCOME, "income", TRADED)
+            for month, amount in to_date.items():
+                add(row, month, amount, amount)
+
+    exact: dict[str, dict[Month, Decimal]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
+    for w in work_done(ctx, as_of):
+        if w.day in fy:
+            ln = _staff_line(w.staff_name, w.role, lines)
+            row = rows[ln.line] if ln else target(UNALLOCATED_STAFF, "cost", COUNCIL)
+            exact[row.line][(w.day.year, w.day.month)] += w.cost
+    for name, by_month in exact.items():
+        for month, amount in by_month.items():
+            fixed = to_pence(amount)
+            add(rows[name], month, fixed, fixed)
+    if as_of >= fy.start:
+        for cost in costs_between(ctx, fy.start, as_of):
+            ln = _cost_line(cost.description, cost.source, lines)
+            row = rows[ln.line] if ln else target(UNALLOCATED_OTHER, "cost", cost.source)
+            add(row, (cost.incurred_on.year, cost.incurred_on.month), cost.amount, cost.amount)
+
+    budget_months: dict[str, dict[Month, Decimal]] = {k: dict.fromkeys(months, ZERO) for k in ("income", "cost")}
+    actual_months: dict[str, dict[Month, Decimal]] = {k: dict.fromkeys(months, ZERO) for k in ("income", "cost")}
+    for row in rows.values():
+        if row.budget is not None:
+            for month, part in split_by_month(row.budget, fy.start, fy.end).items():
+                budget_months[row.kind][month] += part
+            row.budget_to_date = Recognition(row.budget, fy.start, fy.end, fy).through(as_of)
+        if row.basis == "allocation":
+            assert row.budget is not None
+            even = Recognition(row.budget, fy.start, fy.end, fy)
+            row.monthly = even.months(as_of)
+            row.actual = even.through(as_of)
+            row.forecast = row.budget
+        else:
+            row.forecast = to_pence(row.actual * fy.days / elapsed) if elapsed else ZERO
+        for month, amount in row.monthly.items():
+            actual_months[row.kind][month] += amount
+
+    ordered = sorted(rows.values(), key=lambda r: (r.kind != "income", SOURCES.index(r.source),
+                                                   r.budget is None, _line_order(lines, r.line)))
+    return BudgetReport(fy, as_of, elapsed, ordered, invoiced, deferred, brought, budget_months, actual_months)
+
+
+def _line_order(lines: list[BudgetLine], name: str) -> int:
+    return next((i for i, ln in enumerate(lines) if ln.line == name), len(lines))

@@ -1,0 +1,321 @@
+"""`traded report case-costs|school|budget|aged-debt` and `traded budget set|cost|staff-rate|list`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.runtime import Runtime, pass_runtime
+
+AGED_DEBT_MODULE = "cli.aged_debt"
+_SHORT = {"council budget": "council", "schools forum / high-needs block": "forum/HNB", "traded income": "traded"}
+
+
+class ReportGroup(click.Group):
+    """The report group; `aged-debt` is loaded from its own module only when that module exists."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        if importlib.util.find_spec(AGED_DEBT_MODULE) is not None:
+            names.add("aged-debt")
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "aged-debt" and cmd_name not in self.commands \
+                and importlib.util.find_spec(AGED_DEBT_MODULE) is not None:
+            command = importlib.import_module(AGED_DEBT_MODULE).aged_debt
+            self.add_command(command, "aged-debt")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=ReportGroup)
+def report() -> None:
+    """Manager's reports: case costs, income per school, budget against actual, aged debt.
+
+    \b
+    Example:
+      traded --as-of 2026-03-31 report case-costs --year 2025/26
+      traded --as-of 2026-03-31 report budget --fy FY2025/26 --pdf budget.pdf
+    """
+
+
+def _m(value: Any) -> str:
+    from pricing.money import as_pounds
+
+    return "" if value is None else as_pounds(value)
+
+
+def _year(text: str | None) -> Any:
+    from pricing.calendars import AcademicYear
+    from pricing.errors import InvalidInput
+
+    if text is None:
+        return None
+    try:
+        return AcademicYear.parse(text.strip())
+    except Exception as exc:  # noqa: BLE001
+        raise InvalidInput(f'Academic year {text!r} must look like "2025/26".', code="bad_year") from exc
+
+
+@report.command("case-costs")
+@click.option("--year", default=None, metavar="Y", help="Academic year, e.g. 2025/26 (default: this one).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the rows as CSV.")
+@pass_runtime
+def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
+    """Per case: hours (deemed-delivered apart), staff cost, day-rate value, income, net.
+
+    Cost = hours x each worker's hourly cost in force that day. Covered cases get a
+    share of the school's subscription income by delivered hours (largest remainder:
+    the shares add up to the subscription income exactly).
+
+    \b
+    Example:
+      traded --as-of 2026-07-31 report case-costs --year 2025/26 --csv cases.csv
+    """
+    from billing.reports.case_costs import CaseCostReport, case_costs
+    from billing.reports.csv_export import case_costs_table, write_csv
+    from cli.tables import table
+
+    report_: CaseCostReport = rt.run(lambda ctx: case_costs(ctx, _year(year)))
+    if csv_file:
+        write_csv(csv_file, case_costs_table(report_))
+    data = report_.as_json()
+
+    def text() -> str:
+        rows = [[c.ref, c.urn, c.school[:18], "yes" if c.covered else "no", c.hours, c.deemed_hours,
+                 _m(c.cost), _m(c.day_rate_value), _m(c.income_billed), _m(c.subscription_share),
+                 _m(c.income - c.cost)] for c in report_.cases]
+        t, a = data["totals"], data["averages"]  # type: ignore[index]
+        rows.append(["TOTAL", "", f"{t['cases']} cases", "", t["hours"], t["deemed_hours"], _m(t["cost"]),
+                     _m(t["day_rate_value"]), _m(t["income_billed"]), _m(t["subscription_share"]),
+                     _m(t["income"] - t["cost"])])
+        out = [table(["Case", "URN", "School", "Covered", "Hours", "Deemed", "Cost", "Day-rate value",
+                      "Billed", "Sub. share", "Net"], rows, "lllrrrrrrrr",
+                     title=f"Case costs {report_.year.name} (as of {report_.as_of})")]
+        out.append(f"Average per case: cost {_m(a['cost'])}, day-rate value {_m(a['day_rate_value'])}, "
+                   f"income {_m(a['income'])}, {a['hours']} hours "
+                   f"(the service's own figure: {_m(a['benchmark_low'])} to {_m(a['benchmark_high'])}).")
+        if report_.allocations:
+            out.append(table(["School", "Subscription income", "Covered case hrs", "Other hrs", "To cases",
+                              "To other services", "Unallocated"],
+                             [[a_.school[:28], _m(a_.subscription_income), a_.case_hours, a_.other_hours,
+                               _m(a_.to_cases), _m(a_.to_other_services), _m(a_.unallocated)]
+                              for a_ in report_.allocations], "lrrrrrr", title="Subscription income allocation"))
+        out.append("How: cost = hours (deemed-delivered included) x the staff member's hourly cost in force on the "
+                   "session's date; day-rate value = hours / hours per day x the year's day rate (not rounded up); "
+                   "billed = extra-casework invoice lines net of VAT less credit notes; subscription share = the "
+                   "school's subscription income for the year shared by delivered hours over its covered cases and "
+                   "covered orders, largest remainder so the shares add up exactly. Unallocated = income with no "
+                   "covered work delivered yet.")
+        if csv_file:
+            out.append(f"CSV written to {csv_file}.")
+        return "\n".join(out)
+
+    rt.emit(data, text)
+
+
+@report.command("school")
+@click.option("--year", default=None, metavar="Y", help="Academic year, e.g. 2025/26 (default: every year).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the rows as CSV.")
+@pass_runtime
+def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
+    """Per school and academic year: subscription income, extras, interest, cost, net.
+
+    \b
+    Example:
+      traded --as-of 2026-07-31 report school --year 2025/26
+    """
+    from billing.reports.csv_export import school_table, write_csv
+    from billing.reports.school_income import SchoolReport, school_report
+    from cli.tables import table
+
+    rep: SchoolReport = rt.run(lambda ctx: school_report(ctx, _year(year)))
+    if csv_file:
+        write_csv(csv_file, school_table(rep))
+    data = rep.as_json()
+
+    def text() -> str:
+        rows = [[r.school[:34], r.urn, r.year, _m(r.subscription), _m(r.extras), _m(r.interest), _m(r.cost),
+                 _m(r.net)] for r in rep.rows]
+        t = data["totals"]  # type: ignore[index]
+        rows.append(["TOTAL", "", "", _m(t["subscription"]), _m(t["extras"]), _m(t["interest"]), _m(t["cost"]),
+                     _m(t["net"])])
+        return table(["School", "URN", "Year", "Subscription", "Extras", "Interest", "Cost", "Net"], rows,
+                     "lllrrrrr", title=f"Income and cost per school (as of {rep.as_of}; net of VAT)")
+
+    rt.emit(data, text)
+
+
+@report.command("budget")
+@click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the lines as CSV.")
+@click.option("--pdf", "pdf_file", default=None, metavar="FILE", help="Also write the PDF pack with charts.")
+@pass_runtime
+def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None) -> None:
+    """Income and cost against budget by funding source: actual to date, variance, forecast.
+
+    Income is recognised over the period each invoice line covers (deferred income shown);
+    the forecast is actual / days elapsed x days in the year.
+
+    \b
+    Example:
+      traded --as-of 2026-01-31 report budget --fy FY2025/26 --csv budget.csv --pdf budget.pdf
+    """
+    from billing.budgets import parse_financial_year
+    from billing.reports.budget import BudgetReport, budget_report
+    from billing.reports.csv_export import budget_table, write_csv
+    from cli.tables import table
+
+    rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, parse_financial_year(fy)))
+    if csv_file:
+        write_csv(csv_file, budget_table(rep))
+    if pdf_file:
+        from billing.reports.budget_pack import budget_pack
+
+        Path(pdf_file).write_bytes(budget_pack(rep))
+    data = rep.as_json()
+
+    def text() -> str:
+        rows: list[list[object]] = []
+        for r in rep.rows:
+            rows.append([r.line[:30], r.kind, _SHORT.get(r.source, r.source), "" if r.fte is None else r.fte,
+                         _m(r.budget), _m(r.budget_to_date), _m(r.actual), _m(r.variance), _m(r.forecast),
+                         "" if r.basis == "actual" else r.basis])
+        out = [table(["Line", "Kind", "Source", "FTE", "Budget", "Budget to date", "Actual to date", "Variance",
+                      "Forecast", "Basis"], rows, "lllrrrrrrl",
+                     title=f"Budget {rep.fy.name}: actual to {rep.as_of} ({rep.days_elapsed} of {rep.fy.days} days)")]
+        out.append(table(["Funding source", "Kind", "Budget", "Budget to date", "Actual", "Variance", "Forecast"],
+                         [[s["source"], s["kind"], _m(s["budget"]), _m(s["budget_to_date"]), _m(s["actual"]),
+                           _m(s["variance"]), _m(s["forecast"])] for s in rep.by_source()], "llrrrrr",
+                         title="By funding source"))
+        t = data["totals"]  # type: ignore[index]
+        out.append(f"Net (income - cost): budget {_m(t['net']['budget'])}, actual {_m(t['net']['actual'])}, "
+                   f"forecast {_m(t['net']['forecast'])}.")
+        out.append(f"Invoiced this year {_m(rep.invoiced_in_year)}; deferred to later years {_m(rep.deferred)}; "
+                   f"brought forward from earlier years {_m(rep.brought_forward)}.")
+        out.append("Sources: council = council budget; forum/HNB = schools forum / high-needs block; traded = traded "
+                   "income. Basis 'allocation': a council or schools forum contribution, counted as received evenly "
+                   "by day. Variance = actual less budget to date (the budget spread evenly by day); forecast = "
+                   "actual / days elapsed x days in the year. Staff actuals are hours recorded on sessions x each "
+                   "person's dated hourly cost: the cost of recorded delivery, not payroll.")
+        for path, what in ((csv_file, "CSV"), (pdf_file, "PDF pack")):
+            if path:
+                out.append(f"{what} written to {path}.")
+        return "\n".join(out)
+
+    rt.emit(data, text)
+
+
+@click.group()
+def budget() -> None:
+    """Budget lines per financial year, non-staff costs and staff cost rates.
+
+    \b
+    Example:
+      traded budget set --fy FY2025/26 --line "Service manager" --kind cost --source council --amount 68000.00 --fte 1
+    """
+
+
+@budget.command("set")
+@click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
+@click.option("--line", required=True, metavar="NAME", help="The line's name (a post, or an income or cost head).")
+@click.option("--kind", required=True, type=click.Choice(["income", "cost"]))
+@click.option("--source", required=True, metavar="SOURCE",
+              help='"council budget", "schools forum / high-needs block" or "traded income" '
+                   "(or council, schools-forum, traded).")
+@click.option("--amount", required=True, metavar="AMOUNT", help="For the whole year, e.g. 68000.00.")
+@click.option("--fte", default=None, metavar="N", help="Full-time equivalents, for a post (cost line).")
+@pass_runtime
+def set_cmd(rt: Runtime, fy: str, line: str, kind: str, source: str, amount: str, fte: str | None) -> None:
+    """Create or replace a budget line for a financial year.
+
+    \b
+    Example:
+      traded budget set --fy FY2025/26 --line "Traded income from schools" --kind income --source traded --amount 150000.00
+    """
+    from billing.budgets import set_budget_line
+    from pricing.calendars import FinancialYear
+
+    def service(ctx: Any) -> dict[str, object]:
+        ln = set_budget_line(ctx, fy, line, kind, source, amount, fte)
+        return {"fy": FinancialYear(ln.financial_year).name, "line": ln.line, "kind": ln.kind,
+                "source": ln.source, "amount": ln.amount, "fte": ln.fte}
+
+    data = rt.run(service)
+    rt.emit(data, f"{data['fy']} {data['kind']} line \"{data['line']}\" ({data['source']}): {_m(data['amount'])}.")
+
+
+@budget.command("list")
+@click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
+@pass_runtime
+def list_cmd(rt: Runtime, fy: str) -> None:
+    """List a financial year's budget lines.
+
+    \b
+    Example:
+      traded budget list --fy FY2025/26
+    """
+    from billing.budgets import budget_lines, parse_financial_year
+    from cli.tables import table
+
+    def service(ctx: Any) -> list[dict[str, object]]:
+        return [{"line": ln.line, "kind": ln.kind, "source": ln.source, "amount": ln.amount, "fte": ln.fte}
+                for ln in budget_lines(ctx, parse_financial_year(fy))]
+
+    data = rt.run(service)
+    rt.emit(data, lambda: table(["Line", "Kind", "Funding source", "FTE", "Amount"],
+                                [[d["line"], d["kind"], d["source"], d["fte"] or "", _m(d["amount"])]
+                                 for d in data], "lllrr"))
+
+
+@budget.command("cost")
+@click.option("--on", "on", required=True, metavar="DATE", help="Date the cost was incurred.")
+@click.option("--amount", required=True, metavar="AMOUNT")
+@click.option("--source", required=True, metavar="SOURCE", help="Funding source that bears it.")
+@click.option("--description", required=True, metavar="TEXT")
+@click.option("--case", "case_id", default=None, type=int, metavar="ID", help="The case it was for, if any.")
+@pass_runtime
+def cost_cmd(rt: Runtime, on: str, amount: str, source: str, description: str, case_id: int | None) -> None:
+    """Record a non-staff cost (venue, materials, travel).
+
+    \b
+    Example:
+      traded budget cost --on 2025-10-14 --amount 240.00 --source council --description "Venue hire, Team Teach"
+    """
+    from billing.budgets import add_cost
+    from pricing.clock import parse_date
+
+    def service(ctx: Any) -> dict[str, object]:
+        cost = add_cost(ctx, parse_date(on), amount, source, description, case_id)
+        return {"id": cost.id, "on": cost.incurred_on, "amount": cost.amount, "source": cost.source,
+                "description": cost.description, "case": cost.case_id}
+
+    data = rt.run(service)
+    rt.emit(data, f"Recorded cost {data['id']}: {_m(data['amount'])} on {data['on']} ({data['source']}).")
+
+
+@budget.command("staff-rate")
+@click.argument("name")
+@click.option("--from", "from_", required=True, metavar="DATE", help="The day the new rate applies from.")
+@click.option("--cost-per-hour", "cost", required=True, metavar="AMOUNT")
+@pass_runtime
+def staff_rate_cmd(rt: Runtime, name: str, from_: str, cost: str) -> None:
+    """Change a member of staff's hourly cost from a date on; earlier work keeps the old rate.
+
+    \b
+    Example:
+      traded budget staff-rate "Sam Patel" --from 2026-04-01 --cost-per-hour 40.10
+    """
+    from billing.staff_rates import set_rate
+    from pricing.clock import parse_date
+
+    def service(ctx: Any) -> dict[str, object]:
+        rate = set_rate(ctx, name, parse_date(from_), cost)
+        return {"name": name.strip(), "from": rate.effective_from, "cost_per_hour": rate.cost_per_hour}
+
+    data = rt.run(service)
+    rt.emit(data, f"{data['name']}: {_m(data['cost_per_hour'])} an hour from {data['from']}.")
