@@ -1,7 +1,8 @@
 """Demo phase 3: a year of delivery — cases, 8-week plans, late-notice changes and training.
 
 About fifty referrals across the year, each with a planning meeting and an
-eight-week plan of weekly sessions (2–3 hours, staff from the demo team).
+eight-week plan of twelve half-day sessions (3.5–4 hours, about 45 hours a
+case, staff from the demo team).
 Some sessions are moved in good time, some changed too late (deemed delivered)
 and a few missed without notice. Most referrals are acknowledged within 48
 hours, a few later. Sessions are also put on the whole-class, training and
@@ -31,10 +32,12 @@ if TYPE_CHECKING:
     from billing.demo import DemoState
 
 CASES = 50
-SESSIONS_PER_PLAN = 8
+# Twelve half-day visits in the eight-week plan: about 45 hours, the service's typical
+# case (£4,000–£4,500 at the day rate).
+SESSIONS_PER_PLAN = 12
 CASEWORK_ROLES = ("Senior inclusion worker", "Inclusion worker", "CAMHS clinician")
 SLOTS = (time(9, 0), time(10, 30), time(13, 30))
-HOURS = ("2", "2.5", "2.5", "3")
+HOURS = ("3.5", "3.5", "4", "4")
 # Per order-item code: sessions per unit ordered, and hours per session.
 ORDER_SESSIONS = {"whole_class_block": (6, "1.5"), "cpd_place": (0, "2"), "team_teach_place": (0, "6"),
                   "coaching_session": (1, "1.5")}
@@ -83,7 +86,8 @@ def run(state: DemoState) -> None:
     for n, (referred, urn) in enumerate(referrals, start=1):
         planning = _working_day_on_or_after(referred + timedelta(days=rng.randint(3, 8)))
         first = _working_day_on_or_after(planning + timedelta(days=rng.randint(2, 5)))
-        starts = [_working_day_on_or_after(first + timedelta(weeks=k)) for k in range(SESSIONS_PER_PLAN)]
+        starts = [_working_day_on_or_after(first + timedelta(days=k * 48 // SESSIONS_PER_PLAN))
+                  for k in range(SESSIONS_PER_PLAN)]
         slot, worker = rng.choice(SLOTS), rng.choice(workers)
         closes = starts[-1] + timedelta(days=rng.randint(1, 7))
         as_of = min(closes, cutoff)
