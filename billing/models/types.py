@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
@@ -91,5 +91,5 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+            return cast(datetime, value.replace(tzinfo=UTC))
+        return cast(datetime, value.astimezone(UTC))

@@ -1,0 +1,254 @@
+"""Gateway events in, ledger entries out: verified once, recorded once, never lost.
+
+Stripe signs each delivery; :func:`verify_event` checks the signature on the raw
+body (and its age) before anything is read. :func:`notice_from_event` reduces a
+Stripe event to a :class:`GatewayNotice`; :func:`apply_notice` turns that into a
+payment or a refund inside the caller's one transaction and records the event
+id, so a replay writes nothing. Money that cannot be placed (an unknown
+invoice, an unknown school, a refund with no credit to pay it from) is kept as
+an *unallocated* event for a person, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import stripe
+from sqlalchemy import func, select
+
+from billing.context import Context
+from billing.gateway.errors import InvalidWebhook
+from billing.gateway.port import CURRENCY, META_INVOICE, META_URN, GatewayNotice
+from billing.models import GatewayCustomer, GatewayEvent, Invoice, Payment, Refund, School
+from pricing.clock import utc_to_london
+from pricing.errors import TradedError
+from pricing.money import ZERO, from_pence
+
+DEFAULT_TOLERANCE = 300  # seconds; Stripe's own default
+
+PROCESSED, IGNORED, UNALLOCATED, DUPLICATE = "processed", "ignored", "unallocated", "duplicate"
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    event_id: str
+    status: str  # processed, ignored, unallocated, duplicate
+    note: str | None = None
+    payment_id: int | None = None
+    refund_id: int | None = None
+
+
+def verify_event(raw: bytes, signature: str | None, secret: str, tolerance: int = DEFAULT_TOLERANCE) -> dict[str, Any]:
+    """Check the Stripe-Signature header against the raw body, then parse it.
+
+    Raises InvalidWebhook for a missing, tampered, wrongly keyed or stale
+    signature, or a body that is not a Stripe event. ``tolerance`` must be
+    positive: Stripe's library treats 0 as "accept any age".
+    """
+    if tolerance <= 0:
+        raise ValueError("the webhook tolerance must be a positive number of seconds")
+    try:
+        stripe.WebhookSignature.verify_header(raw, signature, secret, tolerance)
+    except stripe.SignatureVerificationError as exc:
+        reason = str(exc).split(";")[0].splitlines()[0].rstrip(".")
+        raise InvalidWebhook(f"webhook rejected: {reason}.") from exc
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidWebhook("webhook rejected: the body is not JSON.") from exc
+    if (not isinstance(body, dict) or body.get("object") != "event" or not isinstance(body.get("id"), str)
+            or not isinstance(body.get("type"), str) or not isinstance(body.get("created"), int)
+            or not isinstance(body.get("data"), dict) or not isinstance(body["data"].get("object"), dict)):
+        raise InvalidWebhook("webhook rejected: the body is not a Stripe event.")
+    return body
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if isinstance(value, dict):  # an expanded object: use its id
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _object(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _pence(obj: dict[str, Any], *keys: str) -> int | None:
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _meta(obj: dict[str, Any], key: str) -> str | None:
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def notice_from_event(event: dict[str, Any]) -> GatewayNotice:
+    """Reduce a verified Stripe event to what the ledger needs; anything else is ``ignored``."""
+    event_id: str = event["id"]
+    kind: str = event["type"]
+    at = datetime.fromtimestamp(event["created"], UTC)
+    obj: dict[str, Any] = event["data"]["object"]
+    base: dict[str, Any] = {
+        "event_id": event_id, "type": kind, "occurred_at": at, "payload": event,
+        "currency": str(obj.get("currency") or CURRENCY).lower(),
+        "customer_id": _text(obj, "customer"), "urn": _meta(obj, META_URN),
+        "invoice_number": _meta(obj, META_INVOICE),
+    }
+    if kind == "payment_intent.succeeded":
+        methods = obj.get("payment_method_types")
+        if isinstance(methods, list) and methods and set(methods) == {"customer_balance"}:
+            # Paid from the school's cash balance: the bank transfer that funded it
+            # was already counted when its cash-balance transaction arrived.
+            return GatewayNotice(**{**base, "kind": "ignored"})
+        return GatewayNotice(**base, kind="payment", method="card", external_key=_text(obj, "id"),
+                             amount_pence=_pence(obj, "amount_received", "amount") or 0)
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if obj.get("payment_status") != "paid":
+            return GatewayNotice(**{**base, "kind": "ignored"})
+        # Keyed on the payment intent, so its own payment_intent.succeeded is the same payment.
+        key = _text(obj, "payment_intent") or _text(obj, "id")
+        base["invoice_number"] = base["invoice_number"] or _text(obj, "client_reference_id")
+        return GatewayNotice(**base, kind="payment", method="card", external_key=key,
+                             amount_pence=_pence(obj, "amount_total") or 0)
+    if kind == "customer_cash_balance_transaction.created":
+        if obj.get("type") != "funded":
+            return GatewayNotice(**{**base, "kind": "ignored"})
+        funded = _object(obj, "funded")
+        transfer = _object(funded, "bank_transfer")
+        return GatewayNotice(**base, kind="payment", method="bacs", external_key=_text(obj, "id"),
+                             amount_pence=_pence(obj, "net_amount") or 0,
+                             reference=_text(transfer, "reference"))
+    if kind == "charge.refunded":
+        payment_key = _text(obj, "payment_intent") or _text(obj, "id")
+        refunded = _pence(obj, "amount_refunded") or 0
+        return GatewayNotice(**base, kind="refund", external_key=payment_key, amount_pence=refunded)
+    return GatewayNotice(**{**base, "kind": "ignored"})
+
+
+def received_on(notice: GatewayNotice) -> date:
+    """The business date of a gateway event: its own timestamp, in Europe/London."""
+    return utc_to_london(notice.occurred_at).date()
+
+
+def apply_notice(ctx: Context, notice: GatewayNotice) -> EventOutcome:
+    """Record ``notice`` once: a payment, a refund, ignored, or unallocated for a person.
+
+    Runs inside the caller's transaction. A business refusal (unknown invoice,
+    no credit to refund) keeps the event as unallocated; any other failure
+    propagates so the whole delivery is rolled back and the gateway retries.
+    """
+    if ctx.session.scalar(select(GatewayEvent.id).where(GatewayEvent.event_id == notice.event_id)):
+        return EventOutcome(notice.event_id, DUPLICATE, "event already recorded")
+    if notice.kind == "ignored":
+        outcome = EventOutcome(notice.event_id, IGNORED, None)
+    elif notice.kind == "payment":
+        outcome = _attempt(ctx, notice, _record_payment)
+    else:
+        outcome = _attempt(ctx, notice, _record_refund)
+    ctx.session.add(GatewayEvent(
+        event_id=notice.event_id, type=notice.type, status=outcome.status,
+        payload=notice.payload, note=outcome.note, received_at=ctx.now,
+    ))
+    if outcome.status == UNALLOCATED:
+        ctx.audit("gateway.unallocated", "gateway_event", notice.event_id,
+                  {"type": notice.type, "amount": from_pence(notice.amount_pence),
+                   "key": notice.external_key}, reason=outcome.note)
+    ctx.session.flush()
+    return outcome
+
+
+class _Unplaceable(TradedError):
+    code = "gateway_unplaceable"
+
+
+def _attempt(ctx: Context, notice: GatewayNotice,
+             record: Callable[[Context, GatewayNotice], EventOutcome]) -> EventOutcome:
+    try:
+        with ctx.session.begin_nested():  # a refusal half-way leaves no trace but the event
+            return record(ctx, notice)
+    except TradedError as exc:
+        return EventOutcome(notice.event_id, UNALLOCATED, exc.message)
+
+
+def _school_urn(ctx: Context, notice: GatewayNotice) -> str | None:
+    if notice.urn:
+        return notice.urn
+    if notice.customer_id:
+        urn = ctx.session.scalar(
+            select(School.urn).join(GatewayCustomer, GatewayCustomer.school_id == School.id)
+            .where(GatewayCustomer.customer_id == notice.customer_id)
+        )
+        if urn:
+            return urn
+    if notice.invoice_number:
+        return ctx.session.scalar(
+            select(School.urn).join(Invoice, Invoice.school_id == School.id)
+            .where(Invoice.number == notice.invoice_number)
+        )
+    return None
+
+
+def _record_payment(ctx: Context, notice: GatewayNotice) -> EventOutcome:
+    from billing.payments import record_payment
+
+    if notice.currency != CURRENCY:
+        raise _Unplaceable(f"a payment in {notice.currency.upper()} cannot be taken into a sterling ledger")
+    if notice.amount_pence <= 0 or not notice.external_key:
+        raise _Unplaceable("the event carries no amount or payment id")
+    urn = _school_urn(ctx, notice)
+    if urn is None:
+        raise _Unplaceable("the event names no school the engine knows")
+    invoices: tuple[str, ...] = ()
+    if notice.invoice_number:
+        invoices = (notice.invoice_number,)
+    elif notice.reference:
+        # A bank transfer quoting one of the school's invoice numbers pays that invoice.
+        ref = notice.reference.strip().upper()
+        if ctx.session.scalar(select(Invoice.id).join(School, School.id == Invoice.school_id)
+                              .where(Invoice.number == ref, Invoice.kind == "invoice", School.urn == urn)):
+            invoices = (ref,)
+    result = record_payment(
+        ctx, urn, from_pence(notice.amount_pence), received_on(notice),
+        method=notice.method, invoice_numbers=invoices, reference=notice.reference or notice.invoice_number,
+        source="stripe", external_key=notice.external_key,
+    )
+    note = "payment already recorded by an earlier event" if result.already_recorded else None
+    return EventOutcome(notice.event_id, PROCESSED, note, payment_id=result.id)
+
+
+def _record_refund(ctx: Context, notice: GatewayNotice) -> EventOutcome:
+    from billing.payments import refund_credit
+
+    if notice.currency != CURRENCY or not notice.external_key:
+        raise _Unplaceable("the refund event carries no sterling payment id")
+    payment = ctx.session.scalar(select(Payment).where(Payment.external_key == notice.external_key))
+    if payment is None:
+        raise _Unplaceable(f"the refunded payment {notice.external_key} is not in the ledger")
+    prefix = f"{notice.external_key}:refunded:"
+    already = ctx.session.scalar(
+        select(func.sum(Refund.amount))
+        .where(Refund.external_key.startswith(prefix, autoescape=True))
+    )
+    delta = from_pence(notice.amount_pence) - (already or ZERO)
+    if delta <= 0:
+        return EventOutcome(notice.event_id, PROCESSED, "refund already recorded")
+    school = ctx.session.get(School, payment.school_id)
+    assert school is not None
+    result = refund_credit(ctx, school.urn, delta, received_on(notice),
+                           reason=f"Refunded by Stripe on payment {notice.external_key}",
+                           external_key=f"{prefix}{notice.amount_pence}")
+    return EventOutcome(notice.event_id, PROCESSED, None, refund_id=result.id)
