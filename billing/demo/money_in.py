@@ -1,0 +1,130 @@
+"""Demo phase 5: money coming in after the bill runs (domain-rules §8, §9).
+
+Most invoices are paid on time by BACS, some late (BACS or cheque), a few only
+in part, one school overpays; a batch of payments arrives as a CSV bank
+statement (with a line nobody can match and a bank charge). Interest runs and
+reminder runs happen at every month end, and every school gets a statement PDF.
+Everything is replayed day by day with the clock on the day it happened.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from billing.bank_import import import_bank_file
+from billing.context import Context
+from billing.db import transaction
+from billing.interest_run import run_interest
+from billing.models import Invoice, School
+from billing.payments import record_payment
+from billing.reminders import run_reminders
+from billing.statements import school_statement, write_statement_pdf
+from pricing.clock import FixedClock
+from pricing.money import to_pence
+
+if TYPE_CHECKING:
+    from billing.demo import DemoState
+
+ACTOR = "demo"
+Event = tuple[date, int, Callable[[Context], Any]]
+
+
+def _in(state: DemoState, on: date, work: Callable[[Context], Any]) -> Any:
+    with transaction(state.engine) as session:
+        return work(Context(session=session, clock=FixedClock(on), actor=ACTOR))
+
+
+def _month_ends(start: date, end: date) -> list[date]:
+    days = []
+    y, m = start.year, start.month
+    while True:
+        last = date(y, m, calendar.monthrange(y, m)[1])
+        if last > end:
+            return days
+        days.append(last)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def run(state: DemoState) -> None:
+    final = date(state.year.start_year + 1, 8, 31)
+    rng = state.rng
+    with transaction(state.engine) as session:
+        invoices = [(inv.number, inv.issued_on, inv.due_on, inv.total, urn) for inv, urn in session.execute(
+            select(Invoice, School.urn).join(School, School.id == Invoice.school_id)
+            .where(Invoice.kind == "invoice", Invoice.interest_only.is_(False), Invoice.due_on.is_not(None))
+            .order_by(Invoice.seq))]
+    events: list[Event] = []
+    csv_lines: list[tuple[date, Decimal, str]] = []
+    counts = {"on_time": 0, "late": 0, "part_paid": 0, "unpaid": 0, "overpaid": 0, "by_bank_file": 0}
+    overpaid = False
+    for number, issued_on, due_on, total, urn in invoices:
+        roll = rng.random()
+        if roll < 0.68:
+            on, amount, method, kind = max(issued_on, due_on - timedelta(days=rng.randint(0, 12))), total, "bacs", "on_time"
+        elif roll < 0.82:
+            on, amount, method, kind = due_on + timedelta(days=rng.randint(8, 75)), total, rng.choice(["bacs", "cheque"]), "late"
+        elif roll < 0.90:
+            on, amount, method, kind = due_on, to_pence(total * Decimal("0.5")), "bacs", "part_paid"
+        else:
+            counts["unpaid"] += 1
+            continue
+        if on > final:
+            counts["unpaid"] += 1
+            continue
+        if kind == "on_time" and not overpaid and total > 100:
+            amount, kind, overpaid = total + Decimal("150.00"), "overpaid", True
+        counts[kind] += 1
+        if kind == "on_time" and method == "bacs" and len(csv_lines) < 8 and rng.random() < 0.3:
+            # Paid through the bank: the school typed the invoice number its own way.
+            csv_lines.append((on, amount, f"{urn} {number.replace('-', ' ').lower()} thank you"))
+            counts["by_bank_file"] += 1
+            continue
+        events.append((on, 1, lambda ctx, u=urn, a=amount, d=on, m=method, n=number:
+                       record_payment(ctx, u, a, d, m, [n], reference=n)))
+    import_day = max([d for d, _, _ in csv_lines], default=final)
+    bank_file = state.out_dir / "bank-statement.csv"
+    rows = ["date,amount,reference"]
+    rows += [f"{d.strftime('%d/%m/%Y')},{a},{r}" for d, a, r in sorted(csv_lines)]
+    rows += [f"{import_day.strftime('%d/%m/%Y')},45.00,CAKE SALE FUNDS", f"{import_day.isoformat()},-12.50,BANK CHARGE"]
+    bank_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imported: dict[str, Any] = {}
+    events.append((import_day, 2, lambda ctx: imported.update(import_bank_file(ctx, bank_file).as_json())))
+    reminder_dir = state.out_dir / "reminders"
+    start = min((i[1] for i in invoices), default=final)
+    interest = {"charges": 0, "total": Decimal("0.00")}
+    reminders: list[int] = []
+
+    def month_end(ctx: Context) -> None:
+        result = run_interest(ctx)
+        interest["charges"] += len(result.charges)
+        interest["total"] += result.total
+        sent = run_reminders(ctx, reminder_dir)
+        reminders.append(len(sent.reminders))
+        state.pdfs.extend(sent.letters)
+
+    events += [(d, 3, month_end) for d in _month_ends(start, final)]
+    for on, _, work in sorted(events, key=lambda e: (e[0], e[1])):
+        _in(state, on, work)
+
+    statements_dir = state.out_dir / "statements"
+
+    def statements(ctx: Context) -> int:
+        urns = list(ctx.session.scalars(select(School.urn).order_by(School.urn)))
+        for urn in urns:
+            st = school_statement(ctx, urn, state.year.start, final)
+            state.pdfs.append(write_statement_pdf(ctx, st, statements_dir / f"statement-{urn}.pdf"))
+        return len(urns)
+
+    written = _in(state, final, statements)
+    state.summary["payments"] = {**counts, "bank_import_matched": imported.get("matched", 0),
+                                 "bank_import_unmatched": len(imported.get("unmatched", []))}
+    state.summary["interest_charges"] = interest["charges"]
+    state.summary["interest_total"] = str(interest["total"])
+    state.summary["reminders"] = sum(reminders)
+    state.summary["statements"] = written
