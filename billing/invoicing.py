@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from billing.context import Context
 from billing.db import transaction
 from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, School, Subscription
-from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, next_number
+from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
 from invoices.credit import credit_lines
+from invoices.numbering import format_number
 from invoices.documents import Line
 from invoices.totals import document_totals, price_line
 from pricing.errors import InvalidInput, NotFound, RuleViolation
@@ -177,6 +178,85 @@ def issue_invoice(
     return invoice
 
 
+def issue_invoices(
+    ctx: Context,
+    batch: Sequence[tuple[School, Sequence[Charge], bool]],
+    *,
+    bill_run_id: int | None = None,
+) -> list[Invoice]:
+    """:func:`issue_invoice` for many invoices in one go (the bill run's batches, §7).
+
+    Same documents, numbers (consecutive, in the order given), lines and audit
+    as issuing them one by one, but the series is locked once, purchase-order
+    numbers are read once, and invoices, lines and audit rows are inserted in
+    batches. Lines are inserted directly, so ``invoice.lines`` loads on first use.
+    """
+    if not batch:
+        return []
+    for school, charges, _ in batch:
+        if not charges:
+            raise InvalidInput(f"nothing to invoice for school {school.urn}")
+        for charge in charges:
+            if charge.school_id != school.id:
+                raise InvalidInput(f"charge {charge.source_key} belongs to another school")
+            if charge.status != "due":
+                raise RuleViolation(f"charge {charge.source_key} is {charge.status} and cannot be invoiced")
+    c = council(ctx)
+    issued_on = ctx.today
+    now = ctx.now
+    supplier = supplier_snapshot(c)
+    all_charges = [charge for _, charges, _ in batch for charge in charges]
+    sub_po = _po_map(ctx, Subscription, {ch.subscription_id for ch in all_charges if ch.subscription_id is not None})
+    order_po = _po_map(ctx, Order, {ch.order_id for ch in all_charges if ch.order_id is not None})
+    row = lock_series(ctx, INVOICE_SERIES)
+    first_seq = row.next_value
+    row.next_value = first_seq + len(batch)
+    priced = []
+    invoices = []
+    for offset, (school, charges, interest_only) in enumerate(batch):
+        lines = price_charges(ctx, charges, issued_on)
+        net, vat, total = document_totals(lines)
+        seq = first_seq + offset
+        pos = sorted({p for p in [sub_po.get(ch.subscription_id) for ch in charges]
+                      + [order_po.get(ch.order_id) for ch in charges] if p})
+        invoices.append(Invoice(
+            kind="invoice", number=format_number(c.invoice_prefix, seq), series=INVOICE_SERIES, seq=seq,
+            school_id=school.id, bill_run_id=bill_run_id, issued_on=issued_on, tax_point=issued_on,
+            due_on=issued_on + timedelta(days=c.payment_terms_days), interest_only=interest_only,
+            po_number=", ".join(pos)[:40] if pos else None, customer=customer_snapshot(school),
+            supplier=supplier, net=net, vat=vat, total=total, created_at=now, actor=ctx.actor,
+        ))
+        priced.append(lines)
+    ctx.session.add_all(invoices)
+    ctx.session.flush()
+    line_rows = [
+        {"invoice_id": invoice.id, "position": position, "charge_id": charge.id, "corrects_line_id": None,
+         "service_code": charge.service_code, "description": line.description, "period_start": line.period_start,
+         "period_end": line.period_end, "quantity": line.quantity, "unit_price": line.unit_price, "net": line.net,
+         "vat_code": line.vat_code, "vat_rate": line.vat_rate, "vat": line.vat, "total": line.total}
+        for invoice, (_, charges, _), lines in zip(invoices, batch, priced, strict=True)
+        for position, (charge, line) in enumerate(zip(charges, lines, strict=True), start=1)
+    ]
+    ctx.session.connection().execute(InvoiceLine.__table__.insert(), line_rows)
+    for invoice, (school, charges, interest_only) in zip(invoices, batch, strict=True):
+        ctx.audit("invoice.issue", "invoice", invoice.number, {
+            "school": school.urn, "net": invoice.net, "vat": invoice.vat, "total": invoice.total,
+            "due_on": invoice.due_on, "charges": [ch.source_key for ch in charges], "interest_only": interest_only,
+            "bill_run": bill_run_id,
+        })
+    ctx.session.flush()
+    return invoices
+
+
+def _po_map(ctx: Context, model: type[Subscription] | type[Order], ids: set[int]) -> dict[int, str | None]:
+    found: dict[int, str | None] = {}
+    id_list = sorted(ids)
+    for at in range(0, len(id_list), 900):
+        found.update(ctx.session.execute(select(model.id, model.po_number)
+                                         .where(model.id.in_(id_list[at:at + 900]))).tuples())
+    return found
+
+
 # --- credit notes ---------------------------------------------------------------------------
 
 
@@ -246,7 +326,41 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
     ctx.audit("credit_note.issue", "invoice", number,
               {"invoice": original.number, "net": net, "vat": vat, "total": total, "left_before": left},
               reason=why)
+    release_overpayment(ctx, original)
     return note
+
+
+def release_overpayment(ctx: Context, invoice: Invoice) -> Decimal:
+    """Give back payment allocations a credit note made surplus, newest first.
+
+    A credit note on an invoice that was already (partly) paid would otherwise
+    leave it owing less than nothing. The surplus goes back onto the payments it
+    came from as account credit: refundable, or allocated to the next invoice.
+    """
+    from billing.balances import invoice_outstanding
+    from billing.models import Allocation
+
+    surplus = -invoice_outstanding(ctx.session, [invoice.id])[invoice.id]
+    released = surplus if surplus > 0 else Decimal("0.00")
+    if surplus <= 0:
+        return released
+    allocations = ctx.session.scalars(
+        select(Allocation).where(Allocation.invoice_id == invoice.id).order_by(Allocation.id.desc())
+    ).all()
+    for allocation in allocations:
+        if surplus <= 0:
+            break
+        take = min(allocation.amount, surplus)
+        ctx.audit("payment.release", "payment", allocation.payment_id,
+                  {"invoice": invoice.number, "released": take, "allocated_before": allocation.amount},
+                  reason="credit note left the invoice overpaid; the surplus is account credit")
+        if take == allocation.amount:
+            ctx.session.delete(allocation)
+        else:
+            allocation.amount = allocation.amount - take
+        surplus -= take
+    ctx.session.flush()
+    return released
 
 
 # --- immutability ---------------------------------------------------------------------------

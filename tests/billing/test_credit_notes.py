@@ -114,3 +114,24 @@ def test_any_credit_adds_up_and_keeps_vat_at_the_original_rate(engine: Engine, p
             assert ln.vat_rate in (Decimal("20.00"), Decimal("0.00"))
             if ln.vat_code == "E":
                 assert ln.vat == 0
+
+
+def test_a_credit_on_a_paid_invoice_becomes_refundable_account_credit(engine: Engine) -> None:
+    from billing.balances import invoice_outstanding
+    from billing.payments import account_credit, record_payment, refund_credit
+
+    number = _mixed_invoice(engine)  # total 1700.00
+    with service_context(engine, OCT1) as ctx:
+        record_payment(ctx, ACADEMY, Decimal("1700.00"), OCT1, "bacs", [number])
+        assert account_credit(ctx, ACADEMY) == Decimal("0.00")
+    with service_context(engine, OCT1) as ctx:
+        issue_credit_note(ctx, number, Decimal("340.00"), "two hours not delivered")
+    with service_context(engine, OCT1) as ctx:
+        invoice = get_invoice(ctx, number)
+        # The invoice owes nothing (not -340.00); the 340.00 is the school's to refund or reuse.
+        assert invoice_outstanding(ctx.session, [invoice.id])[invoice.id] == Decimal("0.00")
+        assert account_credit(ctx, ACADEMY) == Decimal("340.00")
+        refund_credit(ctx, ACADEMY, Decimal("340.00"), OCT1, "refund of the credit note")
+        assert account_credit(ctx, ACADEMY) == Decimal("0.00")
+        released = ctx.session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.release")).one()
+        assert released.detail == {"invoice": number, "released": "340.00", "allocated_before": "1700.00"}
