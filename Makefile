@@ -20,8 +20,9 @@ demo: $(STAMP)
 	rm -f traded.db traded.db-wal traded.db-shm
 	$(BIN)/traded demo --out demo-output
 
+# Two workers on a two-core machine: each has its own SQLite files and PostgreSQL database.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check pricing contracts invoices billing cli tests bench
