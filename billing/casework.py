@@ -20,13 +20,16 @@ recorded late for an earlier period are picked up by the next charge.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from billing.charges import NewCharge, raise_charge
+from billing.charges import NewCharge, raise_charges
 from billing.context import Context
 from billing.models import Case, Charge, Session
 from billing.pricebooks import version_for
@@ -69,15 +72,17 @@ def _charged_days(ctx: Context, case: Case) -> Decimal:
     return sum((c.quantity for c in rows if c.status != "withdrawn"), Decimal("0"))
 
 
-def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
-    """Raise the day-rate charges due on one uncovered case up to ``through`` (§6); none if covered."""
-    if case.covered:
-        return []
+def _new_case_charges(ctx: Context, case: Case, sessions: Sequence[Any], keys: set[str], charged: Decimal,
+                      through: date) -> list[NewCharge]:
+    """The day-rate charges due on one uncovered case up to ``through`` that are not yet raised (§6).
+
+    ``keys`` are the case's charge keys already on the ledger and ``charged`` the
+    days already charged (withdrawn charges excluded); rounding stays cumulative.
+    """
     year = AcademicYear(case.academic_year)
     version = version_for(ctx, year)
     item = version.item(CASEWORK_DAY)
-    sessions = list(ctx.session.scalars(select(Session).where(Session.case_id == case.id)))
-    raised: list[Charge] = []
+    out: list[NewCharge] = []
     for period in periods_from(case.referred_on):
         closes_here = case.closed_on is not None and period.start <= case.closed_on <= period.end
         due_on = case.closed_on if closes_here else period.end + timedelta(days=1)
@@ -85,14 +90,14 @@ def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
         if due_on > through:
             break
         key = source_key(case, period)
-        if ctx.session.scalar(select(Charge.id).where(Charge.source_key == key)) is None:
-            hours = counted_hours(sessions, period.end)
-            days = billable_days(hours, version.hours_per_day, version.day_increment) - _charged_days(ctx, case)
+        if key not in keys:
+            hours = counted_hours(sessions, period.end)  # type: ignore[arg-type]
+            days = billable_days(hours, version.hours_per_day, version.day_increment) - charged
             if days > 0:
                 amount = to_pence(days * version.day_rate)
                 period_end = case.closed_on if closes_here else period.end
                 assert period_end is not None
-                raised.append(raise_charge(ctx, NewCharge(
+                out.append(NewCharge(
                     school=case.school, kind=KIND, source_key=key, service_code=CASEWORK_DAY,
                     description=(f"Extra casework, case {case.ref}: {days} day(s) at the day rate, "
                                  f"{period.start:%d %b %Y} to {period_end:%d %b %Y}"),
@@ -101,23 +106,65 @@ def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
                     period_start=period.start, period_end=period_end, case_id=case.id,
                     subscription_id=case.subscription_id,
                     detail={"case": case.ref, "cumulative_hours": str(hours), "price_book": version.year},
-                )))
+                ))
+                keys.add(key)
+                charged += days
         if closes_here:
             break
-    return raised
+    return out
+
+
+def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
+    """Raise the day-rate charges due on one uncovered case up to ``through`` (§6); none if covered."""
+    if case.covered:
+        return []
+    sessions = list(ctx.session.scalars(select(Session).where(Session.case_id == case.id)))
+    rows = ctx.session.execute(select(Charge.source_key, Charge.quantity, Charge.status)
+                               .where(Charge.case_id == case.id, Charge.kind == KIND)).all()
+    keys = {key for key, _, _ in rows}
+    charged = sum((q for _, q, status in rows if status != "withdrawn"), Decimal("0"))
+    return raise_charges(ctx, _new_case_charges(ctx, case, sessions, keys, charged, through))
+
+
+CASE_BATCH = 2000
 
 
 def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
     """Every day-rate charge for extra casework due up to ``through``, each raised once (§6).
 
-    Called by the bill run before it gathers due charges; running it again raises nothing new.
+    Called by the bill run before it gathers due charges; running it again raises
+    nothing new. Set-based: cases, their counted sessions and their charges so far
+    are read a few thousand cases at a time, not one query per case.
     """
     raised: list[Charge] = []
-    cases = ctx.session.scalars(
-        select(Case).where(Case.covered.is_(False), Case.referred_on <= through).order_by(Case.id)
-    )
-    for case in cases:
-        raised.extend(raise_case_charges(ctx, case, through))
+    case_ids = list(ctx.session.scalars(
+        select(Case.id).where(Case.covered.is_(False), Case.referred_on <= through).order_by(Case.id)
+    ))
+    for at in range(0, len(case_ids), CASE_BATCH):
+        chunk = case_ids[at:at + CASE_BATCH]
+        cases = ctx.session.scalars(
+            select(Case).where(Case.id.in_(chunk)).options(selectinload(Case.school)).order_by(Case.id)
+        ).all()
+        sessions: dict[int, list[Any]] = defaultdict(list)
+        for row in ctx.session.execute(
+            select(Session.case_id, Session.status, Session.delivered_hours, Session.starts_at)
+            .where(Session.case_id.in_(chunk), Session.status.in_(COUNTED))
+        ):
+            sessions[row.case_id].append(row)
+        keys: dict[int, set[str]] = defaultdict(set)
+        charged: dict[int, Decimal] = defaultdict(Decimal)
+        for case_id, key, quantity, status in ctx.session.execute(
+            select(Charge.case_id, Charge.source_key, Charge.quantity, Charge.status)
+            .where(Charge.case_id.in_(chunk), Charge.kind == KIND)
+        ):
+            keys[case_id].add(key)
+            if status != "withdrawn":
+                charged[case_id] += quantity
+        news: list[NewCharge] = []
+        for case in cases:
+            news.extend(_new_case_charges(ctx, case, sessions[case.id], keys[case.id], charged[case.id], through))
+        if news:
+            raised.extend(raise_charges(ctx, news))
     return raised
 
 

@@ -109,6 +109,52 @@ def raise_charge(ctx: Context, new: NewCharge) -> Charge:
     return charge
 
 
+def raise_charges(ctx: Context, news: list[NewCharge]) -> list[Charge]:
+    """:func:`raise_charge` for many charges at once: one lookup of existing keys, one batched insert.
+
+    Same rules and audit as raising them one by one (a key already raised
+    returns the charge there; raised differently is refused).
+    """
+    existing: dict[str, Charge] = {}
+    keys = [new.source_key for new in news]
+    for at in range(0, len(keys), 900):
+        for found in ctx.session.scalars(select(Charge).where(Charge.source_key.in_(keys[at:at + 900]))):
+            existing[found.source_key] = found
+    out: list[Charge] = []
+    fresh: list[tuple[Charge, School]] = []
+    for new in news:
+        if new.source_key in existing:
+            out.append(raise_charge(ctx, new))  # the refusal rules and the returned row, as one by one
+            continue
+        amount = to_pence(new.amount)
+        if amount != new.amount:
+            raise InvalidInput(f"charge {new.source_key}: amount {new.amount} has fractions of a penny")
+        if amount < 0:
+            raise InvalidInput(f"charge {new.source_key}: amount must not be negative (refunds are credit notes)")
+        customer = billed_school(ctx, new.school, new.due_on)
+        charge = Charge(
+            school_id=customer.id, kind=new.kind, source_key=new.source_key, subscription_id=new.subscription_id,
+            order_id=new.order_id, case_id=new.case_id, session_id=new.session_id,
+            late_invoice_id=new.late_invoice_id, service_code=new.service_code, description=new.description,
+            period_start=new.period_start, period_end=new.period_end, due_on=new.due_on, quantity=new.quantity,
+            unit_price=new.unit_price if new.unit_price is not None else amount, amount=amount,
+            vat_code=vat_code_on(ctx, customer, new.item_vat_code), status="due", note=new.note,
+            detail=jsonable(new.detail) if new.detail else None,  # type: ignore[arg-type]
+            created_at=ctx.now,
+        )
+        existing[new.source_key] = charge
+        fresh.append((charge, customer))
+        out.append(charge)
+    if fresh:
+        ctx.session.add_all([charge for charge, _ in fresh])
+        ctx.session.flush()
+        for charge, customer in fresh:
+            ctx.audit("charge.raise", "charge", charge.id,
+                      {"key": charge.source_key, "amount": charge.amount, "due_on": charge.due_on,
+                       "school": customer.urn})
+    return out
+
+
 def is_invoiced(ctx: Context, charge: Charge) -> bool:
     from billing.models import InvoiceLine
 

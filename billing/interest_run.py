@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from billing.charges import NewCharge, is_invoiced, raise_charge
+from billing.charges import NewCharge, is_invoiced, raise_charges
 from billing.context import Context
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, School
 from billing.pricebooks import council
@@ -121,7 +121,7 @@ def run_interest(ctx: Context, as_of: date | None = None) -> InterestRun:
     ids = [inv.id for inv, _ in late]
     changes = balance_changes(ctx, ids)
     last = _last_charged(ctx, ids)
-    raised: list[InterestCharge] = []
+    pending: list[tuple[NewCharge, Invoice, School, date, int]] = []
     for invoice, school in late:
         assert invoice.due_on is not None
         start = max(invoice.due_on, last.get(invoice.id, invoice.due_on)) + timedelta(days=1)
@@ -131,7 +131,7 @@ def run_interest(ctx: Context, as_of: date | None = None) -> InterestRun:
                               policy.annual_rate, policy.basis_days)
         if result.amount <= 0:
             continue
-        charge = raise_charge(ctx, NewCharge(
+        pending.append((NewCharge(
             school=school, kind="interest",
             source_key=f"interest/{invoice.number}/{start.isoformat()}/{through.isoformat()}",
             service_code=INTEREST_SERVICE_CODE,
@@ -143,9 +143,11 @@ def run_interest(ctx: Context, as_of: date | None = None) -> InterestRun:
             detail={"days": result.days, "rate": str(policy.annual_rate), "basis_days": policy.basis_days,
                     "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
                                    "balance": str(s.balance)} for s in result.stretches]},
-        ))
-        raised.append(InterestCharge(invoice.number, school.urn, charge.id, start, through,
-                                     result.days, result.amount))
+        ), invoice, school, start, result.days))
+    # One batched insert for the whole run instead of a round trip per late invoice.
+    charges = raise_charges(ctx, [new for new, *_ in pending])
+    raised = [InterestCharge(invoice.number, school.urn, charge.id, start, through, days, new.amount)
+              for charge, (new, invoice, school, start, days) in zip(charges, pending, strict=True)]
     ctx.audit("interest.run", "interest_run", through.isoformat(),
               {"charges": len(raised), "total": sum((c.amount for c in raised), ZERO)})
     return InterestRun(through, raised)

@@ -22,8 +22,8 @@ from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, Scho
 from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
 from invoices.credit import credit_lines
-from invoices.numbering import format_number
 from invoices.documents import Line
+from invoices.numbering import format_number
 from invoices.totals import document_totals, price_line
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, money
@@ -252,8 +252,8 @@ def _po_map(ctx: Context, model: type[Subscription] | type[Order], ids: set[int]
     found: dict[int, str | None] = {}
     id_list = sorted(ids)
     for at in range(0, len(id_list), 900):
-        found.update(ctx.session.execute(select(model.id, model.po_number)
-                                         .where(model.id.in_(id_list[at:at + 900]))).tuples())
+        rows = ctx.session.execute(select(model.id, model.po_number).where(model.id.in_(id_list[at:at + 900])))
+        found.update({row_id: po for row_id, po in rows})
     return found
 
 

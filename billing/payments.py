@@ -13,10 +13,11 @@ credit left on each payment is well defined when it is allocated later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -226,6 +227,25 @@ def account_credit(ctx: Context, urn: str) -> Decimal:
     """Money the school has paid that is on no invoice and not refunded."""
     school = get_school(ctx, urn)
     return sum((left for _, left in _free_by_payment(ctx, school)), ZERO)
+
+
+def schools_with_credit(ctx: Context, school_ids: Iterable[int] | None = None) -> list[str]:
+    """URNs of schools holding unallocated, unrefunded money (three grouped queries, no per-school loop)."""
+    wanted = None if school_ids is None else set(school_ids)
+
+    def by_school(query: Any) -> dict[int, Decimal]:
+        return {sid: total for sid, total in ctx.session.execute(query)}
+
+    paid = by_school(select(Payment.school_id, func.sum(Payment.amount)).group_by(Payment.school_id))
+    allocated = by_school(select(Payment.school_id, func.sum(Allocation.amount))
+                          .join(Allocation, Allocation.payment_id == Payment.id).group_by(Payment.school_id))
+    refunded = by_school(select(Refund.school_id, func.sum(Refund.amount)).group_by(Refund.school_id))
+    ids = [sid for sid, amount in paid.items()
+           if (wanted is None or sid in wanted)
+           and amount - allocated.get(sid, ZERO) - refunded.get(sid, ZERO) > 0]
+    if not ids:
+        return []
+    return list(ctx.session.scalars(select(School.urn).where(School.id.in_(ids)).order_by(School.urn)))
 
 
 def allocate_credit(ctx: Context, urn: str) -> CreditAllocation:

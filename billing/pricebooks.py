@@ -18,8 +18,8 @@ from pricing.errors import NotFound
 from pricing.pricebook import (
     Council,
     PriceBook,
-    Version,
     VatRate,
+    Version,
     council_from_json,
     council_to_json,
     parse_pricebook,

@@ -6,7 +6,9 @@ billing.bill_run), so it drives the engine itself rather than through
 
 Crash testing: with TRADED_FAIL_AFTER_INVOICES=N in the environment the run
 stops with an error after committing N invoices, as if it had been killed;
-running it again completes it.
+running it again completes it. TRADED_BILL_RUN_BATCH=N commits N invoices per
+transaction instead of the default (the kill test uses small batches so that
+kills land between commits).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import click
 from cli.runtime import Runtime, actor_name, pass_runtime
 
 FAIL_AFTER_ENV = "TRADED_FAIL_AFTER_INVOICES"
+BATCH_ENV = "TRADED_BILL_RUN_BATCH"
 PROGRESS_FROM = 10
 """Runs planning at least this many invoices show a progress bar on stderr (never with --json)."""
 
@@ -36,12 +39,12 @@ def bill() -> None:
     """
 
 
-def _fail_after(rt: Runtime) -> int | None:
-    text = os.environ.get(FAIL_AFTER_ENV)
+def _whole_number_env(rt: Runtime, name: str) -> int | None:
+    text = os.environ.get(name)
     if not text:
         return None
-    if not text.strip().isdigit():
-        rt.fail_usage(f"{FAIL_AFTER_ENV} must be a whole number, not {text!r}")
+    if not text.strip().isdigit() or int(text) < 1 and name == BATCH_ENV:
+        rt.fail_usage(f"{name} must be a whole number, not {text!r}")
     return int(text)
 
 
@@ -110,11 +113,13 @@ def run(rt: Runtime, dry_run: bool) -> None:
     from billing.bill_run import run_bill_run
 
     clock = rt.clock()
-    fail_after = _fail_after(rt)
+    fail_after = _whole_number_env(rt, FAIL_AFTER_ENV)
+    batch = _whole_number_env(rt, BATCH_ENV)
     bar = _Bar(enabled=not rt.as_json, label="Dry run" if dry_run else "Invoicing")
     try:
         result = _drive(rt, lambda: run_bill_run(rt.engine(), clock, actor_name(), dry_run=dry_run,
-                                                 progress=bar.tick, fail_after=fail_after, on_plan=bar.plan))
+                                                 progress=bar.tick, fail_after=fail_after, on_plan=bar.plan,
+                                                 **({"batch_size": batch} if batch else {})))
     finally:
         bar.close()
 

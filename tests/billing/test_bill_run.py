@@ -301,3 +301,26 @@ def test_concurrent_bill_runs_and_credit_notes_on_postgresql(db_url: str, engine
     with transaction(engine) as s:
         cns = s.scalars(select(Invoice.number).where(Invoice.kind == "credit_note").order_by(Invoice.seq)).all()
         assert cns == [f"CN-{n:06d}" for n in range(1, 9)]
+
+
+def test_an_overpayment_settles_the_next_bill_runs_invoice(engine: Engine) -> None:
+    from billing.balances import invoice_outstanding
+    from billing.models import Allocation
+    from billing.payments import account_credit, record_payment
+
+    setup_council(engine)
+    first = run(engine, SEP1)
+    owed = sum((i.total for i in first.invoices if i.urn == MAINTAINED), Decimal("0.00"))
+    with service_context(engine, date(2025, 9, 20)) as ctx:
+        # Everything owed and 300.00 more: the 300.00 stays on the account as credit.
+        record_payment(ctx, MAINTAINED, owed + Decimal("300.00"), date(2025, 9, 20), "bacs")
+        assert account_credit(ctx, MAINTAINED) == Decimal("300.00")
+        casework(ctx, MAINTAINED, "case/1", Decimal("1"), date(2025, 12, 31))  # 540.00, O: no VAT
+    result = run(engine, date(2026, 1, 1))
+    with service_context(engine, date(2026, 1, 1)) as ctx:
+        number = next(i.number for i in result.invoices if i.urn == MAINTAINED)
+        invoice = ctx.session.scalars(select(Invoice).where(Invoice.number == number)).one()
+        applied = ctx.session.scalars(select(Allocation).where(Allocation.invoice_id == invoice.id)).one()
+        assert (applied.amount, applied.allocated_on) == (Decimal("300.00"), date(2026, 1, 1))
+        assert invoice_outstanding(ctx.session, [invoice.id])[invoice.id] == invoice.total - Decimal("300.00")
+        assert account_credit(ctx, MAINTAINED) == Decimal("0.00")

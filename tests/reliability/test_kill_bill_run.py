@@ -53,7 +53,8 @@ def _invoice_count(engine: Engine) -> int:
 
 
 def _start_run(db_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TRADED_USER": "kill-test"}
+    # Small batches: many commits per run, so kills land before, between and inside them.
+    env = {**os.environ, "TRADED_USER": "kill-test", "TRADED_BILL_RUN_BATCH": "4"}
     env.pop("TRADED_FAIL_AFTER_INVOICES", None)
     return subprocess.Popen(
         [sys.executable, "-m", "cli.main", "--db", db_url, "--as-of", RUN_ON.isoformat(), "--json", "bill", "run"],
@@ -91,9 +92,9 @@ def test_bill_run_survives_sigkill_at_random_points(db_url: str) -> None:
     try:
         for _ in range(KILLS):
             before = _invoice_count(watcher)
-            # Kill once 0-1 more invoices exist, plus 0-10 ms: during start-up, between
-            # schools or inside a school's transaction.
-            target = before + rng.randint(0, 1)
+            # Kill once 0-12 more invoices exist, plus 0-10 ms: during start-up, between
+            # batches or inside a batch's transaction.
+            target = before + rng.randint(0, 12)
             proc = _start_run(db_url)
             killed = _kill_when(proc, watcher, target, rng.uniform(0.0, 0.01), limit=120)
             if killed:
