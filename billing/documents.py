@@ -51,8 +51,12 @@ def payment_details(supplier: dict[str, object]) -> PaymentDetails | None:
     )
 
 
-def to_document(invoice: Invoice) -> Document:
-    """The issued invoice or credit note as a frozen :class:`Document` (checks its own arithmetic)."""
+def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
+    """The issued invoice or credit note as a frozen :class:`Document` (checks its own arithmetic).
+
+    ``pay_link`` (a card-payment page, when the gateway is configured) is printed
+    with the payment instructions.
+    """
     supplier = invoice.supplier
     customer = invoice.customer
     corrects = invoice.corrects
@@ -75,18 +79,24 @@ def to_document(invoice: Invoice) -> Document:
         corrects_number=corrects.number if corrects is not None else None,
         corrects_issued_on=corrects.issued_on if corrects is not None else None,
         reason=invoice.reason,
-        payment=payment_details(supplier) if invoice.kind == "invoice" else None,
+        payment=_with_link(payment_details(supplier), pay_link) if invoice.kind == "invoice" else None,
     )
 
 
-def pdf_bytes(invoice: Invoice) -> bytes:
-    return render_document(to_document(invoice))
+def _with_link(details: PaymentDetails | None, pay_link: str | None) -> PaymentDetails | None:
+    from dataclasses import replace
+
+    return replace(details, pay_link=pay_link) if details is not None and pay_link else details
 
 
-def write_pdf(invoice: Invoice, path: Path) -> Path:
+def pdf_bytes(invoice: Invoice, pay_link: str | None = None) -> bytes:
+    return render_document(to_document(invoice, pay_link))
+
+
+def write_pdf(invoice: Invoice, path: Path, pay_link: str | None = None) -> Path:
     """Write the document's PDF (A4) to ``path``, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf_bytes(invoice))
+    path.write_bytes(pdf_bytes(invoice, pay_link))
     return path
 
 
@@ -169,11 +179,16 @@ def show_invoice(ctx: Context, number: str) -> dict[str, object]:
                          invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited))
 
 
-def print_invoice(ctx: Context, number: str, out: Path) -> dict[str, object]:
+def print_invoice(ctx: Context, number: str, out: Path, pay_link: str | None = None) -> dict[str, object]:
     """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path."""
     data = show_invoice(ctx, number)
+    document = get_invoice(ctx, number)
+    if pay_link is None and document.kind == "invoice":
+        from billing.gateway.service import pay_link_if_configured
+
+        pay_link = pay_link_if_configured(ctx, number)
     try:
-        write_pdf(get_invoice(ctx, number), out)
+        write_pdf(document, out, pay_link)
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
     data["pdf"] = str(out)

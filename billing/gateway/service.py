@@ -70,3 +70,21 @@ def bank_details(ctx: Context, gateway: PaymentGateway, urn: str) -> BankDetails
     """The sort code and account number school ``urn`` pays into by BACS (its own virtual account)."""
     school = get_school(ctx, urn)
     return gateway.bank_transfer_details(customer_id_for(ctx, gateway, school), school.urn)
+
+
+def pay_link_if_configured(ctx: Context, number: str) -> str | None:
+    """The card-payment URL to print on invoice ``number`` when Stripe is configured and money is owed.
+
+    Nothing is printed (rather than the document refused) when Stripe is not set
+    up, the invoice is paid, or the gateway cannot be reached: the BACS and
+    cheque instructions always stand on their own.
+    """
+    from billing.gateway.errors import GatewayError
+    from billing.gateway.stripe_adapter import StripeGateway, is_configured
+
+    if not is_configured():
+        return None
+    try:
+        return pay_link(ctx, StripeGateway.from_env(), number).url
+    except (GatewayError, RuleViolation, NotFound):
+        return None

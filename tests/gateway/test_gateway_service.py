@@ -135,3 +135,26 @@ def test_every_command_has_help_with_an_example() -> None:
     for args in (["stripe", "pay-link"], ["stripe", "bank-details"], ["serve"]):
         result = CliRunner().invoke(cli, [*args, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output
+
+
+
+def test_the_invoice_pdf_shows_a_pay_link_only_when_stripe_is_configured(
+        engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from billing.documents import print_invoice
+    from billing.gateway.stripe_adapter import StripeGateway
+    from tests.billing.test_bill_run import SEP1, run, setup_council
+    from tests.invoices import pdf_text
+
+    setup_council(engine)
+    number = run(engine, SEP1).invoices[0].number
+    monkeypatch.delenv("STRIPE_API_KEY", raising=False)
+    with service_context(engine, SEP1) as ctx:
+        print_invoice(ctx, number, tmp_path / "plain.pdf")
+    assert "Pay online" not in pdf_text((tmp_path / "plain.pdf").read_bytes())
+
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_configured")
+    monkeypatch.setattr(StripeGateway, "from_env", classmethod(lambda cls: FakeGateway()))
+    with service_context(engine, SEP1) as ctx:
+        print_invoice(ctx, number, tmp_path / "linked.pdf")
+    text = " ".join(pdf_text((tmp_path / "linked.pdf").read_bytes()).split())
+    assert "Pay online by card: https://pay.example.test/cs_fake0001" in text
