@@ -43,8 +43,18 @@ def demo(rt: Runtime, out_dir: str) -> None:
 
     def text() -> str:
         lines = ["Demo database ready.", ""]
-        lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in data.items()]
+        for key, value in data.items():
+            lines.append(f"  {key.replace('_', ' ')}: {_plain(value)}")
         lines += ["", f"PDFs in {out_dir}/. Try: traded school list, traded report aged-debt"]
         return "\n".join(lines)
 
     rt.emit(data, text)
+
+
+def _plain(value: object) -> str:
+    """Summary values for people: nested figures as 'key value, …', lists one item a line."""
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')} {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "".join(f"\n      {_plain(v)}" for v in value)
+    return str(value)

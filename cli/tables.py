@@ -15,7 +15,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str =
     t = Table(title=title, title_justify="left", header_style="bold")
     for i, header in enumerate(headers):
         justify = "right" if i < len(align) and align[i] == "r" else "left"
-        t.add_column(header, justify=justify)  # type: ignore[arg-type]
+        # Text columns are cut with an ellipsis rather than wrapped: one row, one line.
+        t.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     buf = StringIO()
