@@ -70,3 +70,23 @@ def test_db_upgrade_reports_the_revision(tmp_path) -> None:
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert cli_json(url, "db", "upgrade") == {"revision": head_revision()}
+
+
+def test_db_upgrade_then_school_add_on_a_fresh_postgresql_database() -> None:
+    import uuid
+
+    from billing.db import head_revision
+    from tests.conftest import _PG_PROBLEM, _pg_admin, _pg_url
+
+    if _PG_PROBLEM is not None:
+        pytest.skip(f"PostgreSQL unreachable: {_PG_PROBLEM}")
+    name = f"traded_cli_{uuid.uuid4().hex[:8]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = _pg_url(name)
+        assert url.startswith("postgresql+psycopg://")
+        assert cli_json(url, "db", "upgrade") == {"revision": head_revision()}
+        assert add(url)["urn"] == "100279"
+        assert [s["name"] for s in cli_json(url, "school", "list")] == ["Stoke Newington School"]
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
