@@ -28,7 +28,7 @@ from billing.context import Context
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, Refund, School
 from billing.pricebooks import council
 from billing.schools import get_school
-from invoices.documents import AGEING_BUCKETS, EntitlementRow, Party, StatementDoc, StatementLine
+from invoices.documents import AGEING_BUCKETS, EntitlementRow, Party, PaymentDetails, StatementDoc, StatementLine
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, TradedError
 from pricing.money import ZERO
@@ -230,8 +230,26 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
         period_start=st.start, period_end=st.end, as_of=ctx.today,
         opening_balance=st.opening_balance, lines=tuple(st.lines), closing_balance=st.closing_balance,
         overdue=st.overdue, entitlements=tuple(rows), year_name=AcademicYear.of(st.end).name,
-        payment=payment_details(supplier),
+        payment=_with_pay_link(ctx, school, payment_details(supplier)),
     )
+
+
+def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None) -> PaymentDetails | None:
+    """When Stripe is configured, the statement links to a card payment for the oldest invoice still owing."""
+    from dataclasses import replace
+
+    from billing.balances import invoice_outstanding
+    from billing.gateway.service import pay_link_if_configured
+    from billing.gateway.stripe_adapter import is_configured
+
+    if details is None or not is_configured():
+        return details
+    invoices = ctx.session.scalars(select(Invoice).where(
+        Invoice.school_id == school.id, Invoice.kind == "invoice").order_by(Invoice.due_on, Invoice.number)).all()
+    owing = invoice_outstanding(ctx.session, [i.id for i in invoices])
+    oldest = next((i for i in invoices if owing.get(i.id, Decimal("0")) > 0), None)
+    link = pay_link_if_configured(ctx, oldest.number) if oldest is not None else None
+    return replace(details, pay_link=link) if link else details
 
 
 def write_statement_pdf(ctx: Context, st: Statement, out: Path) -> Path:

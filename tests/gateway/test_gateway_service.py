@@ -158,3 +158,22 @@ def test_the_invoice_pdf_shows_a_pay_link_only_when_stripe_is_configured(
         print_invoice(ctx, number, tmp_path / "linked.pdf")
     text = " ".join(pdf_text((tmp_path / "linked.pdf").read_bytes()).split())
     assert "Pay online by card: https://pay.example.test/cs_fake0001" in text
+
+
+def test_the_statement_pdf_links_to_the_oldest_invoice_still_owing(
+        engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from billing.gateway.stripe_adapter import StripeGateway
+    from billing.statements import school_statement, write_statement_pdf
+    from tests.billing.test_bill_run import ACADEMY, SEP1, run, setup_council
+    from tests.invoices import pdf_text
+
+    setup_council(engine)
+    number = next(i.number for i in run(engine, SEP1).invoices if i.urn == ACADEMY)
+    fake = FakeGateway()
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_configured")
+    monkeypatch.setattr(StripeGateway, "from_env", classmethod(lambda cls: fake))
+    with service_context(engine, SEP1) as ctx:
+        write_statement_pdf(ctx, school_statement(ctx, ACADEMY), tmp_path / "statement.pdf")
+    text = " ".join(pdf_text((tmp_path / "statement.pdf").read_bytes()).split())
+    assert "Pay online by card: https://pay.example.test/cs_fake0001" in text
+    assert ("create_pay_link", number) in fake.calls
