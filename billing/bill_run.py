@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from billing.context import Context
 from billing.db import transaction
@@ -166,7 +166,9 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
     for at in range(0, len(school_ids), 900):
         part = school_ids[at:at + 900]
         schools.update((s.id, s) for s in ctx.session.scalars(select(School).where(School.id.in_(part))))
+        # The JSON detail and note are not printed on the invoice: leave them unread.
         stmt = (_due_charges(ctx.today).where(Charge.school_id.in_(part))
+                .options(defer(Charge.detail), defer(Charge.note))
                 .order_by(Charge.school_id, Charge.due_on, Charge.period_start, Charge.id))
         for charge in ctx.session.scalars(stmt):
             key = (charge.school_id, charge.kind == INTEREST_KIND)

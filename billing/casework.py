@@ -38,7 +38,7 @@ from pricing.calendars import AcademicYear, TermPeriod, term_of, terms
 from pricing.clock import utc_to_london
 from pricing.daycharge import billable_days
 from pricing.money import to_pence
-from pricing.pricebook import CASEWORK_DAY
+from pricing.pricebook import CASEWORK_DAY, Version
 
 KIND = "casework"
 
@@ -73,16 +73,19 @@ def _charged_days(ctx: Context, case: Case) -> Decimal:
 
 
 def _new_case_charges(ctx: Context, case: Case, sessions: Sequence[Any], keys: set[str], charged: Decimal,
-                      through: date) -> list[NewCharge]:
+                      through: date, versions: dict[int, Version] | None = None) -> list[NewCharge]:
     """The day-rate charges due on one uncovered case up to ``through`` that are not yet raised (§6).
 
     ``keys`` are the case's charge keys already on the ledger and ``charged`` the
     days already charged (withdrawn charges excluded); rounding stays cumulative.
     """
-    year = AcademicYear(case.academic_year)
-    version = version_for(ctx, year)
+    versions = {} if versions is None else versions  # academic year → price-book version, looked up once
+    version = versions.get(case.academic_year)
+    if version is None:
+        version = versions[case.academic_year] = version_for(ctx, AcademicYear(case.academic_year))
     item = version.item(CASEWORK_DAY)
     out: list[NewCharge] = []
+    counted: list[tuple[date, Decimal]] | None = None  # (London day, hours), worked out once per case
     for period in periods_from(case.referred_on):
         closes_here = case.closed_on is not None and period.start <= case.closed_on <= period.end
         due_on = case.closed_on if closes_here else period.end + timedelta(days=1)
@@ -91,7 +94,11 @@ def _new_case_charges(ctx: Context, case: Case, sessions: Sequence[Any], keys: s
             break
         key = source_key(case, period)
         if key not in keys:
-            hours = counted_hours(sessions, period.end)  # type: ignore[arg-type]
+            if counted is None:
+                counted = [(utc_to_london(s.starts_at).date(), s.delivered_hours) for s in sessions
+                           if s.status in COUNTED and s.delivered_hours is not None]
+            # The same sum as counted_hours(sessions, period.end), without converting each start again.
+            hours = sum((h for day, h in counted if day <= period.end), Decimal("0"))
             days = billable_days(hours, version.hours_per_day, version.day_increment) - charged
             if days > 0:
                 amount = to_pence(days * version.day_rate)
@@ -126,7 +133,7 @@ def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
     return raise_charges(ctx, _new_case_charges(ctx, case, sessions, keys, charged, through))
 
 
-CASE_BATCH = 2000
+CASE_BATCH = 500
 
 
 def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
@@ -134,9 +141,10 @@ def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
 
     Called by the bill run before it gathers due charges; running it again raises
     nothing new. Set-based: cases, their counted sessions and their charges so far
-    are read a few thousand cases at a time, not one query per case.
+    are read a few hundred cases at a time, not one query per case.
     """
     raised: list[Charge] = []
+    versions: dict[int, Version] = {}
     case_ids = list(ctx.session.scalars(
         select(Case.id).where(Case.covered.is_(False), Case.referred_on <= through).order_by(Case.id)
     ))
@@ -162,7 +170,8 @@ def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
                 charged[case_id] += quantity
         news: list[NewCharge] = []
         for case in cases:
-            news.extend(_new_case_charges(ctx, case, sessions[case.id], keys[case.id], charged[case.id], through))
+            news.extend(_new_case_charges(ctx, case, sessions[case.id], keys[case.id], charged[case.id], through,
+                                          versions))
         if news:
             raised.extend(raise_charges(ctx, news))
     return raised

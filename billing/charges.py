@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from billing.context import Context, jsonable
-from billing.models import Charge, School
+from billing.models import AuditEntry, Charge, School
 from billing.pricebooks import council
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.money import to_pence
@@ -120,8 +120,9 @@ def raise_charges(ctx: Context, news: list[NewCharge]) -> list[Charge]:
     for at in range(0, len(keys), 900):
         for found in ctx.session.scalars(select(Charge).where(Charge.source_key.in_(keys[at:at + 900]))):
             existing[found.source_key] = found
-    out: list[Charge] = []
-    fresh: list[tuple[Charge, School]] = []
+    out: list[Charge | str] = []  # a charge, or the key of a new one (inserted below)
+    fresh: list[tuple[dict[str, object], School]] = []
+    now = ctx.now
     for new in news:
         if new.source_key in existing:
             out.append(raise_charge(ctx, new))  # the refusal rules and the returned row, as one by one
@@ -132,27 +133,53 @@ def raise_charges(ctx: Context, news: list[NewCharge]) -> list[Charge]:
         if amount < 0:
             raise InvalidInput(f"charge {new.source_key}: amount must not be negative (refunds are credit notes)")
         customer = billed_school(ctx, new.school, new.due_on)
-        charge = Charge(
-            school_id=customer.id, kind=new.kind, source_key=new.source_key, subscription_id=new.subscription_id,
-            order_id=new.order_id, case_id=new.case_id, session_id=new.session_id,
-            late_invoice_id=new.late_invoice_id, service_code=new.service_code, description=new.description,
-            period_start=new.period_start, period_end=new.period_end, due_on=new.due_on, quantity=new.quantity,
-            unit_price=new.unit_price if new.unit_price is not None else amount, amount=amount,
-            vat_code=vat_code_on(ctx, customer, new.item_vat_code), status="due", note=new.note,
-            detail=jsonable(new.detail) if new.detail else None,  # type: ignore[arg-type]
-            created_at=ctx.now,
-        )
-        existing[new.source_key] = charge
-        fresh.append((charge, customer))
-        out.append(charge)
-    if fresh:
-        ctx.session.add_all([charge for charge, _ in fresh])
-        ctx.session.flush()
-        for charge, customer in fresh:
-            ctx.audit("charge.raise", "charge", charge.id,
-                      {"key": charge.source_key, "amount": charge.amount, "due_on": charge.due_on,
+        fresh.append(({
+            "school_id": customer.id, "kind": new.kind, "source_key": new.source_key,
+            "subscription_id": new.subscription_id, "order_id": new.order_id, "case_id": new.case_id,
+            "session_id": new.session_id, "late_invoice_id": new.late_invoice_id,
+            "service_code": new.service_code, "description": new.description,
+            "period_start": new.period_start, "period_end": new.period_end, "due_on": new.due_on,
+            "quantity": new.quantity, "unit_price": new.unit_price if new.unit_price is not None else amount,
+            "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": "due",
+            "note": new.note, "detail": jsonable(new.detail) if new.detail else None, "created_at": now,
+        }, customer))
+        out.append(new.source_key)
+    if not fresh:
+        return [item for item in out if isinstance(item, Charge)]
+    # Multi-row INSERT ... RETURNING (rows matched back by their unique key: asking for
+    # parameter order would make SQLite insert row by row), then the audit rows the same way.
+    inserted = ctx.session.scalars(insert(Charge).returning(Charge), [row for row, _ in fresh],
+                                   execution_options=_ALL_COLUMNS).all()
+    by_key = {charge.source_key: charge for charge in inserted}
+    audit_many(ctx, [("charge.raise", "charge", by_key[str(row["source_key"])].id,
+                      {"key": row["source_key"], "amount": str(row["amount"]),
+                       "due_on": row["due_on"].isoformat(),  # type: ignore[attr-defined]
                        "school": customer.urn})
-    return out
+                     for row, customer in fresh], plain=True)
+    return [by_key[item] if isinstance(item, str) else item for item in out]
+
+
+_ALL_COLUMNS = {"render_nulls": True}
+"""Bulk inserts send None as NULL, so rows with and without a value share one multi-row statement."""
+
+
+def audit_many(ctx: Context, entries: list[tuple[str, str, object, dict[str, object] | None]],
+               plain: bool = False) -> None:
+    """:meth:`Context.audit` for many entries in one batched insert (same rows, same order).
+
+    Entries the session still holds are flushed first, so the audit log keeps the
+    order in which things happened. ``plain=True`` says the details hold JSON
+    values already (strings, numbers, lists), as ``jsonable`` would make them.
+    """
+    if not entries:
+        return
+    ctx.session.flush()
+    now, actor = ctx.now, ctx.actor
+    ctx.session.execute(insert(AuditEntry), [
+        {"at": now, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
+         "reason": None, "detail": (detail if plain else jsonable(detail)) if detail else None}
+        for action, entity, entity_id, detail in entries
+    ], execution_options=_ALL_COLUMNS)
 
 
 def is_invoiced(ctx: Context, charge: Charge) -> bool:

@@ -39,10 +39,6 @@ def _tier_on(ctx: Context, school: School, year: AcademicYear) -> str | None:
     return sub.tier if sub is not None else None
 
 
-def _hours(sessions: list[Session]) -> Decimal:
-    return sum((s.delivered_hours or Decimal("0") for s in sessions if s.status in COUNTED), Decimal("0"))
-
-
 def entitlements(ctx: Context, urn: str, year: AcademicYear) -> dict[str, Any]:
     """Used / included / beyond per service for one school and academic year (§2: entitlements are data).
 
@@ -50,7 +46,11 @@ def entitlements(ctx: Context, urn: str, year: AcademicYear) -> dict[str, Any]:
     ``beyond`` counts those charged (not covered). ``hours`` are delivered and
     deemed-delivered hours; ``charged`` is the money raised for the use beyond.
     """
-    school = get_school(ctx, urn)
+    return school_entitlements(ctx, get_school(ctx, urn), year)
+
+
+def school_entitlements(ctx: Context, school: School, year: AcademicYear) -> dict[str, Any]:
+    """:func:`entitlements` for a school already loaded (a statement has it: no second lookup)."""
     version = version_for(ctx, year)
     tier = _tier_on(ctx, school, year)
     included: dict[str, int | None] = {
@@ -61,20 +61,34 @@ def entitlements(ctx: Context, urn: str, year: AcademicYear) -> dict[str, Any]:
     hours: dict[str, Decimal] = defaultdict(lambda: Decimal("0"))
     charged: dict[str, Decimal] = defaultdict(lambda: ZERO)
 
+    # A few set-based queries per school (never one per case or order), each on an indexed column.
     cases = list(ctx.session.scalars(
         select(Case).where(Case.school_id == school.id, Case.academic_year == year.start_year)
     ))
+    case_ids = [case.id for case in cases]
+    if case_ids:
+        for delivered in ctx.session.scalars(
+            select(Session.delivered_hours).where(Session.case_id.in_(case_ids), Session.status.in_(COUNTED))
+        ):
+            hours[CASEWORK] += delivered or Decimal("0")
+        for amount in ctx.session.scalars(
+            select(Charge.amount).where(Charge.case_id.in_(case_ids), Charge.kind == CASEWORK_KIND,
+                                        Charge.status == "due")
+        ):
+            charged[CASEWORK] += amount
     for case in cases:
         used[CASEWORK] += 1
         beyond[CASEWORK] += 0 if case.covered else 1
-        hours[CASEWORK] += _hours(list(ctx.session.scalars(select(Session).where(Session.case_id == case.id))))
-        for charge in ctx.session.scalars(
-            select(Charge).where(Charge.case_id == case.id, Charge.kind == CASEWORK_KIND, Charge.status == "due")
-        ):
-            charged[CASEWORK] += charge.amount
 
-    orders = ctx.session.scalars(select(Order).where(
-        Order.school_id == school.id, Order.academic_year == year.start_year, Order.status != "cancelled"))
+    orders = list(ctx.session.scalars(select(Order).where(
+        Order.school_id == school.id, Order.academic_year == year.start_year, Order.status != "cancelled")))
+    order_hours: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    if orders:
+        for order_id, delivered in ctx.session.execute(
+            select(Session.order_id, Session.delivered_hours)
+            .where(Session.order_id.in_([o.id for o in orders]), Session.status.in_(COUNTED))
+        ):
+            order_hours[order_id] += delivered or Decimal("0")
     for order in orders:
         service = version.item(order.item_code).service
         # Casework is counted in referrals: an order for it is one use, covered or charged whole.
@@ -83,7 +97,7 @@ def entitlements(ctx: Context, urn: str, year: AcademicYear) -> dict[str, Any]:
         used[service] += units
         beyond[service] += charged_units
         charged[service] += order.price
-        hours[service] += _hours(list(ctx.session.scalars(select(Session).where(Session.order_id == order.id))))
+        hours[service] += order_hours[order.id]
 
     items = []
     for usage in summarise(included, used):

@@ -94,63 +94,83 @@ def _last_charged(ctx: Context, invoice_ids: list[int]) -> dict[int, date]:
     return {inv_id: last for inv_id, last in rows if last is not None}
 
 
-def _chargeable(ctx: Context, school: School) -> bool:
+def _chargeable(ctx: Context, school_type: str, la_code: str | None) -> bool:
     policy = council(ctx)
     if policy.interest.charge_own_maintained:
         return True
-    return customer_vat_class(school.type, school.la_code, policy.la_code) != "own_maintained"
+    return customer_vat_class(school_type, la_code, policy.la_code) != "own_maintained"
+
+
+CHUNK = 2000
+"""Late invoices worked on at a time: memory stays flat however many there are."""
 
 
 def run_interest(ctx: Context, as_of: date | None = None) -> InterestRun:
     """Raise the interest earned up to ``as_of`` (default: today) on every late invoice, once (§8).
 
     Skips interest-only invoices, the council's own maintained schools (unless
-    the policy says otherwise) and amounts that round to £0.00.
+    the policy says otherwise) and amounts that round to £0.00. Reads only the
+    columns it needs (no document snapshots), a chunk of invoices at a time.
     """
     through = as_of or ctx.today
     if through > ctx.today:
         raise RuleViolation(f"interest cannot be raised up to {through}, after today ({ctx.today})")
     policy = council(ctx).interest
-    late = list(ctx.session.execute(
-        select(Invoice, School).join(School, School.id == Invoice.school_id)
-        .where(Invoice.kind == "invoice", Invoice.interest_only.is_(False),
-               Invoice.due_on.is_not(None), Invoice.due_on < through)
-        .order_by(Invoice.due_on, Invoice.number)
-    ))
-    late = [(inv, school) for inv, school in late if _chargeable(ctx, school)]
-    ids = [inv.id for inv, _ in late]
-    changes = balance_changes(ctx, ids)
-    last = _last_charged(ctx, ids)
-    pending: list[tuple[NewCharge, Invoice, School, date, int]] = []
-    for invoice, school in late:
-        assert invoice.due_on is not None
-        start = max(invoice.due_on, last.get(invoice.id, invoice.due_on)) + timedelta(days=1)
-        if start > through:
-            continue
-        result = interest_due(invoice.total, invoice.due_on, changes.get(invoice.id, []), start, through,
-                              policy.annual_rate, policy.basis_days)
-        if result.amount <= 0:
-            continue
-        pending.append((NewCharge(
-            school=school, kind="interest",
-            source_key=f"interest/{invoice.number}/{start.isoformat()}/{through.isoformat()}",
-            service_code=INTEREST_SERVICE_CODE,
-            description=(f"Late-payment interest on {invoice.number} (due {invoice.due_on.isoformat()}), "
-                         f"{start.isoformat()} to {through.isoformat()}, {result.days} days"),
-            due_on=through, amount=result.amount, item_vat_code=INTEREST_VAT_CODE,
-            quantity=Decimal(result.days), unit_price=result.amount,
-            period_start=start, period_end=through, late_invoice_id=invoice.id,
-            detail={"days": result.days, "rate": str(policy.annual_rate), "basis_days": policy.basis_days,
-                    "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
-                                   "balance": str(s.balance)} for s in result.stretches]},
-        ), invoice, school, start, result.days))
-    # One batched insert for the whole run instead of a round trip per late invoice.
-    charges = raise_charges(ctx, [new for new, *_ in pending])
-    raised = [InterestCharge(invoice.number, school.urn, charge.id, start, through, days, new.amount)
-              for charge, (new, invoice, school, start, days) in zip(charges, pending, strict=True)]
+    late = [
+        (inv_id, number, total, due_on, school_id)
+        for inv_id, number, total, due_on, school_id, school_type, la_code in ctx.session.execute(
+            select(Invoice.id, Invoice.number, Invoice.total, Invoice.due_on, Invoice.school_id,
+                   School.type, School.la_code)
+            .join(School, School.id == Invoice.school_id)
+            .where(Invoice.kind == "invoice", Invoice.interest_only.is_(False),
+                   Invoice.due_on.is_not(None), Invoice.due_on < through)
+            .order_by(Invoice.due_on, Invoice.number)
+        )
+        if _chargeable(ctx, school_type, la_code)
+    ]
+    raised: list[InterestCharge] = []
+    for at in range(0, len(late), CHUNK):
+        raised.extend(_raise_chunk(ctx, late[at:at + CHUNK], through, policy.annual_rate, policy.basis_days))
     ctx.audit("interest.run", "interest_run", through.isoformat(),
               {"charges": len(raised), "total": sum((c.amount for c in raised), ZERO)})
     return InterestRun(through, raised)
+
+
+def _raise_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], through: date,
+                 annual_rate: Decimal, basis_days: int) -> list[InterestCharge]:
+    """Interest on one chunk of late invoices (in the run's order), raised in one batched insert."""
+    ids = [inv_id for inv_id, *_ in late]
+    changes = balance_changes(ctx, ids)
+    last = _last_charged(ctx, ids)
+    school_ids = sorted({school_id for *_, school_id in late})
+    schools = {s.id: s for s in ctx.session.scalars(select(School).where(School.id.in_(school_ids)))}
+    pending: list[tuple[NewCharge, str, School, date, int]] = []
+    for inv_id, number, total, due_on, school_id in late:
+        start = max(due_on, last.get(inv_id, due_on)) + timedelta(days=1)
+        if start > through:
+            continue
+        result = interest_due(total, due_on, changes.get(inv_id, []), start, through, annual_rate, basis_days)
+        if result.amount <= 0:
+            continue
+        school = schools[school_id]
+        pending.append((NewCharge(
+            school=school, kind="interest",
+            source_key=f"interest/{number}/{start.isoformat()}/{through.isoformat()}",
+            service_code=INTEREST_SERVICE_CODE,
+            description=(f"Late-payment interest on {number} (due {due_on.isoformat()}), "
+                         f"{start.isoformat()} to {through.isoformat()}, {result.days} days"),
+            due_on=through, amount=result.amount, item_vat_code=INTEREST_VAT_CODE,
+            quantity=Decimal(result.days), unit_price=result.amount,
+            period_start=start, period_end=through, late_invoice_id=inv_id,
+            detail={"days": result.days, "rate": str(annual_rate), "basis_days": basis_days,
+                    "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
+                                   "balance": str(s.balance)} for s in result.stretches]},
+        ), number, school, start, result.days))
+    if not pending:
+        return []
+    charges = raise_charges(ctx, [new for new, *_ in pending])
+    return [InterestCharge(number, school.urn, charge.id, start, through, days, new.amount)
+            for charge, (new, number, school, start, days) in zip(charges, pending, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NoReturn
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from billing.charges import audit_many
 from billing.context import Context
 from billing.db import transaction
 from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, School, Subscription
@@ -212,23 +213,31 @@ def issue_invoices(
     first_seq = row.next_value
     row.next_value = first_seq + len(batch)
     priced = []
-    invoices = []
+    invoice_rows: list[dict[str, object]] = []
+    due_on = issued_on + timedelta(days=c.payment_terms_days)
     for offset, (school, charges, interest_only) in enumerate(batch):
         lines = price_charges(ctx, charges, issued_on)
         net, vat, total = document_totals(lines)
         seq = first_seq + offset
         pos = sorted({p for p in [sub_po.get(ch.subscription_id) for ch in charges]
                       + [order_po.get(ch.order_id) for ch in charges] if p})
-        invoices.append(Invoice(
-            kind="invoice", number=format_number(c.invoice_prefix, seq), series=INVOICE_SERIES, seq=seq,
-            school_id=school.id, bill_run_id=bill_run_id, issued_on=issued_on, tax_point=issued_on,
-            due_on=issued_on + timedelta(days=c.payment_terms_days), interest_only=interest_only,
-            po_number=", ".join(pos)[:40] if pos else None, customer=customer_snapshot(school),
-            supplier=supplier, net=net, vat=vat, total=total, created_at=now, actor=ctx.actor,
-        ))
+        invoice_rows.append({
+            "kind": "invoice", "number": format_number(c.invoice_prefix, seq), "series": INVOICE_SERIES,
+            "seq": seq, "school_id": school.id, "bill_run_id": bill_run_id, "corrects_id": None,
+            "issued_on": issued_on, "tax_point": issued_on, "due_on": due_on, "interest_only": interest_only,
+            "reason": None, "po_number": ", ".join(pos)[:40] if pos else None,
+            "customer": customer_snapshot(school), "supplier": supplier, "net": net, "vat": vat, "total": total,
+            "created_at": now, "actor": ctx.actor,
+        })
         priced.append(lines)
-    ctx.session.add_all(invoices)
+    # The counter row's new value is written before the invoices (flush), as one by one.
     ctx.session.flush()
+    # One multi-row INSERT ... RETURNING, rows matched back by their unique number (asking
+    # for parameter order would make SQLite insert row by row).
+    by_number = {inv.number: inv
+                 for inv in ctx.session.scalars(insert(Invoice).returning(Invoice), invoice_rows,
+                                                  execution_options={"render_nulls": True}).all()}
+    invoices = [by_number[str(r["number"])] for r in invoice_rows]
     line_rows = [
         {"invoice_id": invoice.id, "position": position, "charge_id": charge.id, "corrects_line_id": None,
          "service_code": charge.service_code, "description": line.description, "period_start": line.period_start,
@@ -238,13 +247,14 @@ def issue_invoices(
         for position, (charge, line) in enumerate(zip(charges, lines, strict=True), start=1)
     ]
     ctx.session.connection().execute(InvoiceLine.__table__.insert(), line_rows)
-    for invoice, (school, charges, interest_only) in zip(invoices, batch, strict=True):
-        ctx.audit("invoice.issue", "invoice", invoice.number, {
-            "school": school.urn, "net": invoice.net, "vat": invoice.vat, "total": invoice.total,
-            "due_on": invoice.due_on, "charges": [ch.source_key for ch in charges], "interest_only": interest_only,
-            "bill_run": bill_run_id,
+    audit_many(ctx, [
+        ("invoice.issue", "invoice", r["number"], {
+            "school": school.urn, "net": str(r["net"]), "vat": str(r["vat"]), "total": str(r["total"]),
+            "due_on": due_on.isoformat(), "charges": [ch.source_key for ch in charges],
+            "interest_only": interest_only, "bill_run": bill_run_id,
         })
-    ctx.session.flush()
+        for r, (school, charges, interest_only) in zip(invoice_rows, batch, strict=True)
+    ], plain=True)
     return invoices
 
 

@@ -166,13 +166,13 @@ def overdue_by_age(ctx: Context, school: School, as_of: date) -> dict[str, Decim
     return buckets
 
 
-def _entitlements(ctx: Context, urn: str, year: AcademicYear) -> dict[str, Any] | None:
+def _entitlements(ctx: Context, school: School, year: AcademicYear) -> dict[str, Any] | None:
     try:
-        from billing.entitlements import entitlements
+        from billing.entitlements import school_entitlements
     except ImportError:
         return None
     try:
-        return entitlements(ctx, urn, year)
+        return school_entitlements(ctx, school, year)
     except TradedError:
         return None  # no price book for the year: nothing to show
 
@@ -205,7 +205,7 @@ def school_statement(ctx: Context, urn: str, start: date | None = None, end: dat
     return Statement(
         urn=school.urn, name=school.name, start=start, end=end, opening_balance=opening, lines=lines,
         closing_balance=balance if lines else opening, overdue=overdue_by_age(ctx, school, end),
-        entitlements=_entitlements(ctx, school.urn, AcademicYear.of(end)),
+        entitlements=_entitlements(ctx, school, AcademicYear.of(end)),
     )
 
 

@@ -174,9 +174,10 @@ class Charge(Base):
     kind: Mapped[str] = mapped_column(String(20))
     source_key: Mapped[str] = mapped_column(String(120), unique=True)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    # Indexed: entitlements, statements and the bill run's casework read a case's or order's charges.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
     # For interest: the late invoice the interest was earned on.
     late_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     service_code: Mapped[str] = mapped_column(String(40))

@@ -414,9 +414,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_key', name=op.f('uq_charges_source_key'))
     )
     with op.batch_alter_table('charges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_charges_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charges_due_on'), ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_charges_late_invoice_id'), ['late_invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_charges_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charges_school_id'), ['school_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_charges_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charges_subscription_id'), ['subscription_id'], unique=False)
 
     op.create_table('invoice_lines',
@@ -458,9 +461,12 @@ def downgrade() -> None:
     op.drop_table('invoice_lines')
     with op.batch_alter_table('charges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_charges_subscription_id'))
+        batch_op.drop_index(batch_op.f('ix_charges_session_id'))
         batch_op.drop_index(batch_op.f('ix_charges_school_id'))
+        batch_op.drop_index(batch_op.f('ix_charges_order_id'))
         batch_op.drop_index(batch_op.f('ix_charges_late_invoice_id'))
         batch_op.drop_index(batch_op.f('ix_charges_due_on'))
+        batch_op.drop_index(batch_op.f('ix_charges_case_id'))
 
     op.drop_table('charges')
     with op.batch_alter_table('sessions', schema=None) as batch_op:
