@@ -103,21 +103,6 @@ def document_lines(invoice: Invoice) -> list[Line]:
 # --- invoices -------------------------------------------------------------------------------
 
 
-def _po_number(ctx: Context, charges: Sequence[Charge]) -> str | None:
-    """The school's purchase-order number(s) from the subscriptions and orders being billed."""
-    pos: list[str] = []
-    sub_ids = {c.subscription_id for c in charges if c.subscription_id is not None}
-    order_ids = {c.order_id for c in charges if c.order_id is not None}
-    if sub_ids:
-        pos += ctx.session.scalars(select(Subscription.po_number).where(Subscription.id.in_(sub_ids))).all()
-    if order_ids:
-        pos += ctx.session.scalars(select(Order.po_number).where(Order.id.in_(order_ids))).all()
-    distinct = sorted({p for p in pos if p})
-    if not distinct:
-        return None
-    return ", ".join(distinct)[:40]
-
-
 def price_charges(ctx: Context, charges: Sequence[Charge], issued_on: date) -> list[Line]:
     """One priced line per charge: VAT code from the charge, rate in force at the tax point (§7)."""
     rates = vat_rates(ctx)
@@ -142,40 +127,8 @@ def issue_invoice(
     The tax point is the issue date. Each charge becomes one line; the unique
     ``invoice_lines.charge_id`` makes the database refuse a second invoicing.
     """
-    if not charges:
-        raise InvalidInput(f"nothing to invoice for school {school.urn}")
-    for charge in charges:
-        if charge.school_id != school.id:
-            raise InvalidInput(f"charge {charge.source_key} belongs to another school")
-        if charge.status != "due":
-            raise RuleViolation(f"charge {charge.source_key} is {charge.status} and cannot be invoiced")
-    c = council(ctx)
-    issued_on = ctx.today
-    lines = price_charges(ctx, charges, issued_on)
-    net, vat, total = document_totals(lines)
-    seq, number = next_number(ctx, INVOICE_SERIES, c.invoice_prefix)
-    invoice = Invoice(
-        kind="invoice", number=number, series=INVOICE_SERIES, seq=seq, school_id=school.id,
-        bill_run_id=bill_run_id, issued_on=issued_on, tax_point=issued_on,
-        due_on=issued_on + timedelta(days=c.payment_terms_days), interest_only=interest_only,
-        po_number=_po_number(ctx, charges), customer=customer_snapshot(school), supplier=supplier_snapshot(c),
-        net=net, vat=vat, total=total, created_at=ctx.now, actor=ctx.actor,
-    )
-    ctx.session.add(invoice)
-    ctx.session.flush()
-    for position, (charge, line) in enumerate(zip(charges, lines, strict=True), start=1):
-        ctx.session.add(InvoiceLine(
-            invoice_id=invoice.id, position=position, charge_id=charge.id, service_code=charge.service_code,
-            description=line.description, period_start=line.period_start, period_end=line.period_end,
-            quantity=line.quantity, unit_price=line.unit_price, net=line.net, vat_code=line.vat_code,
-            vat_rate=line.vat_rate, vat=line.vat, total=line.total,
-        ))
-    ctx.session.flush()
+    invoice = issue_invoices(ctx, [(school, charges, interest_only)], bill_run_id=bill_run_id)[0]
     ctx.session.refresh(invoice, ["lines"])
-    ctx.audit("invoice.issue", "invoice", number, {
-        "school": school.urn, "net": net, "vat": vat, "total": total, "due_on": invoice.due_on,
-        "charges": [ch.source_key for ch in charges], "interest_only": interest_only, "bill_run": bill_run_id,
-    })
     return invoice
 
 
