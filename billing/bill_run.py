@@ -107,7 +107,7 @@ def raise_casework_first(ctx: Context) -> None:
     module = importlib.import_module("billing.casework")
     hook = getattr(module, "raise_casework_charges", None)
     if hook is not None:
-        hook(ctx, through=ctx.today)
+        hook(ctx, through=ctx.today, collect=False)
 
 
 def pending_groups(ctx: Context) -> list[Group]:

@@ -136,12 +136,14 @@ def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
 CASE_BATCH = 500
 
 
-def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
+def raise_casework_charges(ctx: Context, through: date, collect: bool = True) -> list[Charge]:
     """Every day-rate charge for extra casework due up to ``through``, each raised once (§6).
 
     Called by the bill run before it gathers due charges; running it again raises
     nothing new. Set-based: cases, their counted sessions and their charges so far
-    are read a few hundred cases at a time, not one query per case.
+    are read a few hundred cases at a time, not one query per case. With
+    ``collect=False`` (the bill run) the raised charges are not kept in a list, so
+    a national run does not hold tens of thousands of them in memory at once.
     """
     raised: list[Charge] = []
     versions: dict[int, Version] = {}
@@ -173,7 +175,13 @@ def raise_casework_charges(ctx: Context, through: date) -> list[Charge]:
             news.extend(_new_case_charges(ctx, case, sessions[case.id], keys[case.id], charged[case.id], through,
                                           versions))
         if news:
-            raised.extend(raise_charges(ctx, news))
+            made = raise_charges(ctx, news)
+            if collect:
+                raised.extend(made)
+            else:
+                ctx.session.flush()
+                for charge in made:
+                    ctx.session.expunge(charge)
     return raised
 
 

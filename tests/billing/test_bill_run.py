@@ -236,7 +236,7 @@ def test_extra_casework_is_raised_before_gathering(engine: Engine, monkeypatch: 
     setup_council(engine)
     seen: list[date] = []
 
-    def fake(ctx: Context, through: date) -> list[Charge]:
+    def fake(ctx: Context, through: date, collect: bool = True) -> list[Charge]:
         seen.append(through)
         return [casework(ctx, ACADEMY, "case/hook", Decimal("0.5"), through)]
 
