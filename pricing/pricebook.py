@@ -149,7 +149,7 @@ class InterestPolicy(BaseModel):
 
 
 _VAT_NUMBER = re.compile(r"^(GB)?(\d{9}|\d{12})$")
-_PREFIX = r"^[A-Z0-9-]{1,8}$"
+_PREFIX = r"^[A-Z0-9-]{1,6}$"
 
 
 class Council(BaseModel):
@@ -436,8 +436,8 @@ _FORMS = {
     "account_number": "must be 8 digits",
     "la_code": 'must be a 3-digit LA code like "204"',
     "email": "must be an email address",
-    "invoice_prefix": "must be 1 to 8 characters of A-Z, 0-9 and - (it starts a BACS reference)",
-    "credit_note_prefix": "must be 1 to 8 characters of A-Z, 0-9 and - (it starts a BACS reference)",
+    "invoice_prefix": "must be 1 to 6 characters of A-Z, 0-9 and - (it starts an 18-character BACS reference)",
+    "credit_note_prefix": "must be 1 to 6 characters of A-Z, 0-9 and - (it starts an 18-character BACS reference)",
     "code": 'must be lower case, letters, digits and _, like "cpd_place"',
 }
 

@@ -459,7 +459,13 @@ def test_version_for_is_the_latest_version_not_after_the_year(start_year: int) -
         (
             'invoice_prefix = "INV-"',
             'invoice_prefix = "INVOICE-NO-"',
-            "price book: council.invoice_prefix: must be 1 to 8 characters",
+            "price book: council.invoice_prefix: must be 1 to 6 characters",
+        ),
+        (
+            # Seven characters plus six digits would still fit 18, but numbering keeps 12 for digits.
+            'invoice_prefix = "INV-"',
+            'invoice_prefix = "INVOICE"',
+            "price book: council.invoice_prefix: must be 1 to 6 characters",
         ),
         (
             "payment_terms_days = 30",
