@@ -206,6 +206,23 @@ def _tick(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
+def _dry_run(ctx: Context, progress: Progress | None = None,
+             on_plan: Callable[[int], None] | None = None) -> BillRunResult:
+    """Work out exactly what a run would issue today, without numbers; the caller rolls back."""
+    raise_casework_first(ctx)
+    council(ctx)
+    groups = pending_groups(ctx)
+    if on_plan is not None:
+        on_plan(len(groups))
+    previews: list[RunInvoice] = []
+    for i, group in enumerate(groups, start=1):
+        found = _preview(ctx, group)
+        if found is not None:
+            previews.append(found)
+        _tick(progress, i, len(groups))
+    return BillRunResult(ctx.today, True, tuple(previews))
+
+
 def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = None) -> BillRunResult:
     """Invoice everything due up to ``ctx.today`` inside the caller's transaction (§7).
 
@@ -217,16 +234,7 @@ def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = No
     if dry_run:
         savepoint = ctx.session.begin_nested()
         try:
-            raise_casework_first(ctx)
-            council(ctx)
-            groups = pending_groups(ctx)
-            previews: list[RunInvoice] = []
-            for i, group in enumerate(groups, start=1):
-                found = _preview(ctx, group)
-                if found is not None:
-                    previews.append(found)
-                _tick(progress, i, len(groups))
-            return BillRunResult(ctx.today, True, tuple(previews))
+            return _dry_run(ctx, progress)
         finally:
             savepoint.rollback()
     raise_casework_first(ctx)
@@ -272,19 +280,7 @@ def run_bill_run(
     """
     if dry_run:
         with _rolled_back(engine) as session:
-            ctx = Context(session=session, clock=clock, actor=actor)
-            raise_casework_first(ctx)
-            council(ctx)
-            groups = pending_groups(ctx)
-            if on_plan is not None:
-                on_plan(len(groups))
-            previews: list[RunInvoice] = []
-            for i, group in enumerate(groups, start=1):
-                found = _preview(ctx, group)
-                if found is not None:
-                    previews.append(found)
-                _tick(progress, i, len(groups))
-            return BillRunResult(clock.today(), True, tuple(previews))
+            return _dry_run(Context(session=session, clock=clock, actor=actor), progress, on_plan)
 
     # Read the clock once: every invoice of the run carries the same date and instant.
     clock = FixedClock(clock.today(), instant=clock.now())
