@@ -34,6 +34,7 @@ from sqlalchemy import Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
+from billing.bulk import among
 from billing.context import Context
 from billing.db import transaction
 from billing.invoicing import issue_invoice, issue_invoices, price_charges
@@ -165,9 +166,9 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
     schools: dict[int, School] = {}
     for at in range(0, len(school_ids), 900):
         part = school_ids[at:at + 900]
-        schools.update((s.id, s) for s in ctx.session.scalars(select(School).where(School.id.in_(part))))
+        schools.update((s.id, s) for s in ctx.session.scalars(select(School).where(among(ctx.session, School.id, part))))
         # The JSON detail and note are not printed on the invoice: leave them unread.
-        stmt = (_due_charges(ctx.today).where(Charge.school_id.in_(part))
+        stmt = (_due_charges(ctx.today).where(among(ctx.session, Charge.school_id, part))
                 .options(defer(Charge.detail), defer(Charge.note))
                 .order_by(Charge.school_id, Charge.due_on, Charge.period_start, Charge.id))
         for charge in ctx.session.scalars(stmt):

@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from billing.charges import NewCharge, raise_charges
+from billing.bulk import among
+from billing.charges import NewCharge, add_charges, raise_charges
 from billing.context import Context
 from billing.models import Case, Charge, Session
 from billing.pricebooks import version_for
@@ -153,19 +154,19 @@ def raise_casework_charges(ctx: Context, through: date, collect: bool = True) ->
     for at in range(0, len(case_ids), CASE_BATCH):
         chunk = case_ids[at:at + CASE_BATCH]
         cases = ctx.session.scalars(
-            select(Case).where(Case.id.in_(chunk)).options(selectinload(Case.school)).order_by(Case.id)
+            select(Case).where(among(ctx.session, Case.id, chunk)).options(selectinload(Case.school)).order_by(Case.id)
         ).all()
         sessions: dict[int, list[Any]] = defaultdict(list)
         for row in ctx.session.execute(
             select(Session.case_id, Session.status, Session.delivered_hours, Session.starts_at)
-            .where(Session.case_id.in_(chunk), Session.status.in_(COUNTED))
+            .where(among(ctx.session, Session.case_id, chunk), Session.status.in_(COUNTED))
         ):
             sessions[row.case_id].append(row)
         keys: dict[int, set[str]] = defaultdict(set)
         charged: dict[int, Decimal] = defaultdict(Decimal)
         for case_id, key, quantity, status in ctx.session.execute(
             select(Charge.case_id, Charge.source_key, Charge.quantity, Charge.status)
-            .where(Charge.case_id.in_(chunk), Charge.kind == KIND)
+            .where(among(ctx.session, Charge.case_id, chunk), Charge.kind == KIND)
         ):
             keys[case_id].add(key)
             if status != "withdrawn":
@@ -174,14 +175,10 @@ def raise_casework_charges(ctx: Context, through: date, collect: bool = True) ->
         for case in cases:
             news.extend(_new_case_charges(ctx, case, sessions[case.id], keys[case.id], charged[case.id], through,
                                           versions))
-        if news:
-            made = raise_charges(ctx, news)
-            if collect:
-                raised.extend(made)
-            else:
-                ctx.session.flush()
-                for charge in made:
-                    ctx.session.expunge(charge)
+        if news and collect:
+            raised.extend(raise_charges(ctx, news))
+        elif news:
+            add_charges(ctx, news)
     return raised
 
 

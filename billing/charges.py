@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from billing.bulk import among, insert_rows
 from billing.context import Context, jsonable
 from billing.models import AuditEntry, Charge, School
 from billing.pricebooks import council
@@ -115,17 +116,37 @@ def raise_charges(ctx: Context, news: list[NewCharge]) -> list[Charge]:
     Same rules and audit as raising them one by one (a key already raised
     returns the charge there; raised differently is refused).
     """
-    existing: dict[str, Charge] = {}
+    add_charges(ctx, news)
+    found: dict[str, Charge] = {}
     keys = [new.source_key for new in news]
     for at in range(0, len(keys), 900):
-        for found in ctx.session.scalars(select(Charge).where(Charge.source_key.in_(keys[at:at + 900]))):
-            existing[found.source_key] = found
-    out: list[Charge | str] = []  # a charge, or the key of a new one (inserted below)
+        found.update((c.source_key, c) for c in ctx.session.scalars(
+            select(Charge).where(among(ctx.session, Charge.source_key, keys[at:at + 900]))))
+    return [found[key] for key in keys]
+
+
+def add_charges(ctx: Context, news: list[NewCharge]) -> int:
+    """Put the charges not yet on the ledger onto it, without loading them back; how many were new.
+
+    The rules of :func:`raise_charge` (a key already raised differently is
+    refused); a national bill run raises tens of thousands of casework charges
+    this way without holding them in the session.
+    """
+    existing: set[str] = set()
+    keys = [new.source_key for new in news]
+    for at in range(0, len(keys), 900):
+        existing.update(ctx.session.scalars(select(Charge.source_key).where(
+            among(ctx.session, Charge.source_key, keys[at:at + 900]))))
     fresh: list[tuple[dict[str, object], School]] = []
+    fresh_amounts: dict[str, object] = {}
     now = ctx.now
     for new in news:
         if new.source_key in existing:
-            out.append(raise_charge(ctx, new))  # the refusal rules and the returned row, as one by one
+            raise_charge(ctx, new)  # refused if raised differently, as one by one
+            continue
+        if new.source_key in fresh_amounts:  # the same key twice in one call: raised once
+            if fresh_amounts[new.source_key] != new.amount:
+                raise RuleViolation(f"charge {new.source_key} was raised twice with different amounts")
             continue
         amount = to_pence(new.amount)
         if amount != new.amount:
@@ -143,24 +164,17 @@ def raise_charges(ctx: Context, news: list[NewCharge]) -> list[Charge]:
             "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": "due",
             "note": new.note, "detail": jsonable(new.detail) if new.detail else None, "created_at": now,
         }, customer))
-        out.append(new.source_key)
+        fresh_amounts[new.source_key] = new.amount
     if not fresh:
-        return [item for item in out if isinstance(item, Charge)]
-    # Multi-row INSERT ... RETURNING (rows matched back by their unique key: asking for
-    # parameter order would make SQLite insert row by row), then the audit rows the same way.
-    inserted = ctx.session.scalars(insert(Charge).returning(Charge), [row for row, _ in fresh],
-                                   execution_options=_ALL_COLUMNS).all()
-    by_key = {charge.source_key: charge for charge in inserted}
-    audit_many(ctx, [("charge.raise", "charge", by_key[str(row["source_key"])].id,
+        return 0
+    ctx.session.flush()  # anything pending goes in first, so the ledger keeps the order things happened
+    ids = insert_rows(ctx.session, Charge.__table__, [row for row, _ in fresh], key="source_key")  # type: ignore[arg-type]
+    audit_many(ctx, [("charge.raise", "charge", new_id,
                       {"key": row["source_key"], "amount": str(row["amount"]),
                        "due_on": row["due_on"].isoformat(),  # type: ignore[attr-defined]
                        "school": customer.urn})
-                     for row, customer in fresh], plain=True)
-    return [by_key[item] if isinstance(item, str) else item for item in out]
-
-
-_ALL_COLUMNS = {"render_nulls": True}
-"""Bulk inserts send None as NULL, so rows with and without a value share one multi-row statement."""
+                     for new_id, (row, customer) in zip(ids, fresh, strict=True)], plain=True)
+    return len(fresh)
 
 
 def audit_many(ctx: Context, entries: list[tuple[str, str, object, dict[str, object] | None]],
@@ -175,11 +189,11 @@ def audit_many(ctx: Context, entries: list[tuple[str, str, object, dict[str, obj
         return
     ctx.session.flush()
     now, actor = ctx.now, ctx.actor
-    ctx.session.execute(insert(AuditEntry), [
+    insert_rows(ctx.session, AuditEntry.__table__, [  # type: ignore[arg-type]
         {"at": now, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
          "reason": None, "detail": (detail if plain else jsonable(detail)) if detail else None}
         for action, entity, entity_id, detail in entries
-    ], execution_options=_ALL_COLUMNS)
+    ])
 
 
 def is_invoiced(ctx: Context, charge: Charge) -> bool:

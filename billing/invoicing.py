@@ -9,13 +9,15 @@ corrections are credit notes naming the invoice they correct.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import NoReturn
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from billing.bulk import among, insert_rows
 from billing.charges import audit_many
 from billing.context import Context
 from billing.db import transaction
@@ -127,9 +129,21 @@ def issue_invoice(
     The tax point is the issue date. Each charge becomes one line; the unique
     ``invoice_lines.charge_id`` makes the database refuse a second invoicing.
     """
-    invoice = issue_invoices(ctx, [(school, charges, interest_only)], bill_run_id=bill_run_id)[0]
-    ctx.session.refresh(invoice, ["lines"])
+    issued = issue_invoices(ctx, [(school, charges, interest_only)], bill_run_id=bill_run_id)[0]
+    invoice = ctx.session.get(Invoice, issued.id)
+    assert invoice is not None
     return invoice
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    """What :func:`issue_invoices` reports of each invoice it issued (load the row by ``id`` for more)."""
+
+    id: int
+    number: str
+    net: Decimal
+    vat: Decimal
+    total: Decimal
 
 
 def issue_invoices(
@@ -137,13 +151,13 @@ def issue_invoices(
     batch: Sequence[tuple[School, Sequence[Charge], bool]],
     *,
     bill_run_id: int | None = None,
-) -> list[Invoice]:
+) -> list[IssuedInvoice]:
     """:func:`issue_invoice` for many invoices in one go (the bill run's batches, §7).
 
     Same documents, numbers (consecutive, in the order given), lines and audit
     as issuing them one by one, but the series is locked once, purchase-order
     numbers are read once, and invoices, lines and audit rows are inserted in
-    batches. Lines are inserted directly, so ``invoice.lines`` loads on first use.
+    bulk (billing.bulk) without loading them back into the session.
     """
     if not batch:
         return []
@@ -185,12 +199,9 @@ def issue_invoices(
         priced.append(lines)
     # The counter row's new value is written before the invoices (flush), as one by one.
     ctx.session.flush()
-    # One multi-row INSERT ... RETURNING, rows matched back by their unique number (asking
-    # for parameter order would make SQLite insert row by row).
-    by_number = {inv.number: inv
-                 for inv in ctx.session.scalars(insert(Invoice).returning(Invoice), invoice_rows,
-                                                  execution_options={"render_nulls": True}).all()}
-    invoices = [by_number[str(r["number"])] for r in invoice_rows]
+    ids = insert_rows(ctx.session, Invoice.__table__, invoice_rows, key="number")  # type: ignore[arg-type]
+    invoices = [IssuedInvoice(new_id, str(r["number"]), r["net"], r["vat"], r["total"])  # type: ignore[arg-type]
+                for new_id, r in zip(ids, invoice_rows, strict=True)]
     line_rows = [
         {"invoice_id": invoice.id, "position": position, "charge_id": charge.id, "corrects_line_id": None,
          "service_code": charge.service_code, "description": line.description, "period_start": line.period_start,
@@ -199,7 +210,7 @@ def issue_invoices(
         for invoice, (_, charges, _), lines in zip(invoices, batch, priced, strict=True)
         for position, (charge, line) in enumerate(zip(charges, lines, strict=True), start=1)
     ]
-    ctx.session.connection().execute(InvoiceLine.__table__.insert(), line_rows)
+    insert_rows(ctx.session, InvoiceLine.__table__, line_rows)  # type: ignore[arg-type]
     audit_many(ctx, [
         ("invoice.issue", "invoice", r["number"], {
             "school": school.urn, "net": str(r["net"]), "vat": str(r["vat"]), "total": str(r["total"]),
@@ -215,7 +226,7 @@ def _po_map(ctx: Context, model: type[Subscription] | type[Order], ids: set[int]
     found: dict[int, str | None] = {}
     id_list = sorted(ids)
     for at in range(0, len(id_list), 900):
-        rows = ctx.session.execute(select(model.id, model.po_number).where(model.id.in_(id_list[at:at + 900])))
+        rows = ctx.session.execute(select(model.id, model.po_number).where(among(ctx.session, model.id, id_list[at:at + 900])))
         found.update({row_id: po for row_id, po in rows})
     return found
 
