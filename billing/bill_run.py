@@ -30,14 +30,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Engine, Select, exists, select
+from sqlalchemy import ColumnElement, Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from billing.bulk import among
 from billing.context import Context
 from billing.db import transaction
-from billing.invoicing import issue_invoice, issue_invoices, price_charges
+from billing.invoicing import (
+    BILLABLE_COLUMNS,
+    CUSTOMER_COLUMNS,
+    Billable,
+    Customer,
+    issue_invoice,
+    issue_invoices,
+    price_charges,
+)
 from billing.models import BillRun, Charge, InvoiceLine, School
 from billing.numbering import INVOICE_SERIES, lock_series
 from billing.pricebooks import council
@@ -97,8 +105,13 @@ Group = tuple[int, bool]
 
 
 def _due_charges(today: date) -> Select[tuple[Charge]]:
+    return select(Charge).where(*_due_on(today))
+
+
+def _due_on(today: date) -> tuple[ColumnElement[bool], ...]:
+    """A charge is due for invoicing: status due, due by ``today``, on no invoice yet."""
     invoiced = exists().where(InvoiceLine.charge_id == Charge.id)
-    return select(Charge).where(Charge.status == "due", Charge.due_on <= today, ~invoiced)
+    return Charge.status == "due", Charge.due_on <= today, ~invoiced
 
 
 def raise_casework_first(ctx: Context) -> None:
@@ -162,16 +175,17 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
     """Issue the invoices of several groups at once: one lock, one read of their charges, batched writes."""
     lock_series(ctx, INVOICE_SERIES)  # before reading, as in _issue
     school_ids = sorted({school_id for school_id, _ in groups})
-    found: dict[Group, list[Charge]] = {group: [] for group in groups}
-    schools: dict[int, School] = {}
+    found: dict[Group, list[Billable]] = {group: [] for group in groups}
+    schools: dict[int, Customer] = {}
+    # Plain rows of the columns issuing reads, not ORM objects: a national run issues
+    # tens of thousands of invoices, and building mapped objects was a fifth of its time.
     for at in range(0, len(school_ids), 900):
         part = school_ids[at:at + 900]
-        schools.update((s.id, s) for s in ctx.session.scalars(select(School).where(among(ctx.session, School.id, part))))
-        # The JSON detail and note are not printed on the invoice: leave them unread.
-        stmt = (_due_charges(ctx.today).where(among(ctx.session, Charge.school_id, part))
-                .options(defer(Charge.detail), defer(Charge.note))
+        schools.update((s.id, s) for s in ctx.session.execute(
+            select(*CUSTOMER_COLUMNS).where(among(ctx.session, School.id, part))))
+        stmt = (select(*BILLABLE_COLUMNS).where(*_due_on(ctx.today), among(ctx.session, Charge.school_id, part))
                 .order_by(Charge.school_id, Charge.due_on, Charge.period_start, Charge.id))
-        for charge in ctx.session.scalars(stmt):
+        for charge in ctx.session.execute(stmt):
             key = (charge.school_id, charge.kind == INTEREST_KIND)
             if key in found:
                 found[key].append(charge)

@@ -23,6 +23,8 @@ from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, cast, insert
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from billing.models import Base
+
 IN_CHUNK = 900
 """Values per :func:`among` test that callers send at once (SQLite takes a bounded number of parameters)."""
 
@@ -39,25 +41,29 @@ def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement
     return column.in_(values)  # type: ignore[no-any-return]
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *,
+def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]], *,
                 key: str | None = None) -> list[int]:
-    """Insert ``rows`` (all with the same keys) into ``table`` in the session's transaction.
+    """Insert ``rows`` (all with the same keys) into ``model``'s table in the session's transaction.
 
     With ``key`` (a unique column of the rows), the new rows' ids come back in
     the order of ``rows``; without it, nothing does.
     """
     if not rows:
         return []
+    table = model.__table__
+    assert isinstance(table, Table)
     names = list(rows[0])
     if any(len(row) != len(names) for row in rows):
         raise ValueError(f"rows for {table.name} must all have the same columns")
     if session.get_bind().dialect.name == "postgresql":
         return _copy_rows(session, table, names, rows, with_ids=key is not None)
+    options = {"render_nulls": True}  # None as NULL, so rows with and without a value share one statement
     if key is None:
-        session.execute(insert(table), list(rows))
+        session.execute(insert(model), list(rows), execution_options=options)
         return []
     # Matched back by the unique key: asking for parameter order would make SQLite insert row by row.
-    returned = dict(session.execute(insert(table).returning(table.c[key], table.c.id), list(rows)).all())
+    returned = dict(session.execute(insert(model).returning(table.c[key], table.c.id), list(rows),
+                                    execution_options=options).all())
     return [returned[row[key]] for row in rows]
 
 
@@ -84,8 +90,7 @@ def _copy_rows(session: Session, table: Table, names: list[str], rows: Sequence[
         for at, row in enumerate(rows):
             values = [ids[at], *pick(row)] if with_ids else list(pick(row))
             for col, convert in converters:
-                if values[col] is not None:
-                    values[col] = convert(values[col])
+                values[col] = convert(values[col])
             copy.write_row(values)
     return ids
 
@@ -93,13 +98,16 @@ def _copy_rows(session: Session, table: Table, names: list[str], rows: Sequence[
 def _converter(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
-        return _json_dumper()
+        return _json_dumper()  # None becomes a JSON null, as SQLAlchemy stores it in a JSON column
     return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+_NOTHING = object()
 
 
 def _json_dumper() -> Callable[[Any], str]:
     """json.dumps, remembering the last document: a batch of invoices shares one supplier snapshot."""
-    last: list[Any] = [None, ""]
+    last: list[Any] = [_NOTHING, ""]
 
     def dump(value: Any) -> str:
         if value is not last[0]:

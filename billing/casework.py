@@ -24,15 +24,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from billing.bulk import among
 from billing.charges import NewCharge, add_charges, raise_charges
 from billing.context import Context
-from billing.models import Case, Charge, Session
+from billing.models import Case, Charge, School, Session
 from billing.pricebooks import version_for
 from billing.sessions import COUNTED
 from pricing.calendars import AcademicYear, TermPeriod, term_of, terms
@@ -73,8 +72,29 @@ def _charged_days(ctx: Context, case: Case) -> Decimal:
     return sum((c.quantity for c in rows if c.status != "withdrawn"), Decimal("0"))
 
 
-def _new_case_charges(ctx: Context, case: Case, sessions: Sequence[Any], keys: set[str], charged: Decimal,
-                      through: date, versions: dict[int, Version] | None = None) -> list[NewCharge]:
+class CaseTerms(Protocol):
+    """What day-rate charging reads of a case: a Case, or the same columns read without the ORM."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def ref(self) -> str: ...
+    @property
+    def academic_year(self) -> int: ...
+    @property
+    def referred_on(self) -> date: ...
+    @property
+    def closed_on(self) -> date | None: ...
+    @property
+    def subscription_id(self) -> int | None: ...
+
+
+CASE_TERMS_COLUMNS = (Case.id, Case.ref, Case.school_id, Case.academic_year, Case.referred_on, Case.closed_on,
+                      Case.subscription_id)
+
+
+def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: Sequence[Any], keys: set[str],
+                      charged: Decimal, through: date, versions: dict[int, Version] | None = None) -> list[NewCharge]:
     """The day-rate charges due on one uncovered case up to ``through`` that are not yet raised (§6).
 
     ``keys`` are the case's charge keys already on the ledger and ``charged`` the
@@ -106,7 +126,7 @@ def _new_case_charges(ctx: Context, case: Case, sessions: Sequence[Any], keys: s
                 period_end = case.closed_on if closes_here else period.end
                 assert period_end is not None
                 out.append(NewCharge(
-                    school=case.school, kind=KIND, source_key=key, service_code=CASEWORK_DAY,
+                    school=school, kind=KIND, source_key=key, service_code=CASEWORK_DAY,
                     description=(f"Extra casework, case {case.ref}: {days} day(s) at the day rate, "
                                  f"{period.start:%d %b %Y} to {period_end:%d %b %Y}"),
                     due_on=due_on, amount=amount, item_vat_code=item.vat_code,
@@ -131,7 +151,7 @@ def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
                                .where(Charge.case_id == case.id, Charge.kind == KIND)).all()
     keys = {key for key, _, _ in rows}
     charged = sum((q for _, q, status in rows if status != "withdrawn"), Decimal("0"))
-    return raise_charges(ctx, _new_case_charges(ctx, case, sessions, keys, charged, through))
+    return raise_charges(ctx, _new_case_charges(ctx, case, case.school, sessions, keys, charged, through))
 
 
 CASE_BATCH = 500
@@ -153,9 +173,12 @@ def raise_casework_charges(ctx: Context, through: date, collect: bool = True) ->
     ))
     for at in range(0, len(case_ids), CASE_BATCH):
         chunk = case_ids[at:at + CASE_BATCH]
-        cases = ctx.session.scalars(
-            select(Case).where(among(ctx.session, Case.id, chunk)).options(selectinload(Case.school)).order_by(Case.id)
+        # Plain rows, not mapped Case objects: the bill run reads every uncovered case.
+        cases = ctx.session.execute(
+            select(*CASE_TERMS_COLUMNS).where(among(ctx.session, Case.id, chunk)).order_by(Case.id)
         ).all()
+        schools = {school.id: school for school in ctx.session.scalars(
+            select(School).where(among(ctx.session, School.id, sorted({case.school_id for case in cases}))))}
         sessions: dict[int, list[Any]] = defaultdict(list)
         for row in ctx.session.execute(
             select(Session.case_id, Session.status, Session.delivered_hours, Session.starts_at)
@@ -173,8 +196,8 @@ def raise_casework_charges(ctx: Context, through: date, collect: bool = True) ->
                 charged[case_id] += quantity
         news: list[NewCharge] = []
         for case in cases:
-            news.extend(_new_case_charges(ctx, case, sessions[case.id], keys[case.id], charged[case.id], through,
-                                          versions))
+            news.extend(_new_case_charges(ctx, case, schools[case.school_id], sessions[case.id], keys[case.id],
+                                          charged[case.id], through, versions))
         if news and collect:
             raised.extend(raise_charges(ctx, news))
         elif news:

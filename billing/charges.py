@@ -168,7 +168,7 @@ def add_charges(ctx: Context, news: list[NewCharge]) -> int:
     if not fresh:
         return 0
     ctx.session.flush()  # anything pending goes in first, so the ledger keeps the order things happened
-    ids = insert_rows(ctx.session, Charge.__table__, [row for row, _ in fresh], key="source_key")  # type: ignore[arg-type]
+    ids = insert_rows(ctx.session, Charge, [row for row, _ in fresh], key="source_key")
     audit_many(ctx, [("charge.raise", "charge", new_id,
                       {"key": row["source_key"], "amount": str(row["amount"]),
                        "due_on": row["due_on"].isoformat(),  # type: ignore[attr-defined]
@@ -189,7 +189,7 @@ def audit_many(ctx: Context, entries: list[tuple[str, str, object, dict[str, obj
         return
     ctx.session.flush()
     now, actor = ctx.now, ctx.actor
-    insert_rows(ctx.session, AuditEntry.__table__, [  # type: ignore[arg-type]
+    insert_rows(ctx.session, AuditEntry, [
         {"at": now, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
          "reason": None, "detail": (detail if plain else jsonable(detail)) if detail else None}
         for action, entity, entity_id, detail in entries

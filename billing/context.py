@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -48,15 +49,18 @@ class Context:
 
 
 def jsonable(value: object) -> object:
-    from datetime import date as _date
-    from decimal import Decimal
-
+    """``value`` with Decimals as strings and dates as ISO text, ready for a JSON column."""
+    if value is None or type(value) in _PLAIN:  # most audit values: no walk needed
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, _date):
+    if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+_PLAIN = (str, int, bool, float)

@@ -8,11 +8,11 @@ corrections are credit notes naming the invoice they correct.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,10 +36,71 @@ from pricing.vat import vat_rate_on
 CREDIT_PREFIX = "Credit: "
 
 
+class Customer(Protocol):
+    """What issuing reads of a school: a School, or the same columns read without the ORM (the bill run)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def urn(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def postcode(self) -> str | None: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+
+
+class Billable(Protocol):
+    """What issuing reads of a charge: a Charge, or the same columns read without the ORM (the bill run)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def source_key(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def subscription_id(self) -> int | None: ...
+    @property
+    def order_id(self) -> int | None: ...
+    @property
+    def service_code(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def period_start(self) -> date | None: ...
+    @property
+    def period_end(self) -> date | None: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def vat_code(self) -> str: ...
+
+
+BILLABLE_COLUMNS = (Charge.id, Charge.school_id, Charge.kind, Charge.source_key, Charge.status, Charge.subscription_id,
+                    Charge.order_id, Charge.service_code, Charge.description, Charge.period_start, Charge.period_end,
+                    Charge.quantity, Charge.unit_price, Charge.amount, Charge.vat_code)
+"""The columns of a charge that issuing reads (:class:`Billable`), and its kind."""
+
+CUSTOMER_COLUMNS = (School.id, School.urn, School.name, School.address, School.postcode, School.type, School.email)
+"""The columns of a school that issuing reads (:class:`Customer`)."""
+
+
 # --- snapshots ------------------------------------------------------------------------------
 
 
-def customer_snapshot(school: School) -> dict[str, object]:
+def customer_snapshot(school: Customer) -> dict[str, object]:
     """The customer as printed on the document, frozen at issue."""
     address = school.address or ""
     if school.postcode and school.postcode not in address:
@@ -105,21 +166,31 @@ def document_lines(invoice: Invoice) -> list[Line]:
 # --- invoices -------------------------------------------------------------------------------
 
 
-def price_charges(ctx: Context, charges: Sequence[Charge], issued_on: date) -> list[Line]:
+def price_charges(ctx: Context, charges: Sequence[Billable], issued_on: date) -> list[Line]:
     """One priced line per charge: VAT code from the charge, rate in force at the tax point (§7)."""
+    price = charge_pricer(ctx, issued_on)
+    return [price(charge) for charge in charges]
+
+
+def charge_pricer(ctx: Context, issued_on: date) -> Callable[[Billable], Line]:
+    """Prices charges as :func:`price_charges` does, looking each VAT code's rate up once."""
     rates = vat_rates(ctx)
-    lines = []
-    for charge in charges:
-        rate = vat_rate_on(rates, charge.vat_code, issued_on)
-        lines.append(price_line(charge.description, charge.period_start, charge.period_end, charge.quantity,
-                                charge.unit_price, charge.amount, charge.vat_code, rate))
-    return lines
+    known: dict[str, Decimal] = {}
+
+    def price(charge: Billable) -> Line:
+        rate = known.get(charge.vat_code)
+        if rate is None:
+            rate = known[charge.vat_code] = vat_rate_on(rates, charge.vat_code, issued_on)
+        return price_line(charge.description, charge.period_start, charge.period_end, charge.quantity,
+                          charge.unit_price, charge.amount, charge.vat_code, rate)
+
+    return price
 
 
 def issue_invoice(
     ctx: Context,
-    school: School,
-    charges: Sequence[Charge],
+    school: Customer,
+    charges: Sequence[Billable],
     *,
     interest_only: bool = False,
     bill_run_id: int | None = None,
@@ -148,7 +219,7 @@ class IssuedInvoice:
 
 def issue_invoices(
     ctx: Context,
-    batch: Sequence[tuple[School, Sequence[Charge], bool]],
+    batch: Sequence[tuple[Customer, Sequence[Billable], bool]],
     *,
     bill_run_id: int | None = None,
 ) -> list[IssuedInvoice]:
@@ -182,8 +253,9 @@ def issue_invoices(
     priced = []
     invoice_rows: list[dict[str, object]] = []
     due_on = issued_on + timedelta(days=c.payment_terms_days)
+    price = charge_pricer(ctx, issued_on)
     for offset, (school, charges, interest_only) in enumerate(batch):
-        lines = price_charges(ctx, charges, issued_on)
+        lines = [price(charge) for charge in charges]
         net, vat, total = document_totals(lines)
         seq = first_seq + offset
         pos = sorted({p for p in [sub_po.get(ch.subscription_id) for ch in charges]
@@ -199,7 +271,7 @@ def issue_invoices(
         priced.append(lines)
     # The counter row's new value is written before the invoices (flush), as one by one.
     ctx.session.flush()
-    ids = insert_rows(ctx.session, Invoice.__table__, invoice_rows, key="number")  # type: ignore[arg-type]
+    ids = insert_rows(ctx.session, Invoice, invoice_rows, key="number")
     invoices = [IssuedInvoice(new_id, str(r["number"]), r["net"], r["vat"], r["total"])  # type: ignore[arg-type]
                 for new_id, r in zip(ids, invoice_rows, strict=True)]
     line_rows = [
@@ -210,7 +282,7 @@ def issue_invoices(
         for invoice, (_, charges, _), lines in zip(invoices, batch, priced, strict=True)
         for position, (charge, line) in enumerate(zip(charges, lines, strict=True), start=1)
     ]
-    insert_rows(ctx.session, InvoiceLine.__table__, line_rows)  # type: ignore[arg-type]
+    insert_rows(ctx.session, InvoiceLine, line_rows)
     audit_many(ctx, [
         ("invoice.issue", "invoice", r["number"], {
             "school": school.urn, "net": str(r["net"]), "vat": str(r["vat"]), "total": str(r["total"]),
