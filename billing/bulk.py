@@ -4,22 +4,23 @@ On PostgreSQL, a multi-row ``INSERT ... VALUES`` carries one placeholder per
 value, and psycopg rewrites every placeholder of a statement that long in
 Python before sending it; a national bill run spent about a third of its time
 there. So PostgreSQL gets ``COPY ... FROM STDIN`` instead, whose rows psycopg
-formats in compiled code. COPY returns nothing, so the new rows' ids are taken
-from the table's own sequence first (``nextval``, safe under concurrent
-writers) and written with the rows, when the caller needs them. Every value still goes through its
-column's own type (exact decimals, UTC instants) before it is sent, so what
-lands in the table is what any other insert would store. Other backends use
-SQLAlchemy's batched multi-row insert.
+formats in compiled code. COPY returns nothing, so when the caller needs the
+new rows' ids they are taken from the table's own sequence first (``nextval``,
+safe under concurrent writers) and written with the rows. SQLite gets the
+driver's own executemany, ids counted on from the highest under the write
+lock. Either way every value goes through its column's own type (exact
+decimals, UTC instants, JSON) first, so what lands in the table is what any
+other insert would store, without SQLAlchemy's per-row bookkeeping.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, cast, insert, text
+from sqlalchemy import JSON, ColumnElement, Connection, Table, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -42,11 +43,10 @@ def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]], *,
-                key: str | None = None) -> list[int]:
+                return_ids: bool = False) -> list[int]:
     """Insert ``rows`` (all with the same keys) into ``model``'s table in the session's transaction.
 
-    With ``key`` (a unique column of the rows), the new rows' ids come back in
-    the order of ``rows``; without it, nothing does.
+    With ``return_ids``, the new rows' ids come back in the order of ``rows``.
     """
     if not rows:
         return []
@@ -55,44 +55,56 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     names = list(rows[0])
     if any(len(row) != len(names) for row in rows):
         raise ValueError(f"rows for {table.name} must all have the same columns")
-    if session.get_bind().dialect.name == "postgresql":
-        return _copy_rows(session, table, names, rows, with_ids=key is not None)
-    options = {"render_nulls": True}  # None as NULL, so rows with and without a value share one statement
-    if key is None:
-        session.execute(insert(model), list(rows), execution_options=options)
-        return []
-    # Matched back by the unique key: asking for parameter order would make SQLite insert row by row.
-    returned = dict(session.execute(insert(model).returning(table.c[key], table.c.id), list(rows),
-                                    execution_options=options).all())
-    return [returned[row[key]] for row in rows]
-
-
-def _copy_rows(session: Session, table: Table, names: list[str], rows: Sequence[Mapping[str, Any]],
-               with_ids: bool) -> list[int]:
     connection = session.connection()
-    dialect = connection.dialect
-    ids: list[int] = []
-    if with_ids:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
         ids = list(connection.scalars(
             text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
             {"table": table.name, "n": len(rows)},
-        ))
+        )) if return_ids else []
+        _copy(connection, table, (["id"] if ids else []) + names, _values(connection, table, names, rows, ids))
+        return ids
+    if dialect == "sqlite":
+        # Every write transaction holds SQLite's write lock from its start (BEGIN IMMEDIATE,
+        # billing.db), so no one else can take the ids after the current highest meanwhile.
+        ids = []
+        if return_ids:
+            highest = connection.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+            ids = list(range(highest + 1, highest + 1 + len(rows)))
+        columns = (["id"] if ids else []) + names
+        sql = (f"INSERT INTO {table.name} ({', '.join(_quoted(connection, columns))}) "
+               f"VALUES ({', '.join('?' * len(columns))})")
+        connection.exec_driver_sql(sql, [tuple(values) for values in _values(connection, table, names, rows, ids)])
+        return ids
+    raise NotImplementedError(f"bulk inserts are written for PostgreSQL and SQLite, not {dialect}")
+
+
+def _values(connection: Connection, table: Table, names: list[str], rows: Sequence[Mapping[str, Any]],
+            ids: list[int]) -> Iterator[list[Any]]:
+    """Each row's values in column order (id first when given), each through its column's own type."""
+    first = 1 if ids else 0
     # Only columns whose type changes the value on the way in need a call per row.
-    first = 1 if with_ids else 0
     converters = [(col, convert) for col, name in enumerate(names, start=first)
-                  if (convert := _converter(table, name, dialect)) is not None]
-    quoted = [dialect.identifier_preparer.quote(name) for name in names]
-    columns = ", ".join(["id", *quoted] if with_ids else quoted)
+                  if (convert := _converter(table, name, connection.dialect)) is not None]
     pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    for at, row in enumerate(rows):
+        values = [ids[at], *pick(row)] if ids else list(pick(row))
+        for col, convert in converters:
+            values[col] = convert(values[col])
+        yield values
+
+
+def _copy(connection: Connection, table: Table, columns: list[str], values: Iterator[list[Any]]) -> None:
+    listed = ", ".join(_quoted(connection, columns))
     raw = connection.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-        for at, row in enumerate(rows):
-            values = [ids[at], *pick(row)] if with_ids else list(pick(row))
-            for col, convert in converters:
-                values[col] = convert(values[col])
-            copy.write_row(values)
-    return ids
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _quoted(connection: Connection, names: list[str]) -> list[str]:
+    return [connection.dialect.identifier_preparer.quote(name) for name in names]
 
 
 def _converter(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:

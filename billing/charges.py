@@ -168,7 +168,7 @@ def add_charges(ctx: Context, news: list[NewCharge]) -> int:
     if not fresh:
         return 0
     ctx.session.flush()  # anything pending goes in first, so the ledger keeps the order things happened
-    ids = insert_rows(ctx.session, Charge, [row for row, _ in fresh], key="source_key")
+    ids = insert_rows(ctx.session, Charge, [row for row, _ in fresh], return_ids=True)
     audit_many(ctx, [("charge.raise", "charge", new_id,
                       {"key": row["source_key"], "amount": str(row["amount"]),
                        "due_on": row["due_on"].isoformat(),  # type: ignore[attr-defined]

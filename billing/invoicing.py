@@ -271,7 +271,7 @@ def issue_invoices(
         priced.append(lines)
     # The counter row's new value is written before the invoices (flush), as one by one.
     ctx.session.flush()
-    ids = insert_rows(ctx.session, Invoice, invoice_rows, key="number")
+    ids = insert_rows(ctx.session, Invoice, invoice_rows, return_ids=True)
     invoices = [IssuedInvoice(new_id, str(r["number"]), r["net"], r["vat"], r["total"])  # type: ignore[arg-type]
                 for new_id, r in zip(ids, invoice_rows, strict=True)]
     line_rows = [

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.models.base import Base
+from billing.models.base import OPTIONAL_REFERENCES, Base, optional_ref_index
 from billing.models.schools import School, Staff
 from billing.models.types import Hours, Money, UTCDateTime
 
@@ -128,11 +128,12 @@ class Session(Base):
         CheckConstraint("planned_hours > 0", name="planned"),
         CheckConstraint("delivered_hours IS NULL OR delivered_hours >= 0", name="delivered"),
         CheckConstraint("case_id IS NOT NULL OR order_id IS NOT NULL", name="parent"),
+        *(optional_ref_index("sessions", column) for column in OPTIONAL_REFERENCES["sessions"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     service_code: Mapped[str] = mapped_column(String(40))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -167,19 +168,21 @@ class Charge(Base):
         CheckConstraint("status IN ('due','withdrawn','waived')", name="status"),
         CheckConstraint("vat_code IN ('O','S','E')", name="vat_code"),
         CheckConstraint("amount >= 0", name="amount"),
+        *(optional_ref_index("charges", column) for column in OPTIONAL_REFERENCES["charges"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     source_key: Mapped[str] = mapped_column(String(120), unique=True)
-    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    # Indexed: entitlements, statements and the bill run's casework read a case's or order's charges.
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    # Indexed (optional_ref_index): entitlements, statements and the bill run's casework
+    # read a case's or order's charges.
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
     # For interest: the late invoice the interest was earned on.
-    late_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    late_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     service_code: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(String(300))
     period_start: Mapped[date | None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -16,3 +16,24 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def optional_ref_index(table: str, column: str) -> Index:
+    """An index on an optional reference (a charge's case or order, say), over the rows that have one.
+
+    Most charges have no case, order or session. A full index would be mostly
+    NULLs, and SQLite's planner, reading statistics gathered while the column
+    was nearly all NULL, then scans the table (a school statement took 40 ms
+    instead of 15 at 22,000 schools). A lookup by value (= or IN) implies
+    IS NOT NULL, so SQLite and PostgreSQL both use the partial index.
+    """
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=where, postgresql_where=where)
+
+
+OPTIONAL_REFERENCES = {
+    "sessions": ("case_id", "order_id"),
+    "charges": ("subscription_id", "order_id", "case_id", "session_id", "late_invoice_id"),
+    "invoices": ("corrects_id",),
+}
+"""The optional references indexed by :func:`optional_ref_index` (migration 0002 made them partial)."""

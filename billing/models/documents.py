@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.models.base import Base
+from billing.models.base import OPTIONAL_REFERENCES, Base, optional_ref_index
 from billing.models.schools import School
 from billing.models.types import ExactDecimal, Hours, Money, UTCDateTime
 
@@ -45,6 +45,7 @@ class Invoice(Base):
         CheckConstraint("kind IN ('invoice','credit_note')", name="kind"),
         CheckConstraint("kind = 'invoice' OR corrects_id IS NOT NULL", name="credit_names_invoice"),
         UniqueConstraint("series", "seq"),
+        *(optional_ref_index("invoices", column) for column in OPTIONAL_REFERENCES["invoices"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,7 +55,7 @@ class Invoice(Base):
     seq: Mapped[int]
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     bill_run_id: Mapped[int | None] = mapped_column(ForeignKey("bill_runs.id"), index=True)
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     issued_on: Mapped[date] = mapped_column(index=True)
     tax_point: Mapped[date]
     due_on: Mapped[date | None] = mapped_column(index=True)

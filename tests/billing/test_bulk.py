@@ -46,7 +46,7 @@ def test_rows_come_back_exactly_as_given_and_ids_in_the_order_given(engine: Engi
             _charge_row(school.id, "k/2", "10.00", detail=shared),
             _charge_row(school.id, "k/4", "99.99", detail={"other": ["a", 1]}),
         ]
-        ids = insert_rows(ctx.session, Charge, rows, key="source_key")
+        ids = insert_rows(ctx.session, Charge, rows, return_ids=True)
     assert len(set(ids)) == 4
     with service_context(engine, date(2025, 9, 1)) as ctx:
         stored = {c.id: c for c in ctx.session.scalars(select(Charge))}
@@ -68,7 +68,7 @@ def test_a_float_is_refused_and_nothing_is_written(engine: Engine) -> None:
     with pytest.raises((TypeError, StatementError), match="float"), service_context(engine, date(2025, 9, 1)) as ctx:
         insert_rows(ctx.session, Charge, [
             _charge_row(school_id, "ok", "1.00"), _charge_row(school_id, "bad", "1.00") | {"amount": 1.1},
-        ], key="source_key")
+        ], return_ids=True)
     with service_context(engine, date(2025, 9, 1)) as ctx:
         assert ctx.session.scalar(select(func.count()).select_from(Charge)) == 0
 
@@ -98,7 +98,7 @@ def test_among_matches_exactly_the_values_given(engine: Engine) -> None:
     with service_context(engine, date(2025, 9, 1)) as ctx:
         school = _school(ctx)
         insert_rows(ctx.session, Charge,
-                    [_charge_row(school.id, f"k/{n}", "1.00") for n in range(6)], key="source_key")
+                    [_charge_row(school.id, f"k/{n}", "1.00") for n in range(6)], return_ids=True)
         def keys(values: list[str]) -> list[str]:
             return sorted(ctx.session.scalars(select(Charge.source_key).where(
                 among(ctx.session, Charge.source_key, values))))

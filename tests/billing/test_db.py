@@ -68,3 +68,28 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def _index_sql(engine: Engine, name: str) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).scalar())
+        return str(conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = %(n)s", {"n": name})
+                   .scalar())
+
+
+def test_indexes_on_optional_references_cover_only_rows_that_have_one(engine: Engine) -> None:
+    from alembic import command
+
+    from billing.db import alembic_config
+    from billing.models.base import OPTIONAL_REFERENCES
+
+    names = [f"ix_{table}_{column}" for table, columns in OPTIONAL_REFERENCES.items() for column in columns]
+    assert len(names) == 8
+    for name in names:
+        assert "IS NOT NULL" in _index_sql(engine, name), name
+    command.downgrade(alembic_config(engine), "0001")
+    assert "IS NOT NULL" not in _index_sql(engine, "ix_charges_case_id")
+    command.upgrade(alembic_config(engine), "head")
+    assert "IS NOT NULL" in _index_sql(engine, "ix_charges_case_id")
+    assert current_revision(engine) == head_revision()
