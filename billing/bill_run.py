@@ -295,12 +295,17 @@ def run_bill_run(
     """
     if dry_run:
         with _rolled_back(engine) as session:
-            return _dry_run(Context(session=session, clock=clock, actor=actor), progress, on_plan)
+            ctx = Context(session=session, clock=clock, actor=actor)
+            lock_series(ctx, INVOICE_SERIES)  # as below: wait for a run in progress rather than collide with it
+            return _dry_run(ctx, progress, on_plan)
 
     # Read the clock once: every invoice of the run carries the same date and instant.
     clock = FixedClock(clock.today(), instant=clock.now())
     with transaction(engine) as session:
         ctx = Context(session=session, clock=clock, actor=actor)
+        # Runs racing each other raise the term's casework one after another: the second
+        # finds the first's charges instead of colliding with them on their unique keys.
+        lock_series(ctx, INVOICE_SERIES)
         raise_casework_first(ctx)
         run_id = _start(ctx).id
         groups = pending_groups(ctx)

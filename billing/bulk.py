@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Connection, Table, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from billing.models import Base
@@ -98,9 +99,14 @@ def _copy(connection: Connection, table: Table, columns: list[str], values: Iter
     listed = ", ".join(_quoted(connection, columns))
     raw = connection.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
-        for row in values:
-            copy.write_row(row)
+    statement = f"COPY {table.name} ({listed}) FROM STDIN"
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except raw.Error as exc:
+        # The driver's own error, as SQLAlchemy would have raised it (IntegrityError for a duplicate key).
+        raise DBAPIError.instance(statement, None, exc, type(raw).Error, dialect=connection.dialect) from exc
 
 
 def _quoted(connection: Connection, names: list[str]) -> list[str]:

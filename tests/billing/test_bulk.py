@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from billing.bulk import among, insert_rows
 from billing.models import AuditEntry, Charge, School
@@ -107,3 +107,13 @@ def test_among_matches_exactly_the_values_given(engine: Engine) -> None:
         ids = list(ctx.session.scalars(select(Charge.id).order_by(Charge.id)))
         assert ctx.session.scalar(select(func.count()).select_from(Charge).where(
             among(ctx.session, Charge.id, ids[:2]))) == 2
+
+
+def test_a_duplicate_key_is_an_integrity_error_as_with_any_insert(engine: Engine) -> None:
+    with service_context(engine, date(2025, 9, 1)) as ctx:
+        school_id = _school(ctx).id
+        insert_rows(ctx.session, Charge, [_charge_row(school_id, "k/1", "1.00")])
+    with pytest.raises(IntegrityError), service_context(engine, date(2025, 9, 1)) as ctx:
+        insert_rows(ctx.session, Charge, [_charge_row(school_id, "k/2", "1.00"), _charge_row(school_id, "k/1", "2.00")])
+    with service_context(engine, date(2025, 9, 1)) as ctx:
+        assert list(ctx.session.scalars(select(Charge.source_key))) == ["k/1"]
