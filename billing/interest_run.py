@@ -21,12 +21,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from billing.charges import NewCharge, is_invoiced, raise_charges
+from billing.bulk import among
+from billing.charges import NewCharge, is_invoiced, raise_charge_ids
 from billing.context import Context
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, School
 from billing.pricebooks import council
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.interest import BalanceChange, interest_due
+from pricing.interest import BalanceChange, InterestResult, interest_due
 from pricing.money import ZERO
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
@@ -70,13 +71,13 @@ def balance_changes(ctx: Context, invoice_ids: list[int]) -> dict[int, list[Bala
     paid = ctx.session.execute(
         select(Allocation.invoice_id, Payment.received_on, Allocation.amount)
         .join(Payment, Payment.id == Allocation.payment_id)
-        .where(Allocation.invoice_id.in_(invoice_ids))
+        .where(among(ctx.session, Allocation.invoice_id, invoice_ids))
     )
     for invoice_id, on, amount in paid:
         changes[invoice_id].append(BalanceChange(on, -amount))
     credited = ctx.session.execute(
         select(Invoice.corrects_id, Invoice.issued_on, Invoice.total)
-        .where(Invoice.kind == "credit_note", Invoice.corrects_id.in_(invoice_ids))
+        .where(Invoice.kind == "credit_note", among(ctx.session, Invoice.corrects_id, invoice_ids))
     )
     for invoice_id, on, amount in credited:
         changes[invoice_id].append(BalanceChange(on, -amount))
@@ -88,7 +89,7 @@ def _last_charged(ctx: Context, invoice_ids: list[int]) -> dict[int, date]:
         return {}
     rows = ctx.session.execute(
         select(Charge.late_invoice_id, func.max(Charge.period_end))
-        .where(Charge.kind == "interest", Charge.late_invoice_id.in_(invoice_ids))
+        .where(Charge.kind == "interest", among(ctx.session, Charge.late_invoice_id, invoice_ids))
         .group_by(Charge.late_invoice_id)
     )
     return {inv_id: last for inv_id, last in rows if last is not None}
@@ -142,35 +143,35 @@ def _raise_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], 
     ids = [inv_id for inv_id, *_ in late]
     changes = balance_changes(ctx, ids)
     last = _last_charged(ctx, ids)
-    school_ids = sorted({school_id for *_, school_id in late})
-    schools = {s.id: s for s in ctx.session.scalars(select(School).where(School.id.in_(school_ids)))}
-    pending: list[tuple[NewCharge, str, School, date, int]] = []
+    due: list[tuple[int, str, date, int, date, InterestResult]] = []
     for inv_id, number, total, due_on, school_id in late:
         start = max(due_on, last.get(inv_id, due_on)) + timedelta(days=1)
         if start > through:
             continue
         result = interest_due(total, due_on, changes.get(inv_id, []), start, through, annual_rate, basis_days)
-        if result.amount <= 0:
-            continue
-        school = schools[school_id]
-        pending.append((NewCharge(
-            school=school, kind="interest",
-            source_key=f"interest/{number}/{start.isoformat()}/{through.isoformat()}",
-            service_code=INTEREST_SERVICE_CODE,
-            description=(f"Late-payment interest on {number} (due {due_on.isoformat()}), "
-                         f"{start.isoformat()} to {through.isoformat()}, {result.days} days"),
-            due_on=through, amount=result.amount, item_vat_code=INTEREST_VAT_CODE,
-            quantity=Decimal(result.days), unit_price=result.amount,
-            period_start=start, period_end=through, late_invoice_id=inv_id,
-            detail={"days": result.days, "rate": str(annual_rate), "basis_days": basis_days,
-                    "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
-                                   "balance": str(s.balance)} for s in result.stretches]},
-        ), number, school, start, result.days))
-    if not pending:
+        if result.amount > 0:
+            due.append((inv_id, number, due_on, school_id, start, result))
+    if not due:
         return []
-    charges = raise_charges(ctx, [new for new, *_ in pending])
-    return [InterestCharge(number, school.urn, charge.id, start, through, days, new.amount)
-            for charge, (new, number, school, start, days) in zip(charges, pending, strict=True)]
+    # Only the schools that owe interest (most late invoices have been paid by now).
+    school_ids = sorted({school_id for _, _, _, school_id, _, _ in due})
+    schools = {s.id: s for s in ctx.session.scalars(select(School).where(among(ctx.session, School.id, school_ids)))}
+    news = [NewCharge(
+        school=schools[school_id], kind="interest",
+        source_key=f"interest/{number}/{start.isoformat()}/{through.isoformat()}",
+        service_code=INTEREST_SERVICE_CODE,
+        description=(f"Late-payment interest on {number} (due {due_on.isoformat()}), "
+                     f"{start.isoformat()} to {through.isoformat()}, {result.days} days"),
+        due_on=through, amount=result.amount, item_vat_code=INTEREST_VAT_CODE,
+        quantity=Decimal(result.days), unit_price=result.amount,
+        period_start=start, period_end=through, late_invoice_id=inv_id,
+        detail={"days": result.days, "rate": str(annual_rate), "basis_days": basis_days,
+                "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
+                               "balance": str(s.balance)} for s in result.stretches]},
+    ) for inv_id, number, due_on, school_id, start, result in due]
+    charge_ids = raise_charge_ids(ctx, news)
+    return [InterestCharge(number, schools[school_id].urn, charge_id, start, through, result.days, result.amount)
+            for charge_id, (_, number, _, school_id, start, result) in zip(charge_ids, due, strict=True)]
 
 
 @dataclass(frozen=True)
