@@ -1,7 +1,7 @@
 """National-scale benchmark: bill runs, interest, statements and PDFs over N schools.
 
     python bench/billrun.py --schools 2200 --backend sqlite
-    python bench/billrun.py --schools 22000 --backend postgresql
+    python bench/billrun.py --schools 22000 --backend postgresql --repeat 3
 
 Prints one JSON line per measurement. The workload (bench/workload.py) is loaded
 in a child process, so the peak RSS reported (``resource.getrusage``, the
@@ -154,7 +154,13 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the whole benchmark this many times, each in a fresh process and database, "
+                             "then print the median of each figure")
     args = parser.parse_args()
+    if args.repeat > 1:
+        repeated(args)
+        return
     base = {"schools": args.schools, "backend": args.backend}
     url, drop = _database(args.backend, args.schools)
     try:
@@ -179,6 +185,36 @@ def main() -> None:
     finally:
         if not args.keep:
             drop()
+
+
+def repeated(args: argparse.Namespace) -> None:
+    """Each repeat's lines as they come (with ``"repeat": i``), then one median line per measurement.
+
+    Wall times on a shared two-core machine vary by a tenth from run to run; the
+    median of a few fresh runs is the figure to compare. Each repeat is its own
+    process, so its peak RSS is its own too.
+    """
+    runs: list[list[dict[str, Any]]] = []
+    for i in range(1, args.repeat + 1):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--schools", str(args.schools),
+               "--backend", args.backend, "--seed", str(args.seed)] + (["--keep"] if args.keep else [])
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+        lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        for line in lines:
+            print(json.dumps({**line, "repeat": i}), flush=True)
+        runs.append(lines)
+    for label in [line["measurement"] for line in runs[0]]:
+        same = [line for run in runs for line in run if line["measurement"] == label]
+        numeric = {key for line in same for key, value in line.items()
+                   if isinstance(value, int | float) and not isinstance(value, bool) and key != "schools"}
+        medians = {key: _median([line[key] for line in same if key in line]) for key in sorted(numeric)}
+        print(json.dumps({"schools": args.schools, "backend": args.backend, "measurement": label,
+                          "statistic": f"median of {len(same)}", **medians}), flush=True)
+
+
+def _median(values: list[int | float]) -> int | float:
+    middle = statistics.median(values)
+    return int(middle) if all(isinstance(v, int) for v in values) and middle == int(middle) else round(middle, 3)
 
 
 if __name__ == "__main__":
