@@ -34,7 +34,7 @@ from sqlalchemy import ColumnElement, Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing.bulk import among
+from billing.bulk import among, chunks
 from billing.context import Context
 from billing.db import transaction
 from billing.invoicing import (
@@ -179,8 +179,7 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
     schools: dict[int, Customer] = {}
     # Plain rows of the columns issuing reads, not ORM objects: a national run issues
     # tens of thousands of invoices, and building mapped objects was a fifth of its time.
-    for at in range(0, len(school_ids), 900):
-        part = school_ids[at:at + 900]
+    for part in chunks(school_ids):
         schools.update((s.id, s) for s in ctx.session.execute(
             select(*CUSTOMER_COLUMNS).where(among(ctx.session, School.id, part))))
         stmt = (select(*BILLABLE_COLUMNS).where(*_due_on(ctx.today), among(ctx.session, Charge.school_id, part))

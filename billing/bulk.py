@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Connection, Table, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -27,8 +27,16 @@ from sqlalchemy.orm import Session
 
 from billing.models import Base
 
+T = TypeVar("T")
+
 IN_CHUNK = 900
 """Values per :func:`among` test that callers send at once (SQLite takes a bounded number of parameters)."""
+
+
+def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of :data:`IN_CHUNK`, one :func:`among` test each."""
+    for at in range(0, len(values), IN_CHUNK):
+        yield values[at:at + IN_CHUNK]
 
 
 def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.bulk import among, insert_rows
+from billing.bulk import among, chunks, insert_rows
 from billing.context import Context, jsonable
 from billing.models import AuditEntry, Charge, School
 from billing.pricebooks import council
@@ -117,23 +117,18 @@ def raise_charges(ctx: Context, news: list[NewCharge]) -> list[Charge]:
     returns the charge there; raised differently is refused).
     """
     add_charges(ctx, news)
-    found: dict[str, Charge] = {}
     keys = [new.source_key for new in news]
-    for at in range(0, len(keys), 900):
-        found.update((c.source_key, c) for c in ctx.session.scalars(
-            select(Charge).where(among(ctx.session, Charge.source_key, keys[at:at + 900]))))
+    found = {c.source_key: c for part in chunks(keys)
+             for c in ctx.session.scalars(select(Charge).where(among(ctx.session, Charge.source_key, part)))}
     return [found[key] for key in keys]
 
 
 def raise_charge_ids(ctx: Context, news: list[NewCharge]) -> list[int]:
     """:func:`raise_charges` returning only the charges' ids: a run raising thousands loads no objects."""
     add_charges(ctx, news)
-    ids: dict[str, int] = {}
     keys = [new.source_key for new in news]
-    for at in range(0, len(keys), 900):
-        rows = ctx.session.execute(select(Charge.source_key, Charge.id)
-                                   .where(among(ctx.session, Charge.source_key, keys[at:at + 900])))
-        ids.update((key, charge_id) for key, charge_id in rows)
+    ids = {key: charge_id for part in chunks(keys) for key, charge_id in ctx.session.execute(
+        select(Charge.source_key, Charge.id).where(among(ctx.session, Charge.source_key, part)))}
     return [ids[key] for key in keys]
 
 
@@ -144,11 +139,9 @@ def add_charges(ctx: Context, news: list[NewCharge]) -> int:
     refused); a national bill run raises tens of thousands of casework charges
     this way without holding them in the session.
     """
-    existing: set[str] = set()
     keys = [new.source_key for new in news]
-    for at in range(0, len(keys), 900):
-        existing.update(ctx.session.scalars(select(Charge.source_key).where(
-            among(ctx.session, Charge.source_key, keys[at:at + 900]))))
+    existing = {key for part in chunks(keys) for key in ctx.session.scalars(
+        select(Charge.source_key).where(among(ctx.session, Charge.source_key, part)))}
     fresh: list[tuple[dict[str, object], School]] = []
     fresh_amounts: dict[str, object] = {}
     now = ctx.now

@@ -17,7 +17,7 @@ from typing import NoReturn, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.bulk import among, insert_rows
+from billing.bulk import among, chunks, insert_rows
 from billing.charges import audit_many
 from billing.context import Context
 from billing.db import transaction
@@ -295,12 +295,9 @@ def issue_invoices(
 
 
 def _po_map(ctx: Context, model: type[Subscription] | type[Order], ids: set[int]) -> dict[int, str | None]:
-    found: dict[int, str | None] = {}
-    id_list = sorted(ids)
-    for at in range(0, len(id_list), 900):
-        rows = ctx.session.execute(select(model.id, model.po_number).where(among(ctx.session, model.id, id_list[at:at + 900])))
-        found.update({row_id: po for row_id, po in rows})
-    return found
+    return {row_id: po for part in chunks(sorted(ids))
+            for row_id, po in ctx.session.execute(select(model.id, model.po_number)
+                                                  .where(among(ctx.session, model.id, part)))}
 
 
 # --- credit notes ---------------------------------------------------------------------------
