@@ -164,6 +164,7 @@ def _issue(ctx: Context, group: Group, run_id: int | None) -> RunInvoice | None:
     school = ctx.session.get(School, group[0])
     assert school is not None
     inv = issue_invoice(ctx, school, charges, interest_only=group[1], bill_run_id=run_id)
+    apply_account_credit(ctx, {school.id})
     return RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), group[1])
 
 
@@ -190,6 +191,8 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
                 found[key].append(charge)
     batch = [(schools[group[0]], found[group], group[1]) for group in groups if found[group]]
     issued = issue_invoices(ctx, batch, bill_run_id=run_id)
+    # In the batch's own transaction: a run stopped after this commit leaves no credit unapplied.
+    apply_account_credit(ctx, {school.id for school, _, _ in batch})
     return [RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), interest)
             for inv, (school, charges, interest) in zip(issued, batch, strict=True)]
 
@@ -259,7 +262,6 @@ def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = No
         issued.extend(_issue_batch(ctx, groups[at:at + BATCH], run.id))
         for i in range(at + 1, min(at + BATCH, len(groups)) + 1):
             _tick(progress, i, len(groups))
-    apply_account_credit(ctx, {i.urn for i in issued})
     _finish(ctx, run.id, issued)
     return BillRunResult(ctx.today, False, tuple(issued), run.id)
 
@@ -339,22 +341,14 @@ def run_bill_run(
             _tick(progress, i, len(groups))
         done += len(part)
     with transaction(engine) as session:
-        ctx = Context(session=session, clock=clock, actor=actor)
-        apply_account_credit(ctx, {i.urn for i in issued})
-        _finish(ctx, run_id, issued)
+        _finish(Context(session=session, clock=clock, actor=actor), run_id, issued)
     return BillRunResult(clock.today(), False, tuple(issued), run_id)
 
 
-def apply_account_credit(ctx: Context, urns: set[str]) -> int:
+def apply_account_credit(ctx: Context, school_ids: set[int]) -> int:
     """Settle new invoices from money a school already paid us (an overpayment is account credit, §8)."""
     from billing.payments import allocate_credit, schools_with_credit
-    from billing.schools import get_school
 
-    if not urns:
+    if not school_ids:
         return 0
-    ids = {get_school(ctx, urn).id for urn in urns} if len(urns) < 50 else None
-    applied = 0
-    for urn in schools_with_credit(ctx, ids):
-        if urn in urns:
-            applied += bool(allocate_credit(ctx, urn).allocations)
-    return applied
+    return sum(bool(allocate_credit(ctx, urn).allocations) for urn in schools_with_credit(ctx, school_ids))

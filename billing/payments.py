@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from billing.balances import invoice_outstanding
+from billing.bulk import among
 from billing.context import Context
 from billing.models import Allocation, Invoice, Payment, Refund, School
 from billing.schools import get_school
@@ -236,10 +237,16 @@ def schools_with_credit(ctx: Context, school_ids: Iterable[int] | None = None) -
     def by_school(query: Any) -> dict[int, Decimal]:
         return {sid: total for sid, total in ctx.session.execute(query)}
 
-    paid = by_school(select(Payment.school_id, func.sum(Payment.amount)).group_by(Payment.school_id))
-    allocated = by_school(select(Payment.school_id, func.sum(Allocation.amount))
-                          .join(Allocation, Allocation.payment_id == Payment.id).group_by(Payment.school_id))
-    refunded = by_school(select(Refund.school_id, func.sum(Refund.amount)).group_by(Refund.school_id))
+    def only_wanted(query: Any, column: Any) -> Any:
+        return query if wanted is None else query.where(among(ctx.session, column, sorted(wanted)))
+
+    paid = by_school(only_wanted(select(Payment.school_id, func.sum(Payment.amount)), Payment.school_id)
+                     .group_by(Payment.school_id))
+    allocated = by_school(only_wanted(select(Payment.school_id, func.sum(Allocation.amount))
+                                      .join(Allocation, Allocation.payment_id == Payment.id), Payment.school_id)
+                          .group_by(Payment.school_id))
+    refunded = by_school(only_wanted(select(Refund.school_id, func.sum(Refund.amount)), Refund.school_id)
+                         .group_by(Refund.school_id))
     ids = [sid for sid, amount in paid.items()
            if (wanted is None or sid in wanted)
            and amount - allocated.get(sid, ZERO) - refunded.get(sid, ZERO) > 0]

@@ -324,3 +324,18 @@ def test_an_overpayment_settles_the_next_bill_runs_invoice(engine: Engine) -> No
         assert (applied.amount, applied.allocated_on) == (Decimal("300.00"), date(2026, 1, 1))
         assert invoice_outstanding(ctx.session, [invoice.id])[invoice.id] == invoice.total - Decimal("300.00")
         assert account_credit(ctx, MAINTAINED) == Decimal("0.00")
+
+
+def test_account_credit_is_applied_with_the_invoices_even_if_the_run_stops_after_them(engine: Engine) -> None:
+    from billing.payments import account_credit, record_payment
+
+    setup_council(engine)
+    first = run(engine, SEP1)
+    owed = sum((i.total for i in first.invoices if i.urn == MAINTAINED), Decimal("0.00"))
+    with service_context(engine, date(2025, 9, 20)) as ctx:
+        record_payment(ctx, MAINTAINED, owed + Decimal("300.00"), date(2025, 9, 20), "bacs")
+        casework(ctx, MAINTAINED, "case/1", Decimal("1"), date(2025, 12, 31))
+    with pytest.raises(BillRunInterrupted):  # stops once the first invoice (the maintained school's) is committed
+        run(engine, date(2026, 1, 1), fail_after=1)
+    with service_context(engine, date(2026, 1, 1)) as ctx:
+        assert account_credit(ctx, MAINTAINED) == Decimal("0.00")
