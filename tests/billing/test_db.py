@@ -93,3 +93,16 @@ def test_indexes_on_optional_references_cover_only_rows_that_have_one(engine: En
     command.upgrade(alembic_config(engine), "head")
     assert "IS NOT NULL" in _index_sql(engine, "ix_charges_case_id")
     assert current_revision(engine) == head_revision()
+
+
+def test_0002_also_upgrades_a_database_made_before_the_charge_reference_indexes(engine: Engine) -> None:
+    from alembic import command
+
+    from billing.db import alembic_config
+
+    command.downgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        for name in ("ix_charges_case_id", "ix_charges_order_id", "ix_charges_session_id"):
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+    command.upgrade(alembic_config(engine), "head")
+    assert "IS NOT NULL" in _index_sql(engine, "ix_charges_case_id")

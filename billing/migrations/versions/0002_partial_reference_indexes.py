@@ -31,7 +31,8 @@ def upgrade() -> None:
         for column in columns:
             name = f"ix_{table}_{column}"
             where = sa.text(f"{column} IS NOT NULL")
-            op.drop_index(name, table_name=table)
+            # Databases made before 0001 gained the charge indexes on case, order and session lack them.
+            op.drop_index(name, table_name=table, if_exists=True)
             op.create_index(name, table, [column], sqlite_where=where, postgresql_where=where)
 
 
