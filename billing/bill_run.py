@@ -22,8 +22,6 @@ Failure injection (for crash tests): ``run_bill_run(..., fail_after=N)`` raises
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from sqlalchemy import ColumnElement, Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing import casework
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.db import transaction
@@ -115,13 +114,8 @@ def _due_on(today: date) -> tuple[ColumnElement[bool], ...]:
 
 
 def raise_casework_first(ctx: Context) -> None:
-    """Raise extra casework delivered up to today before gathering, if that module is installed."""
-    if importlib.util.find_spec("billing.casework") is None:
-        return
-    module = importlib.import_module("billing.casework")
-    hook = getattr(module, "raise_casework_charges", None)
-    if hook is not None:
-        hook(ctx, through=ctx.today, collect=False)
+    """Raise the extra casework delivered up to today (§6), so the run invoices it too."""
+    casework.raise_casework_charges(ctx, through=ctx.today, collect=False)
 
 
 def pending_groups(ctx: Context) -> list[Group]:

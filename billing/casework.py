@@ -58,20 +58,6 @@ def source_key(case: Case, period: TermPeriod) -> str:
     return f"case/{case.id}/{period.start.isoformat()}"
 
 
-def counted_hours(sessions: list[Session], through: date) -> Decimal:
-    """Delivered and deemed-delivered hours on sessions starting on or before ``through`` (London day)."""
-    total = Decimal("0")
-    for s in sessions:
-        if s.status in COUNTED and s.delivered_hours is not None and utc_to_london(s.starts_at).date() <= through:
-            total += s.delivered_hours
-    return total
-
-
-def _charged_days(ctx: Context, case: Case) -> Decimal:
-    rows = ctx.session.scalars(select(Charge).where(Charge.case_id == case.id, Charge.kind == KIND))
-    return sum((c.quantity for c in rows if c.status != "withdrawn"), Decimal("0"))
-
-
 class CaseTerms(Protocol):
     """What day-rate charging reads of a case: a Case, or the same columns read without the ORM."""
 
@@ -118,7 +104,7 @@ def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: S
             if counted is None:
                 counted = [(utc_to_london(s.starts_at).date(), s.delivered_hours) for s in sessions
                            if s.status in COUNTED and s.delivered_hours is not None]
-            # The same sum as counted_hours(sessions, period.end), without converting each start again.
+            # Delivered and deemed-delivered hours on sessions starting by the period's end (London day).
             hours = sum((h for day, h in counted if day <= period.end), Decimal("0"))
             days = billable_days(hours, version.hours_per_day, version.day_increment) - charged
             if days > 0:

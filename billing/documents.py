@@ -79,11 +79,12 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
         corrects_number=corrects.number if corrects is not None else None,
         corrects_issued_on=corrects.issued_on if corrects is not None else None,
         reason=invoice.reason,
-        payment=_with_link(payment_details(supplier), pay_link) if invoice.kind == "invoice" else None,
+        payment=with_pay_link(payment_details(supplier), pay_link) if invoice.kind == "invoice" else None,
     )
 
 
-def _with_link(details: PaymentDetails | None, pay_link: str | None) -> PaymentDetails | None:
+def with_pay_link(details: PaymentDetails | None, pay_link: str | None) -> PaymentDetails | None:
+    """The payment details with a card-payment link added, when there is one."""
     from dataclasses import replace
 
     return replace(details, pay_link=pay_link) if details is not None and pay_link else details
@@ -179,11 +180,12 @@ def show_invoice(ctx: Context, number: str) -> dict[str, object]:
                          invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited))
 
 
-def print_invoice(ctx: Context, number: str, out: Path, pay_link: str | None = None) -> dict[str, object]:
+def print_invoice(ctx: Context, number: str, out: Path) -> dict[str, object]:
     """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path."""
     data = show_invoice(ctx, number)
     document = get_invoice(ctx, number)
-    if pay_link is None and document.kind == "invoice":
+    pay_link = None
+    if document.kind == "invoice":
         from billing.gateway.service import pay_link_if_configured
 
         pay_link = pay_link_if_configured(ctx, number)

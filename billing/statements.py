@@ -167,10 +167,8 @@ def overdue_by_age(ctx: Context, school: School, as_of: date) -> dict[str, Decim
 
 
 def _entitlements(ctx: Context, school: School, year: AcademicYear) -> dict[str, Any] | None:
-    try:
-        from billing.entitlements import school_entitlements
-    except ImportError:
-        return None
+    from billing.entitlements import school_entitlements
+
     try:
         return school_entitlements(ctx, school, year)
     except TradedError:
@@ -236,9 +234,8 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
 
 def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None) -> PaymentDetails | None:
     """When Stripe is configured, the statement links to a card payment for the oldest invoice still owing."""
-    from dataclasses import replace
-
     from billing.balances import invoice_outstanding
+    from billing.documents import with_pay_link
     from billing.gateway.service import pay_link_if_configured
     from billing.gateway.stripe_adapter import is_configured
 
@@ -247,9 +244,8 @@ def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None)
     invoices = ctx.session.scalars(select(Invoice).where(
         Invoice.school_id == school.id, Invoice.kind == "invoice").order_by(Invoice.due_on, Invoice.number)).all()
     owing = invoice_outstanding(ctx.session, [i.id for i in invoices])
-    oldest = next((i for i in invoices if owing.get(i.id, Decimal("0")) > 0), None)
-    link = pay_link_if_configured(ctx, oldest.number) if oldest is not None else None
-    return replace(details, pay_link=link) if link else details
+    oldest = next((i for i in invoices if owing.get(i.id, ZERO) > 0), None)
+    return with_pay_link(details, pay_link_if_configured(ctx, oldest.number) if oldest is not None else None)
 
 
 def write_statement_pdf(ctx: Context, st: Statement, out: Path) -> Path:
