@@ -10,8 +10,9 @@ decided here, from the item's code and the customer on the charge's date
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -65,13 +66,34 @@ class NewCharge:
     detail: dict[str, object] | None = None
 
 
-def raise_charge(ctx: Context, new: NewCharge) -> Charge:
-    """Put a charge on the ledger once; the same key again returns the charge already there."""
+def _exact_amount(new: NewCharge) -> Decimal:
     amount = to_pence(new.amount)
     if amount != new.amount:
         raise InvalidInput(f"charge {new.source_key}: amount {new.amount} has fractions of a penny")
     if amount < 0:
         raise InvalidInput(f"charge {new.source_key}: amount must not be negative (refunds are credit notes)")
+    return amount
+
+
+def _charge_row(ctx: Context, new: NewCharge, now: datetime) -> tuple[dict[str, Any], School]:
+    """The ``charges`` row for a new charge, and the customer it is billed to (§7 VAT code, academy successor)."""
+    amount = _exact_amount(new)
+    customer = billed_school(ctx, new.school, new.due_on)
+    return {
+        "school_id": customer.id, "kind": new.kind, "source_key": new.source_key,
+        "subscription_id": new.subscription_id, "order_id": new.order_id, "case_id": new.case_id,
+        "session_id": new.session_id, "late_invoice_id": new.late_invoice_id,
+        "service_code": new.service_code, "description": new.description,
+        "period_start": new.period_start, "period_end": new.period_end, "due_on": new.due_on,
+        "quantity": new.quantity, "unit_price": new.unit_price if new.unit_price is not None else amount,
+        "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": "due",
+        "note": new.note, "detail": jsonable(new.detail) if new.detail else None, "created_at": now,
+    }, customer
+
+
+def raise_charge(ctx: Context, new: NewCharge) -> Charge:
+    """Put a charge on the ledger once; the same key again returns the charge already there."""
+    amount = _exact_amount(new)
     existing = ctx.session.scalar(select(Charge).where(Charge.source_key == new.source_key))
     if existing is not None:
         if existing.amount != amount or existing.school_id != billed_school(ctx, new.school, new.due_on).id:
@@ -79,30 +101,8 @@ def raise_charge(ctx: Context, new: NewCharge) -> Charge:
                 f"charge {new.source_key} was already raised for {existing.amount}; it cannot be raised again differently"
             )
         return existing
-    customer = billed_school(ctx, new.school, new.due_on)
-    charge = Charge(
-        school_id=customer.id,
-        kind=new.kind,
-        source_key=new.source_key,
-        subscription_id=new.subscription_id,
-        order_id=new.order_id,
-        case_id=new.case_id,
-        session_id=new.session_id,
-        late_invoice_id=new.late_invoice_id,
-        service_code=new.service_code,
-        description=new.description,
-        period_start=new.period_start,
-        period_end=new.period_end,
-        due_on=new.due_on,
-        quantity=new.quantity,
-        unit_price=new.unit_price if new.unit_price is not None else amount,
-        amount=amount,
-        vat_code=vat_code_on(ctx, customer, new.item_vat_code),
-        status="due",
-        note=new.note,
-        detail=jsonable(new.detail) if new.detail else None,  # type: ignore[arg-type]
-        created_at=ctx.now,
-    )
+    row, customer = _charge_row(ctx, new, ctx.now)
+    charge = Charge(**row)
     ctx.session.add(charge)
     ctx.session.flush()
     ctx.audit("charge.raise", "charge", charge.id,
@@ -153,22 +153,7 @@ def add_charges(ctx: Context, news: list[NewCharge]) -> int:
             if fresh_amounts[new.source_key] != new.amount:
                 raise RuleViolation(f"charge {new.source_key} was raised twice with different amounts")
             continue
-        amount = to_pence(new.amount)
-        if amount != new.amount:
-            raise InvalidInput(f"charge {new.source_key}: amount {new.amount} has fractions of a penny")
-        if amount < 0:
-            raise InvalidInput(f"charge {new.source_key}: amount must not be negative (refunds are credit notes)")
-        customer = billed_school(ctx, new.school, new.due_on)
-        fresh.append(({
-            "school_id": customer.id, "kind": new.kind, "source_key": new.source_key,
-            "subscription_id": new.subscription_id, "order_id": new.order_id, "case_id": new.case_id,
-            "session_id": new.session_id, "late_invoice_id": new.late_invoice_id,
-            "service_code": new.service_code, "description": new.description,
-            "period_start": new.period_start, "period_end": new.period_end, "due_on": new.due_on,
-            "quantity": new.quantity, "unit_price": new.unit_price if new.unit_price is not None else amount,
-            "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": "due",
-            "note": new.note, "detail": jsonable(new.detail) if new.detail else None, "created_at": now,
-        }, customer))
+        fresh.append(_charge_row(ctx, new, now))
         fresh_amounts[new.source_key] = new.amount
     if not fresh:
         return 0
