@@ -20,6 +20,7 @@ from billing.balances import invoice_outstanding
 from billing.context import Context
 from billing.models import Invoice, Reminder, School
 from invoices.documents import REMINDER_LEVELS, OverdueInvoice
+from pricing.errors import InvalidInput
 from pricing.money import ZERO
 
 
@@ -87,19 +88,27 @@ def run_reminders(ctx: Context, out_dir: Path | None = None) -> ReminderRun:
     if sent:
         ctx.audit("reminders.run", "reminder_run", today.isoformat(),
                   {"reminders": [{"invoice": r.invoice, "level": r.level} for r in sent]})
-    paths: list[Path] = []
-    if out_dir is not None:
-        for (school_id, level), items in sorted(letters.items(), key=lambda kv: (schools[kv[0][0]].urn, kv[0][1])):
-            school = schools[school_id]
-            path = out_dir / f"reminder-{school.urn}-{level}d-{today.isoformat()}.pdf"
-            write_letter(ctx, school, level, items, outstanding, path)
-            paths.append(path)
-    return ReminderRun(today, sent, paths)
+    if out_dir is None:
+        return ReminderRun(today, sent, [])
+    # Every letter is rendered before any is written, so a letter that cannot be made
+    # leaves no files behind; names are fixed by school, level and date, so a run
+    # repeated after a failed write overwrites rather than duplicates.
+    rendered = [(out_dir / f"reminder-{schools[school_id].urn}-{level}d-{today.isoformat()}.pdf",
+                 render_letter(ctx, schools[school_id], level, items, outstanding))
+                for (school_id, level), items in sorted(letters.items(),
+                                                        key=lambda kv: (schools[kv[0][0]].urn, kv[0][1]))]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, data in rendered:
+            path.write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write the reminder letters to {out_dir}: {exc.strerror or exc}") from None
+    return ReminderRun(today, sent, [path for path, _ in rendered])
 
 
-def write_letter(ctx: Context, school: School, level: int, items: list[tuple[Invoice, int]],
-                 outstanding: dict[int, Decimal], path: Path) -> Path:
-    """Render one reminder letter listing ``items`` (invoice, days overdue) to ``path``."""
+def render_letter(ctx: Context, school: School, level: int, items: list[tuple[Invoice, int]],
+                  outstanding: dict[int, Decimal]) -> bytes:
+    """One reminder letter listing ``items`` (invoice, days overdue), as PDF bytes."""
     from billing.documents import payment_details
     from billing.invoicing import customer_snapshot, supplier_snapshot
     from billing.pricebooks import council
@@ -120,6 +129,4 @@ def write_letter(ctx: Context, school: School, level: int, items: list[tuple[Inv
         invoices=invoices, total_outstanding=sum((i.outstanding for i in invoices), ZERO),
         payment=payment_details(supplier),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(render_reminder(letter))
-    return path
+    return render_reminder(letter)

@@ -65,3 +65,16 @@ def test_reminder_letters_read_back(overdue: Engine, tmp_path: Path) -> None:
     assert "INV-000002" not in first
     final = "".join(p.extract_text() for p in PdfReader(run.letters[1]).pages)
     assert "FINAL NOTICE" in final and "300.00" in final
+
+
+def test_letters_that_cannot_be_written_refuse_the_run_and_record_nothing(overdue: Engine, tmp_path: Path) -> None:
+    from pricing.errors import InvalidInput
+
+    blocked = tmp_path / "letters"
+    blocked.write_text("a file where the letters' folder should be")
+    with pytest.raises(InvalidInput, match="cannot write the reminder letters"), \
+            service_context(overdue, date(2019, 11, 30)) as ctx:
+        run_reminders(ctx, blocked)
+    with service_context(overdue, date(2019, 11, 30)) as ctx:
+        assert ctx.session.scalars(select(Reminder)).all() == []
+    assert not list(tmp_path.glob("**/reminder-*.pdf"))
