@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from billing.bulk import among, chunks
 from billing.context import Context
 from billing.models import BankLine, Invoice, School
 from billing.payments import record_payment
@@ -183,11 +184,16 @@ def import_bank_file(ctx: Context, path: Path, columns: Mapping[str, str] | None
     """
     entries = read_bank_file(path, columns)
     result = ImportResult(file=path.name)
-    for entry, fp in zip(entries, fingerprints(entries), strict=True):
+    prints = fingerprints(entries)
+    seen = {fp for part in chunks(prints)
+            for fp in ctx.session.scalars(select(BankLine.fingerprint).where(among(ctx.session, BankLine.fingerprint,
+                                                                                    part)))}
+    for entry, fp in zip(entries, prints, strict=True):
         line = {"date": entry.posted_on, "amount": entry.amount, "reference": entry.reference}
-        if ctx.session.scalar(select(BankLine.id).where(BankLine.fingerprint == fp)) is not None:
+        if fp in seen:
             result.already_imported += 1
             continue
+        seen.add(fp)
         bank_line = BankLine(fingerprint=fp, posted_on=entry.posted_on, amount=entry.amount,
                              reference=entry.reference[:200], status="unmatched", source_file=path.name[:200],
                              imported_at=ctx.now)

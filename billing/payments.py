@@ -102,7 +102,8 @@ def _allocate(ctx: Context, payment: Payment, available: Decimal, school: School
     """Spend ``available`` of ``payment`` on ``named`` invoices, then the oldest open ones."""
     open_ = _open_invoices(ctx, school)
     remaining = {inv.id: left for inv, left in open_}
-    order = [inv for inv in named] + [inv for inv, _ in open_ if inv.id not in {n.id for n in named}]
+    named_ids = {inv.id for inv in named}
+    order = [*named, *(inv for inv, _ in open_ if inv.id not in named_ids)]
     lines: list[AllocationLine] = []
     for invoice in order:
         if available <= 0:
