@@ -13,12 +13,20 @@ from billing.models.base import Base
 from billing.models.budgets import BudgetLine, Cost
 from billing.models.documents import BillRun, Invoice, InvoiceLine, NumberSequence
 from billing.models.gateway import GatewayCustomer, GatewayEvent
-from billing.models.payments import Allocation, BankLine, Payment, Refund, Reminder
+from billing.models.payments import (
+    Allocation,
+    AllocationRelease,
+    BankLine,
+    InterestReduction,
+    Payment,
+    Refund,
+    Reminder,
+)
 from billing.models.schools import AuditEntry, School, Staff, StaffRate
 
 __all__ = [
-    "Allocation", "AuditEntry", "BankLine", "Base", "BillRun", "BudgetLine", "Case", "Charge",
-    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "Invoice", "InvoiceLine",
+    "Allocation", "AllocationRelease", "AuditEntry", "BankLine", "Base", "BillRun", "BudgetLine", "Case", "Charge",
+    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine",
     "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School",
     "Session", "Staff", "StaffRate", "Subscription",
 ]

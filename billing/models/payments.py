@@ -94,3 +94,46 @@ class Reminder(Base):
     sent_on: Mapped[date]
     outstanding: Mapped[Decimal] = mapped_column(Money())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AllocationRelease(Base):
+    """Money a credit note freed from an invoice that was already paid (§8).
+
+    The allocation is reduced (the money becomes account credit on the credit
+    note's date), but the history keeps that the payment was applied to the
+    invoice from ``applied_on``: the invoice's balance for interest counts it,
+    so a credit note never makes a paid invoice look unpaid back in time.
+    """
+
+    __tablename__ = "allocation_releases"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    applied_on: Mapped[date]
+    released_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InterestReduction(Base):
+    """Interest already invoiced that a recomputation over the whole history took back (§8).
+
+    Each is a credit note against the interest invoice that billed ``charge_id``.
+    Interest raised on a late invoice, net = its interest charges (not withdrawn)
+    less these reductions.
+    """
+
+    __tablename__ = "interest_reductions"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    late_invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charges.id"), index=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    reduced_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
