@@ -1,20 +1,31 @@
-"""Daily accrual of fees and income recognition by financial year and month.
+"""Daily accrual of fees and income recognition by days of service.
 
 Rules: domain-rules.md §4 (the fee accrues daily up to and including the
-effective end of a cancelled subscription) and §9 (the manager's income per
-financial year; budget charts by month). An academic-year fee spans two of the
-council's financial years, so income is recognised by calendar days in each.
+effective end of a cancelled subscription) and §9 (income is recognised by the
+days of service, whatever the billing schedule and whenever the invoices fall;
+the manager's income per financial year; budget charts by month). An
+academic-year fee spans two of the council's financial years, so income is
+recognised by calendar days in each.
+
+One rule, one running total: :func:`accrued` is the fee earned through a day.
+Income recognised on any run of days (:func:`recognised`, and so each financial
+year in :func:`recognise_by_financial_year`, or each month in a report) is the
+difference of that running total at the two ends, never past the effective end.
+The parts of any split of the days therefore add up exactly to the fee accrued
+over them (cumulative rounding: no penny appears or vanishes), and a contract
+cut short earns nothing after its effective end, in any year.
 
 Rounding: accrual fixes each fee span to the penny half up on its own (the
-span's figure is what a settlement document shows); splits fix each part half
-up and put the rounding difference on the last part, so the parts add up to
-the amount exactly.
+span's figure is what a settlement document shows). :func:`split_by_financial_year`
+and :func:`split_by_month` (a plain amount over a period, e.g. a budget) fix each
+part half up and put the rounding difference on the last part, so the parts add
+up to the amount exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -23,12 +34,15 @@ from pricing.errors import InvalidInput
 from pricing.fees import FeeSpan, pro_rata_amount
 from pricing.money import ZERO, money
 
-__all__ = ["FeeSpan", "accrued", "split_by_financial_year", "split_by_month"]
+__all__ = ["FeeSpan", "accrued", "recognise_by_financial_year", "recognised", "split_by_financial_year",
+           "split_by_month"]
+
+Span = tuple[date, date, Decimal]
 
 K = TypeVar("K")
 
 
-def accrued(year_spans: Iterable[tuple[date, date, Decimal]], through: date) -> Decimal:
+def accrued(year_spans: Iterable[Span], through: date) -> Decimal:
     """Fee accrued up to and including ``through`` (§4: the fee accrues daily).
 
     Each ``(start, end, fee)`` span accrues fee × days covered up to ``through`` ÷ days
@@ -43,6 +57,49 @@ def accrued(year_spans: Iterable[tuple[date, date, Decimal]], through: date) -> 
         covered = days_inclusive(start, min(end, through))
         total += pro_rata_amount(amount, covered, days_inclusive(start, end))
     return total
+
+
+def recognised(year_spans: Iterable[Span], first: date, last: date, effective_end: date | None = None) -> Decimal:
+    """Income recognised on the days ``first..last`` inclusive (§9): fee accrued through ``last``
+    less fee accrued through the day before ``first`` (:func:`accrued`), nothing after ``effective_end``.
+
+    0.00 when no day of ``first..last`` is on or before ``effective_end``. A negative fee (a credit)
+    is recognised the same way with the sign reversed.
+    """
+    spans = tuple(year_spans)
+    stop = last if effective_end is None else min(last, effective_end)
+    if stop < first:
+        return ZERO
+    return accrued(spans, stop) - accrued(spans, first - timedelta(days=1))
+
+
+def recognise_by_financial_year(
+    year_spans: Iterable[Span], effective_end: date | None = None
+) -> dict[FinancialYear, Decimal]:
+    """The fee accrued to ``effective_end`` (all of it when ``None``) by financial year of service (§9).
+
+    Each year's part is :func:`recognised` over that year, so the parts add up exactly to
+    ``accrued(year_spans, effective_end)``, whatever the billing schedule: a £10,000.00 year from
+    2023-09-01 is 213/366 = 5819.67 in FY2023/24 and 4180.33 in FY2024/25; cut short on 2024-01-31,
+    it is 153/366 = 4180.33 in FY2023/24 and nothing later. Every financial year from the first day
+    of service to the last (or to the effective end) has a part; none after, and none at all for a
+    contract that ended before it began.
+    """
+    spans = tuple(year_spans)
+    if not spans:
+        return {}
+    first = min(start for start, _, _ in spans)
+    last = max(end for _, end, _ in spans)
+    if effective_end is not None:
+        last = min(last, effective_end)
+    if last < first:
+        return {}
+    parts: dict[FinancialYear, Decimal] = {}
+    fy = FinancialYear.of(first)
+    while fy.start <= last:
+        parts[fy] = recognised(spans, fy.start, fy.end, effective_end)
+        fy = fy.next()
+    return parts
 
 
 def split_by_financial_year(amount: Decimal, start: date, end: date) -> dict[FinancialYear, Decimal]:

@@ -1,4 +1,4 @@
-"""Daily accrual (domain-rules.md §4) and income recognition by financial year and month (§9)."""
+"""Daily accrual (domain-rules.md §4) and income recognition by days of service, by financial year and month (§9)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pricing.accrual import FeeSpan, accrued, split_by_financial_year, split_by_month
+from pricing.accrual import (
+    FeeSpan,
+    accrued,
+    recognise_by_financial_year,
+    recognised,
+    split_by_financial_year,
+    split_by_month,
+)
 from pricing.calendars import AcademicYear, FinancialYear, days_inclusive
 from pricing.errors import InvalidInput
-from pricing.fees import contract_end, contract_fee_spans
+from pricing.fees import SCHEDULES, Instalment, ScheduleName, contract_end, contract_fee_spans, schedule
 from pricing.money import from_pence, to_pence
 
 AY19 = AcademicYear(2019)
@@ -146,3 +153,81 @@ def test_splits_add_up_exactly_and_follow_the_days(amount: Decimal, start: date,
         lo, hi, last = parts[-1]
         exact_last = amount * days_inclusive(max(start, lo), min(end, hi)) / whole
         assert abs(last - exact_last) <= Decimal("0.005") * (len(parts) - 1)
+
+
+# --- income by days of service (§9) ------------------------------------------------
+
+FY23, FY24 = FinancialYear(2023), FinancialYear(2024)
+FY21, FY22 = FinancialYear(2021), FinancialYear(2022)
+
+
+def _year_spans(instalments: list[Instalment]) -> list[FeeSpan]:
+    """A contract's fee per covered year, read back from its instalments as the ledger does."""
+    by_year: dict[AcademicYear, list[Instalment]] = {}
+    for inst in instalments:
+        by_year.setdefault(inst.academic_year, []).append(inst)
+    return [FeeSpan(parts[0].period_start, parts[-1].period_end, sum((p.amount for p in parts), Decimal("0.00")))
+            for parts in by_year.values()]
+
+
+def test_a_year_billed_annually_or_termly_earns_the_same_by_days_of_service() -> None:
+    # §9: a £10,000.00 year from 2023-09-01 earns 213/366 = 5819.67 in FY2023/24 (to 31 March 2024)
+    # whatever the schedule; the rest, 153/366 = 4180.33, in FY2024/25.
+    fees = {AcademicYear(2023): Decimal("10000.00"), AcademicYear(2024): Decimal("10000.00")}
+    annual = [i for i in schedule(date(2023, 9, 1), fees, "annual") if i.academic_year == AcademicYear(2023)]
+    termly = [i for i in schedule(date(2023, 9, 1), fees, "termly") if i.academic_year == AcademicYear(2023)]
+    # By invoice the termly school would have 3333.33 + 3333.33 = 6666.66 in FY2023/24.
+    assert [i.amount for i in termly] == [Decimal("3333.33"), Decimal("3333.33"), Decimal("3333.34")]
+    for plan in (annual, termly):
+        assert recognise_by_financial_year(_year_spans(plan)) == {FY23: Decimal("5819.67"), FY24: Decimal("4180.33")}
+    assert recognised(_year_spans(termly), FY23.start, FY23.end) == Decimal("5819.67")
+
+
+def test_a_cancelled_contract_earns_nothing_after_its_effective_end() -> None:
+    # £9,500.00 from 2021-09-01, effective end 2022-01-24: 146 days of 365 accrued = 3800.00,
+    # all of it in FY2021/22; nothing in FY2022/23 or after, though the year runs to August.
+    spans = [FeeSpan(date(2021, 9, 1), date(2022, 8, 31), Decimal("9500.00")),
+             FeeSpan(date(2022, 9, 1), date(2023, 8, 31), Decimal("9750.00"))]
+    end = date(2022, 1, 24)
+    assert accrued(spans, end) == Decimal("3800.00")
+    parts = recognise_by_financial_year(spans, end)
+    assert parts == {FY21: Decimal("3800.00")}
+    assert parts.get(FY22, Decimal("0.00")) == Decimal("0.00")
+    assert recognised(spans, FY22.start, FY22.end, end) == Decimal("0.00")
+    assert recognised(spans, date(2022, 1, 24), date(2022, 1, 24), end) == Decimal("26.03")  # 9500 x 146/365 - 145/365
+    assert recognise_by_financial_year(spans, date(2021, 8, 31)) == {}  # ended before it began: nothing
+
+
+def test_recognition_rounds_cumulatively_so_no_penny_appears_or_vanishes() -> None:
+    # £0.02 over 3 days, one in each of three months: day by day half up would give 0.01 each (0.03);
+    # the running total gives 0.01 (0.0067 → 0.01), 0.00 (0.0133 → 0.01), 0.01 (0.02).
+    spans = [FeeSpan(date(2020, 1, 31), date(2020, 2, 2), Decimal("0.02"))]
+    days_ = [recognised(spans, d, d) for d in (date(2020, 1, 31), date(2020, 2, 1), date(2020, 2, 2))]
+    assert days_ == [Decimal("0.01"), Decimal("0.00"), Decimal("0.01")]
+    assert recognised(spans, date(2020, 1, 1), date(2020, 12, 31)) == Decimal("0.02")
+    credit = [FeeSpan(date(2019, 9, 1), date(2020, 8, 31), Decimal("-9000.00"))]
+    assert recognise_by_financial_year(credit) == {FY19: Decimal("-5237.70"), FY20: Decimal("-3762.30")}
+
+
+@given(days, fees, fees, st.sampled_from(SCHEDULES), st.none() | st.integers(min_value=-60, max_value=800))
+def test_income_recognised_in_all_years_is_the_fee_accrued_to_the_effective_end(
+        start: date, first: Decimal, second: Decimal, plan: ScheduleName, cut: int | None) -> None:
+    """For any schedule and cancellation date, the financial years' parts add up to the fee accrued
+    to the effective end, to the penny; nothing is recognised after it; each part is its days' share."""
+    year = AcademicYear.of(start)
+    instalments = schedule(start, {year: first, year.next(): second}, plan)
+    spans = _year_spans(instalments)
+    assert spans == list(contract_fee_spans(start, {year: first, year.next(): second}).values())
+    end = None if cut is None else start + timedelta(days=cut)
+    parts = recognise_by_financial_year(spans, end)
+    total = sum(parts.values(), Decimal("0.00"))
+    if end is None:
+        assert total == sum((i.amount for i in instalments), Decimal("0.00"))
+    else:
+        assert total == accrued(spans, end)
+        assert all(fy.start <= end for fy in parts)
+    for fy, part in parts.items():
+        assert part >= 0
+        exact = sum((fee * days_inclusive(max(s, fy.start), min(e, fy.end, end or e)) / days_inclusive(s, e)
+                     for s, e, fee in spans), Decimal(0))
+        assert abs(part - exact) <= Decimal("0.01") * len(spans)
