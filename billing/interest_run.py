@@ -1,15 +1,24 @@
-"""Raising and waiving late-payment interest (domain-rules §8).
+"""Raising, recomputing and waiving late-payment interest (domain-rules §8).
 
-Per invoice: simple daily interest from the day after the due date on the gross
-balance outstanding each day, up to the as-of date (days after full payment
-have no balance and earn nothing). The balance changes on the day a payment was
-*received* (the payment's date, not the day it was allocated) and on the day a
-credit note was issued. The arithmetic is pricing.interest.interest_due.
+Interest is a function of an invoice's whole history. Each run recomputes, per
+late invoice, the interest due from the day after its due date to the as-of
+date over every movement dated on or before each day (billing.invoice_history:
+payments by the day they were applied, money a credit note freed by the day
+it was first applied, credit notes by their own date), fixed to the penny
+once over the whole range (pricing.interest.interest_due). It then raises
+only the difference against the interest already raised on that invoice:
 
-Each run raises one ``interest`` charge per invoice for the days it covers and
-records the last of them in the charge's ``period_end``; the next run starts on
-the day after, so no day is charged twice. A charge is billed by the next bill
-run (on an interest-only invoice) and never earns interest itself.
+- more: a new ``interest`` charge for the difference, billed by the next bill
+  run on an interest-only invoice;
+- less: interest not yet invoiced is withdrawn (newest first, with a
+  replacement charge for any overshoot); interest already invoiced is reduced
+  by a credit note against the interest invoice (an ``InterestReduction``).
+
+Interest raised, net = interest charges not withdrawn (waived ones included:
+waived interest stays waived and is never raised again) − reductions. So
+running again raises nothing, a payment recorded late with an earlier date
+reduces the interest at the next run, and however payments, credit notes and
+runs are interleaved the net equals one recomputation over the final history.
 """
 
 from __future__ import annotations
@@ -22,33 +31,42 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from billing.bulk import among
-from billing.charges import NewCharge, is_invoiced, raise_charge_ids
+from billing.charges import NewCharge, is_invoiced, raise_charge_ids, withdraw_charge
 from billing.context import Context
-from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, School
+from billing.invoice_history import balance_changes
+from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
 from billing.pricebooks import council
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.interest import BalanceChange, InterestResult, interest_due
+from pricing.interest import InterestResult, interest_due
 from pricing.money import ZERO
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
 INTEREST_SERVICE_CODE = "interest"
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class InterestCharge:
+    """One change a run made to an invoice's interest: ``amount`` > 0 raised, < 0 taken back."""
+
     invoice: str
     urn: str
-    charge_id: int
+    charge_id: int | None
     period_start: date
     period_end: date
     days: int
     amount: Decimal
+    due_now: Decimal = ZERO
+    raised_before: Decimal = ZERO
+    how: str = "raised"  # raised, withdrawn, credit_note
+    credit_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class InterestRun:
     as_of: date
     charges: list[InterestCharge]
+    dry_run: bool = False
 
     @property
     def total(self) -> Decimal:
@@ -56,43 +74,43 @@ class InterestRun:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "as_of": self.as_of,
+            "as_of": self.as_of, "dry_run": self.dry_run,
             "charges": [{"invoice": c.invoice, "urn": c.urn, "id": c.charge_id, "from": c.period_start,
-                         "to": c.period_end, "days": c.days, "amount": c.amount} for c in self.charges],
+                         "to": c.period_end, "days": c.days, "amount": c.amount, "due_now": c.due_now,
+                         "raised_before": c.raised_before, "how": c.how, "credit_notes": list(c.credit_notes)}
+                        for c in self.charges],
+            "raised": sum((c.amount for c in self.charges if c.amount > 0), ZERO),
+            "reduced": -sum((c.amount for c in self.charges if c.amount < 0), ZERO),
             "total": self.total,
         }
 
 
-def balance_changes(ctx: Context, invoice_ids: list[int]) -> dict[int, list[BalanceChange]]:
-    """Per invoice: payments (dated by the payment's receipt) and credit notes (by issue), as negatives."""
-    changes: dict[int, list[BalanceChange]] = defaultdict(list)
-    if not invoice_ids:
-        return changes
-    paid = ctx.session.execute(
-        select(Allocation.invoice_id, Payment.received_on, Allocation.amount)
-        .join(Payment, Payment.id == Allocation.payment_id)
-        .where(among(ctx.session, Allocation.invoice_id, invoice_ids))
-    )
-    for invoice_id, on, amount in paid:
-        changes[invoice_id].append(BalanceChange(on, -amount))
-    credited = ctx.session.execute(
-        select(Invoice.corrects_id, Invoice.issued_on, Invoice.total)
-        .where(Invoice.kind == "credit_note", among(ctx.session, Invoice.corrects_id, invoice_ids))
-    )
-    for invoice_id, on, amount in credited:
-        changes[invoice_id].append(BalanceChange(on, -amount))
-    return changes
+@dataclass(frozen=True)
+class _Raised:
+    net: Decimal  # charges not withdrawn, less reductions
+    through: date | None  # the last day any run covered
+    count: int = 0  # interest charges ever raised on the invoice, withdrawn ones too
 
 
-def _last_charged(ctx: Context, invoice_ids: list[int]) -> dict[int, date]:
+def _raised(ctx: Context, invoice_ids: list[int]) -> dict[int, _Raised]:
     if not invoice_ids:
         return {}
-    rows = ctx.session.execute(
-        select(Charge.late_invoice_id, func.max(Charge.period_end))
+    charged: dict[int, tuple[Decimal, date | None, int]] = {}
+    for inv_id, kept, last, count in ctx.session.execute(
+        select(Charge.late_invoice_id,
+               func.sum(Charge.amount).filter(Charge.status != "withdrawn"),
+               func.max(Charge.period_end), func.count(Charge.id))
         .where(Charge.kind == "interest", among(ctx.session, Charge.late_invoice_id, invoice_ids))
         .group_by(Charge.late_invoice_id)
-    )
-    return {inv_id: last for inv_id, last in rows if last is not None}
+    ):
+        charged[inv_id] = (kept or ZERO, last, count)
+    reduced = dict(ctx.session.execute(
+        select(InterestReduction.late_invoice_id, func.sum(InterestReduction.amount))
+        .where(among(ctx.session, InterestReduction.late_invoice_id, invoice_ids))
+        .group_by(InterestReduction.late_invoice_id)
+    ).all())
+    return {inv_id: _Raised(kept - (reduced.get(inv_id) or ZERO), last, count)
+            for inv_id, (kept, last, count) in charged.items()}
 
 
 def _chargeable(ctx: Context, school_type: str, la_code: str | None) -> bool:
@@ -106,12 +124,13 @@ CHUNK = 2000
 """Late invoices worked on at a time: memory stays flat however many there are."""
 
 
-def run_interest(ctx: Context, as_of: date | None = None) -> InterestRun:
-    """Raise the interest earned up to ``as_of`` (default: today) on every late invoice, once (§8).
+def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False) -> InterestRun:
+    """Bring every late invoice's interest to what its whole history earns up to ``as_of`` (§8).
 
-    Skips interest-only invoices, the council's own maintained schools (unless
-    the policy says otherwise) and amounts that round to £0.00. Reads only the
-    columns it needs (no document snapshots), a chunk of invoices at a time.
+    Skips interest-only invoices and the council's own maintained schools
+    (unless the policy says otherwise). With ``dry_run`` it only reports what
+    it would raise and take back. Reads only the columns it needs, a chunk of
+    invoices at a time.
     """
     through = as_of or ctx.today
     if through > ctx.today:
@@ -129,49 +148,143 @@ def run_interest(ctx: Context, as_of: date | None = None) -> InterestRun:
         )
         if _chargeable(ctx, school_type, la_code)
     ]
-    raised: list[InterestCharge] = []
+    done: list[InterestCharge] = []
     for at in range(0, len(late), CHUNK):
-        raised.extend(_raise_chunk(ctx, late[at:at + CHUNK], through, policy.annual_rate, policy.basis_days))
-    ctx.audit("interest.run", "interest_run", through.isoformat(),
-              {"charges": len(raised), "total": sum((c.amount for c in raised), ZERO)})
-    return InterestRun(through, raised)
+        done.extend(_run_chunk(ctx, late[at:at + CHUNK], through, policy.annual_rate, policy.basis_days, dry_run))
+    if not dry_run:
+        ctx.audit("interest.run", "interest_run", through.isoformat(), {
+            "charges": sum(1 for c in done if c.amount > 0),
+            "raised": sum((c.amount for c in done if c.amount > 0), ZERO),
+            "reduced": -sum((c.amount for c in done if c.amount < 0), ZERO),
+        })
+    return InterestRun(through, done, dry_run)
 
 
-def _raise_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], through: date,
-                 annual_rate: Decimal, basis_days: int) -> list[InterestCharge]:
-    """Interest on one chunk of late invoices (in the run's order), raised in one batched insert."""
+def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], through: date,
+               annual_rate: Decimal, basis_days: int, dry_run: bool) -> list[InterestCharge]:
     ids = [inv_id for inv_id, *_ in late]
     changes = balance_changes(ctx, ids)
-    last = _last_charged(ctx, ids)
-    due: list[tuple[int, str, date, int, date, InterestResult]] = []
+    raised = _raised(ctx, ids)
+    more: list[tuple[int, str, date, int, date, date, Decimal, Decimal, InterestResult, int]] = []
+    less: list[tuple[int, str, int, date, Decimal, Decimal, int]] = []
     for inv_id, number, total, due_on, school_id in late:
-        start = max(due_on, last.get(inv_id, due_on)) + timedelta(days=1)
-        if start > through:
-            continue
-        result = interest_due(total, due_on, changes.get(inv_id, []), start, through, annual_rate, basis_days)
-        if result.amount > 0:
-            due.append((inv_id, number, due_on, school_id, start, result))
-    if not due:
+        before = raised.get(inv_id, _Raised(ZERO, None))
+        # A run for an earlier day never takes back days a later run already charged.
+        upto = max(through, before.through) if before.through else through
+        whole = interest_due(total, due_on, changes.get(inv_id, []), due_on + _DAY, upto, annual_rate, basis_days)
+        difference = whole.amount - before.net
+        if difference > 0:
+            start = max(due_on, before.through or due_on) + _DAY
+            new_days = interest_due(total, due_on, changes.get(inv_id, []), start, upto, annual_rate, basis_days)
+            more.append((inv_id, number, due_on, school_id, min(start, upto), upto, difference, before.net, new_days,
+                         before.count))
+        elif difference < 0:
+            less.append((inv_id, number, school_id, upto, whole.amount, before.net, before.count))
+    if not more and not less:
         return []
-    # Only the schools that owe interest (most late invoices have been paid by now).
-    school_ids = sorted({school_id for _, _, _, school_id, _, _ in due})
+    school_ids = sorted({row[3] for row in more} | {row[2] for row in less})
     schools = {s.id: s for s in ctx.session.scalars(select(School).where(among(ctx.session, School.id, school_ids)))}
-    news = [NewCharge(
-        school=schools[school_id], kind="interest",
-        source_key=f"interest/{number}/{start.isoformat()}/{through.isoformat()}",
-        service_code=INTEREST_SERVICE_CODE,
-        description=(f"Late-payment interest on {number} (due {due_on.isoformat()}), "
-                     f"{start.isoformat()} to {through.isoformat()}, {result.days} days"),
-        due_on=through, amount=result.amount, item_vat_code=INTEREST_VAT_CODE,
-        quantity=Decimal(result.days), unit_price=result.amount,
-        period_start=start, period_end=through, late_invoice_id=inv_id,
-        detail={"days": result.days, "rate": str(annual_rate), "basis_days": basis_days,
+    out: list[InterestCharge] = []
+    if more:
+        charge_ids: list[int | None] = [None] * len(more)
+        if not dry_run:
+            charge_ids = list(raise_charge_ids(ctx, [_new_charge(schools[row[3]], *row[:3], *row[4:]) for row in more]))
+        out.extend(
+            InterestCharge(number, schools[school_id].urn, charge_id, start, upto, new_days.days, amount,
+                           due_now=before + amount, raised_before=before)
+            for charge_id, (_, number, _, school_id, start, upto, amount, before, new_days, _)
+            in zip(charge_ids, more, strict=True))
+    for inv_id, number, school_id, upto, due_now, before, count in less:
+        out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, before, count, dry_run))
+    return out
+
+
+def _new_charge(school: School, inv_id: int, number: str, due_on: date, start: date, upto: date,
+                amount: Decimal, before: Decimal, new_days: InterestResult, count: int) -> NewCharge:
+    if new_days.days:
+        key = f"interest/{number}/{start.isoformat()}/{upto.isoformat()}"
+        what = f"{start.isoformat()} to {upto.isoformat()}, {new_days.days} days"
+    else:
+        # No new days: the history up to ``upto`` changed, or a withdrawn charge is replaced in part.
+        # The charge's place in the invoice's series keeps its key unique.
+        key = f"interest/{number}/{upto.isoformat()}/{count + 1}"
+        what = f"recomputed to {upto.isoformat()} over its whole history"
+    return NewCharge(
+        school=school, kind="interest", source_key=key, service_code=INTEREST_SERVICE_CODE,
+        description=f"Late-payment interest on {number} (due {due_on.isoformat()}), {what}",
+        due_on=upto, amount=amount, item_vat_code=INTEREST_VAT_CODE,
+        quantity=Decimal(new_days.days), unit_price=amount,
+        period_start=start, period_end=upto, late_invoice_id=inv_id,
+        detail={"days": new_days.days, "raised_before": str(before), "due_now": str(before + amount),
                 "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
-                               "balance": str(s.balance)} for s in result.stretches]},
-    ) for inv_id, number, due_on, school_id, start, result in due]
-    charge_ids = raise_charge_ids(ctx, news)
-    return [InterestCharge(number, schools[school_id].urn, charge_id, start, through, result.days, result.amount)
-            for charge_id, (_, number, _, school_id, start, result) in zip(charge_ids, due, strict=True)]
+                               "balance": str(s.balance)} for s in new_days.stretches]},
+    )
+
+
+def _standing(ctx: Context, charge: Charge) -> Decimal:
+    """What of an invoiced interest charge can still be taken back: less reductions, nothing once waived."""
+    if (charge.detail or {}).get("waived_by"):
+        return ZERO
+    reduced = ctx.session.scalar(
+        select(func.sum(InterestReduction.amount)).where(InterestReduction.charge_id == charge.id)) or ZERO
+    return charge.amount - reduced
+
+
+def _reduce(ctx: Context, inv_id: int, number: str, school: School, upto: date, due_now: Decimal,
+            before: Decimal, count: int, dry_run: bool) -> list[InterestCharge]:
+    """Take back ``before − due_now`` of the interest raised on one invoice, newest charges first."""
+    need = before - due_now
+    why = (f"Interest on {number} recomputed over its whole history to {upto.isoformat()}: "
+           f"{due_now} is due, {before} was raised")
+    charges = list(ctx.session.scalars(
+        select(Charge).where(Charge.kind == "interest", Charge.late_invoice_id == inv_id, Charge.status == "due")
+        .order_by(Charge.id.desc())))
+    out: list[InterestCharge] = []
+    for charge in [c for c in charges if not is_invoiced(ctx, c)]:
+        if need <= 0:
+            break
+        if not dry_run:
+            withdraw_charge(ctx, charge, why)
+        out.append(InterestCharge(number, school.urn, charge.id, charge.period_start or upto,
+                                  charge.period_end or upto, 0, -charge.amount, due_now, before, "withdrawn"))
+        need -= charge.amount
+    if need < 0:  # withdrew more than was needed: the rest is raised again, as one charge
+        replacement = _new_charge(school, inv_id, number, _due_on(ctx, inv_id), upto, upto, -need,
+                                  due_now + need, InterestResult(0, -need, []), count)
+        new_id = None if dry_run else raise_charge_ids(ctx, [replacement])[0]
+        out.append(InterestCharge(number, school.urn, new_id, upto, upto, 0, -need, due_now, before, "raised"))
+        return out
+    from billing.invoicing import issue_credit_note
+
+    for charge in [c for c in charges if is_invoiced(ctx, c)]:
+        if need <= 0:
+            break
+        take = min(need, _standing(ctx, charge))
+        if take <= 0:
+            continue
+        billed = ctx.session.scalar(select(Invoice).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+                                    .where(InvoiceLine.charge_id == charge.id))
+        assert billed is not None
+        notes: tuple[str, ...] = ()
+        if not dry_run:
+            note = issue_credit_note(ctx, billed.number, take, why)
+            ctx.session.add(InterestReduction(late_invoice_id=inv_id, charge_id=charge.id, credit_note_id=note.id,
+                                              amount=take, reduced_on=ctx.today, created_at=ctx.now, actor=ctx.actor))
+            ctx.audit("interest.reduce", "charge", charge.id,
+                      {"invoice": number, "interest_invoice": billed.number, "credit_note": note.number,
+                       "amount": take, "due_now": due_now, "raised_before": before}, reason=why)
+            notes = (note.number,)
+        out.append(InterestCharge(number, school.urn, charge.id, charge.period_start or upto,
+                                  charge.period_end or upto, 0, -take, due_now, before, "credit_note", notes))
+        need -= take
+    # Whatever is left was waived: waived interest stays waived, and nothing is owed back.
+    return out
+
+
+def _due_on(ctx: Context, invoice_id: int) -> date:
+    due = ctx.session.scalar(select(Invoice.due_on).where(Invoice.id == invoice_id))
+    assert due is not None
+    return due
 
 
 @dataclass(frozen=True)
@@ -191,7 +304,8 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
     """Waive an interest charge, with a recorded reason (§8).
 
     Not yet invoiced: the charge is marked waived and never billed. Already
-    invoiced: a credit note for its amount is issued against that invoice.
+    invoiced: a credit note for what is left of it (after any reduction) is
+    issued against that invoice.
     """
     if not reason or not reason.strip():
         raise InvalidInput("waiving interest needs a reason")
@@ -211,14 +325,18 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
         return Waiver(charge.id, late_number, charge.amount, "waived")
     from billing.invoicing import issue_credit_note
 
+    left = _standing(ctx, charge)
+    if left <= 0:
+        raise RuleViolation(f"interest charge {charge_id} was taken back in full by a recomputation",
+                            code="nothing_to_waive")
     billed = ctx.session.scalar(
         select(Invoice).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
         .where(InvoiceLine.charge_id == charge.id)
     )
     assert billed is not None
-    note = issue_credit_note(ctx, billed.number, charge.amount, reason.strip())
+    note = issue_credit_note(ctx, billed.number, left, reason.strip())
     # Kept "due" (it was billed); the detail records the waiver so it is not waived twice.
     charge.detail = {**(charge.detail or {}), "waived_by": note.number}
     ctx.audit("interest.waive", "charge", charge.id,
-              {"amount": charge.amount, "invoice": late_number, "credit_note": note.number}, reason=reason.strip())
-    return Waiver(charge.id, late_number, charge.amount, "credit_note", note.number)
+              {"amount": left, "invoice": late_number, "credit_note": note.number}, reason=reason.strip())
+    return Waiver(charge.id, late_number, left, "credit_note", note.number)

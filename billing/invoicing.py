@@ -29,7 +29,7 @@ from invoices.documents import Line
 from invoices.numbering import format_number
 from invoices.totals import document_totals, price_line
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.money import ZERO, money
+from pricing.money import ZERO, parse_money
 from pricing.pricebook import Council
 from pricing.vat import vat_rate_on
 
@@ -315,7 +315,7 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
     if original.kind != "invoice":
         raise RuleViolation(f'"{original.number}" is a credit note; credit the invoice it corrects instead',
                             code="not_an_invoice")
-    gross = money(amount)
+    gross = parse_money(amount, "credit note amount")
     if gross <= 0:
         raise InvalidInput(f'a credit against invoice "{original.number}" must be more than 0.00, not {gross}')
     why = (reason or "").strip()
@@ -369,19 +369,22 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
     ctx.audit("credit_note.issue", "invoice", number,
               {"invoice": original.number, "net": net, "vat": vat, "total": total, "left_before": left},
               reason=why)
-    release_overpayment(ctx, original)
+    release_overpayment(ctx, original, note)
     return note
 
 
-def release_overpayment(ctx: Context, invoice: Invoice) -> Decimal:
-    """Give back payment allocations a credit note made surplus, newest first.
+def release_overpayment(ctx: Context, invoice: Invoice, credit_note: Invoice) -> Decimal:
+    """Give back payment allocations a credit note made surplus, newest first (§8).
 
     A credit note on an invoice that was already (partly) paid would otherwise
     leave it owing less than nothing. The surplus goes back onto the payments it
-    came from as account credit: refundable, or allocated to the next invoice.
+    came from as account credit on the credit note's date: refundable, or
+    allocated to the next invoice. Each release is kept (``AllocationRelease``)
+    with the day the money was first applied, so the invoice's history still
+    shows it paid from then (billing.invoice_history).
     """
     from billing.balances import invoice_outstanding
-    from billing.models import Allocation
+    from billing.models import Allocation, AllocationRelease
 
     surplus = -invoice_outstanding(ctx.session, [invoice.id])[invoice.id]
     released = surplus if surplus > 0 else Decimal("0.00")
@@ -395,8 +398,12 @@ def release_overpayment(ctx: Context, invoice: Invoice) -> Decimal:
             break
         take = min(allocation.amount, surplus)
         ctx.audit("payment.release", "payment", allocation.payment_id,
-                  {"invoice": invoice.number, "released": take, "allocated_before": allocation.amount},
+                  {"invoice": invoice.number, "released": take, "allocated_before": allocation.amount,
+                   "credit_note": credit_note.number},
                   reason="credit note left the invoice overpaid; the surplus is account credit")
+        ctx.session.add(AllocationRelease(
+            payment_id=allocation.payment_id, invoice_id=invoice.id, credit_note_id=credit_note.id, amount=take,
+            applied_on=allocation.allocated_on, released_on=credit_note.issued_on, created_at=ctx.now))
         if take == allocation.amount:
             ctx.session.delete(allocation)
         else:

@@ -27,7 +27,7 @@ from billing.context import Context
 from billing.models import Allocation, Invoice, Payment, Refund, School
 from billing.schools import get_school
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.money import ZERO, money
+from pricing.money import ZERO, parse_money
 
 METHODS = ("bacs", "cheque", "card")
 SOURCES = ("manual", "import", "stripe")
@@ -71,11 +71,12 @@ class CreditAllocation:
 
 
 def parse_amount(text: str | Decimal, what: str = "amount") -> Decimal:
-    """A positive amount of money to the penny, from a CLI string or a Decimal."""
-    try:
-        value = money(text.strip() if isinstance(text, str) else text)
-    except (InvalidInput, ValueError, TypeError) as exc:
-        raise InvalidInput(f"{what} {text!r} must be an amount like 4500.00") from exc
+    """A positive amount of money to the penny, from a CLI string, a file or a Decimal.
+
+    Read by :func:`pricing.money.parse_money` (grouping, £, ASCII digits, at most
+    9,999,999,999.99); a gateway's pence arrive here as a Decimal and get the same bound.
+    """
+    value = parse_money(text, what)
     if value <= 0:
         raise InvalidInput(f"{what} {text} must be more than 0.00")
     return value
@@ -118,6 +119,56 @@ def _allocate(ctx: Context, payment: Payment, available: Decimal, school: School
         lines.append(AllocationLine(invoice.number, take))
     ctx.session.flush()
     return lines
+
+
+def _attribute_history(ctx: Context, payment: Payment, left: Decimal, school: School,
+                       named: Sequence[Invoice], on: date) -> None:
+    """Record what a payment recorded late would have paid on the day it was received (§8).
+
+    Money that finds nothing open today may have paid an invoice that was still
+    owing on its received date, before a credit note or a later-received payment
+    (recorded earlier) settled it. It stays account credit, but is kept as a
+    release so the invoice's history (billing.invoice_history) counts it paid
+    from ``on``: money comes out the same whatever order things are recorded in.
+    """
+    if left <= 0:
+        return
+    from billing.models import AllocationRelease
+
+    invoices = list(ctx.session.scalars(
+        select(Invoice).where(Invoice.school_id == school.id, Invoice.kind == "invoice", Invoice.issued_on <= on)
+    ))
+    if not invoices:
+        return
+    ids = [i.id for i in invoices]
+    owed = {i.id: i.total for i in invoices}
+    for model, column, day in ((Allocation, Allocation.invoice_id, Allocation.allocated_on),
+                               (AllocationRelease, AllocationRelease.invoice_id, AllocationRelease.applied_on)):
+        for invoice_id, amount in ctx.session.execute(
+            select(column, func.sum(model.amount)).where(among(ctx.session, column, ids), day <= on).group_by(column)
+        ):
+            owed[invoice_id] -= amount or ZERO
+    for invoice_id, amount in ctx.session.execute(
+        select(Invoice.corrects_id, func.sum(Invoice.total))
+        .where(Invoice.kind == "credit_note", among(ctx.session, Invoice.corrects_id, ids), Invoice.issued_on <= on)
+        .group_by(Invoice.corrects_id)
+    ):
+        owed[invoice_id] -= amount or ZERO
+    named_ids = {i.id for i in named}
+    invoices.sort(key=lambda i: (i.id not in named_ids, i.due_on or i.issued_on, i.number))
+    for invoice in invoices:
+        take = min(left, owed[invoice.id])
+        if take <= 0:
+            continue
+        ctx.session.add(AllocationRelease(payment_id=payment.id, invoice_id=invoice.id, credit_note_id=None,
+                                          amount=take, applied_on=on, released_on=ctx.today, created_at=ctx.now))
+        ctx.audit("payment.release", "payment", payment.id,
+                  {"invoice": invoice.number, "released": take, "applied_on": on},
+                  reason="received while the invoice was owing, recorded after it was settled; kept as account credit")
+        left -= take
+        if left <= 0:
+            break
+    ctx.session.flush()
 
 
 def _allocated(ctx: Context, payment_ids: Sequence[int]) -> dict[int, Decimal]:
@@ -197,6 +248,7 @@ def record_payment(
     ctx.session.add(payment)
     ctx.session.flush()
     lines = _allocate(ctx, payment, amount, school, named, received_on)
+    _attribute_history(ctx, payment, amount - sum((a.amount for a in lines), ZERO), school, named, received_on)
     ctx.audit("payment.record", "payment", payment.id, {
         "school": school.urn, "amount": amount, "received_on": received_on, "method": method,
         "reference": reference, "source": source,

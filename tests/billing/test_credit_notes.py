@@ -134,4 +134,5 @@ def test_a_credit_on_a_paid_invoice_becomes_refundable_account_credit(engine: En
         refund_credit(ctx, ACADEMY, Decimal("340.00"), OCT1, "refund of the credit note")
         assert account_credit(ctx, ACADEMY) == Decimal("0.00")
         released = ctx.session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.release")).one()
-        assert released.detail == {"invoice": number, "released": "340.00", "allocated_before": "1700.00"}
+        assert released.detail == {"invoice": number, "released": "340.00", "allocated_before": "1700.00",
+                                   "credit_note": "CN-000001"}
