@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from billing.payments import record_payment
 from billing.pricebooks import council
 from invoices.numbering import find_numbers
 from pricing.errors import InvalidInput
-from pricing.money import money
+from pricing.money import parse_money
 
 DEFAULT_COLUMNS: dict[str, str] = {"date": "date", "amount": "amount", "reference": "reference"}
 _URN = re.compile(r"(?<!\d)(\d{6})(?!\d)")
@@ -78,11 +78,7 @@ def _parse_date(text: str, where: str) -> date:
 
 
 def _parse_amount(text: str, where: str) -> Decimal:
-    cleaned = text.strip().replace(",", "").replace("£", "")
-    try:
-        return money(Decimal(cleaned))
-    except (InvalidOperation, InvalidInput, ValueError) as exc:
-        raise InvalidInput(f"{where}: amount {text!r} is not an amount to the penny") from exc
+    return parse_money(text, f"{where}: amount", allow_negative=True)
 
 
 def read_csv(text: str, columns: Mapping[str, str] | None = None, source: str = "file") -> list[StatementEntry]:
@@ -123,7 +119,7 @@ def read_mt940(text: str, source: str = "file") -> list[StatementEntry]:
         amount = data["amount"]
         entries.append(StatementEntry(
             posted_on=date(data["date"].year, data["date"].month, data["date"].day),
-            amount=money(Decimal(amount.amount)),
+            amount=parse_money(Decimal(amount.amount), f"{source}: amount", allow_negative=True),
             reference=" ".join(reference.split())[:200],
             currency=str(getattr(amount, "currency", None) or data.get("currency") or "GBP"),
         ))

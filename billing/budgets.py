@@ -16,7 +16,7 @@ from billing.context import Context
 from billing.models import BudgetLine, Case, Cost
 from pricing.calendars import FinancialYear
 from pricing.errors import InvalidInput, NotFound
-from pricing.money import money
+from pricing.money import money, parse_money
 
 COUNCIL = "council budget"
 SCHOOLS_FORUM = "schools forum / high-needs block"
@@ -61,9 +61,7 @@ def set_budget_line(ctx: Context, fy: str, line: str, kind: str, source: str, am
     if kind not in KINDS:
         raise InvalidInput(f"Budget line kind {kind!r} must be income or cost.")
     canonical = funding_source(source)
-    value = money(amount)
-    if value < 0:
-        raise InvalidInput(f'Budget line "{name}" amount must not be negative, not {value}.')
+    value = parse_money(amount, f'budget line "{name}" amount')
     fte_value: Decimal | None = None
     if fte is not None:
         fte_value = money(fte)
@@ -95,7 +93,7 @@ def budget_lines(ctx: Context, year: FinancialYear) -> list[BudgetLine]:
 def add_cost(ctx: Context, on: date, amount: str | Decimal, source: str, description: str,
              case_id: int | None = None) -> Cost:
     """Record a non-staff cost actually incurred (venue, materials, travel), optionally on a case (§9)."""
-    value = money(amount)
+    value = parse_money(amount, "cost")
     if value <= 0:
         raise InvalidInput(f"A cost must be more than 0.00, not {value}.")
     what = " ".join((description or "").split())

@@ -46,7 +46,7 @@ from contracts.cancellation import (
 )
 from pricing.accrual import accrued
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.money import ZERO, money, to_pence
+from pricing.money import ZERO, money, parse_money, to_pence
 
 BY: tuple[str, ...] = ("school", "service")
 
@@ -282,9 +282,7 @@ def cancel_order(
         raise RuleViolation(f"notice on {notice_on.isoformat()} comes before order {order.id} was placed "
                             f"on {order.ordered_on.isoformat()}", code="notice_before_order")
     if costs is not None:
-        costs = money(costs)
-        if costs < 0:
-            raise InvalidInput(f"costs incurred {costs} must not be negative")
+        costs = parse_money(costs, "costs incurred")
         if party == "service":
             raise InvalidInput("costs incurred are recorded only when the school cancels", code="costs_not_allowed")
     if isinstance(delivered_units, bool) or not 0 <= delivered_units <= order.quantity:

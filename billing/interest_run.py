@@ -23,7 +23,6 @@ runs are interleaved the net equals one recomputation over the final history.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -124,13 +123,16 @@ CHUNK = 2000
 """Late invoices worked on at a time: memory stays flat however many there are."""
 
 
-def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False) -> InterestRun:
+def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False,
+                 charged_days_only: bool = False) -> InterestRun:
     """Bring every late invoice's interest to what its whole history earns up to ``as_of`` (§8).
 
     Skips interest-only invoices and the council's own maintained schools
     (unless the policy says otherwise). With ``dry_run`` it only reports what
-    it would raise and take back. Reads only the columns it needs, a chunk of
-    invoices at a time.
+    it would raise and take back. With ``charged_days_only`` (the repair,
+    ``traded interest recompute``) it corrects only invoices already charged
+    interest, over the days already charged, and charges no new days. Reads
+    only the columns it needs, a chunk of invoices at a time.
     """
     through = as_of or ctx.today
     if through > ctx.today:
@@ -150,9 +152,11 @@ def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False)
     ]
     done: list[InterestCharge] = []
     for at in range(0, len(late), CHUNK):
-        done.extend(_run_chunk(ctx, late[at:at + CHUNK], through, policy.annual_rate, policy.basis_days, dry_run))
+        done.extend(_run_chunk(ctx, late[at:at + CHUNK], through, policy.annual_rate, policy.basis_days, dry_run,
+                               charged_days_only))
     if not dry_run:
-        ctx.audit("interest.run", "interest_run", through.isoformat(), {
+        ctx.audit("interest.recompute" if charged_days_only else "interest.run", "interest_run",
+                  through.isoformat(), {
             "charges": sum(1 for c in done if c.amount > 0),
             "raised": sum((c.amount for c in done if c.amount > 0), ZERO),
             "reduced": -sum((c.amount for c in done if c.amount < 0), ZERO),
@@ -161,7 +165,7 @@ def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False)
 
 
 def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], through: date,
-               annual_rate: Decimal, basis_days: int, dry_run: bool) -> list[InterestCharge]:
+               annual_rate: Decimal, basis_days: int, dry_run: bool, charged_days_only: bool) -> list[InterestCharge]:
     ids = [inv_id for inv_id, *_ in late]
     changes = balance_changes(ctx, ids)
     raised = _raised(ctx, ids)
@@ -169,8 +173,12 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
     less: list[tuple[int, str, int, date, Decimal, Decimal, int]] = []
     for inv_id, number, total, due_on, school_id in late:
         before = raised.get(inv_id, _Raised(ZERO, None))
+        if charged_days_only and before.through is None:
+            continue
         # A run for an earlier day never takes back days a later run already charged.
         upto = max(through, before.through) if before.through else through
+        if charged_days_only and before.through is not None:
+            upto = before.through
         whole = interest_due(total, due_on, changes.get(inv_id, []), due_on + _DAY, upto, annual_rate, basis_days)
         difference = whole.amount - before.net
         if difference > 0:

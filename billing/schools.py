@@ -13,7 +13,7 @@ from billing.context import Context
 from billing.models import School, Staff, StaffRate
 from billing.models.schools import SCHOOL_TYPES
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.money import money
+from pricing.money import parse_money
 
 _URN = re.compile(r"^\d{6}$")
 _LAESTAB = re.compile(r"^\d{7}$")
@@ -101,9 +101,7 @@ def list_schools(ctx: Context) -> list[School]:
 def add_staff(ctx: Context, name: str, role: str, cost_per_hour: str, effective_from: date | None = None) -> Staff:
     clean = _text(name, "staff name", 120, required=True)
     role_clean = _text(role, "role", 80, required=True)
-    cost = money(cost_per_hour)
-    if cost < 0:
-        raise InvalidInput(f"cost per hour {cost_per_hour} must not be negative")
+    cost = parse_money(cost_per_hour, "cost per hour")
     if ctx.session.scalar(select(Staff.id).where(Staff.name == clean)) is not None:
         raise RuleViolation(f"a member of staff called {clean!r} already exists", code="duplicate_staff")
     staff = Staff(name=clean, role=role_clean, created_at=ctx.now)

@@ -17,8 +17,7 @@ from sqlalchemy.orm import selectinload
 from billing.context import Context
 from billing.models import Staff, StaffRate
 from billing.schools import get_staff, rate_on
-from pricing.errors import InvalidInput
-from pricing.money import money
+from pricing.money import parse_money
 
 
 def set_rate(ctx: Context, name: str, effective_from: date, cost: str | Decimal) -> StaffRate:
@@ -28,9 +27,7 @@ def set_rate(ctx: Context, name: str, effective_from: date, cost: str | Decimal)
     rates starting on other days are untouched.
     """
     staff = get_staff(ctx, name)
-    amount = money(cost)
-    if amount < 0:
-        raise InvalidInput(f"The cost per hour for {staff.name} must not be negative, not {amount}.")
+    amount = parse_money(cost, f"the cost per hour for {staff.name}")
     existing = ctx.session.scalar(
         select(StaffRate).where(StaffRate.staff_id == staff.id, StaffRate.effective_from == effective_from)
     )

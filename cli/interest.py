@@ -17,30 +17,63 @@ def interest() -> None:
     """
 
 
-@interest.command("run")
-@pass_runtime
-def run(rt: Runtime) -> None:
-    """Raise the interest earned on late invoices up to the as-of date, never twice for the same days.
+def _show(rt: Runtime, data: dict[str, object], what: str) -> None:
+    def text() -> str:
+        from cli.tables import table
 
-    Each late invoice gets one interest charge, billed by the next bill run.
+        rows = [[c["invoice"], c["urn"], c["how"], c["id"] if c["id"] is not None else "", c["from"], c["to"],
+                 c["days"], c["amount"], c["due_now"]]
+                for c in data["charges"]]  # type: ignore[attr-defined]
+        preview = " (dry run: nothing written)" if data["dry_run"] else ""
+        return table(["Invoice", "URN", "Change", "Charge", "From", "To", "Days", "Amount", "Due now"], rows,
+                     align="lllrllrrr",
+                     title=f"{what}{preview}: {len(rows)} changes, raised {data['raised']}, "
+                           f"taken back {data['reduced']}")
+
+    rt.emit(data, text)
+
+
+@interest.command("run")
+@click.option("--dry-run", is_flag=True, help="Show what would be raised and taken back; write nothing.")
+@pass_runtime
+def run(rt: Runtime, dry_run: bool) -> None:
+    """Bring late invoices' interest up to the as-of date, recomputed over each invoice's whole history.
+
+    Interest due is worked out from each invoice's due date over every payment
+    (by the day it was received) and credit note (by its date); only the
+    difference from what was already raised is raised. Less is due after a
+    payment recorded late: interest not yet invoiced is withdrawn, invoiced
+    interest is reduced by a credit note. New charges are billed by the next
+    bill run.
 
     \b
     Example:
+      traded --as-of 2019-12-31 interest run --dry-run
       traded --as-of 2019-12-31 interest run
     """
     from billing.interest_run import run_interest
 
-    data = rt.run(lambda ctx: run_interest(ctx).as_json())
+    _show(rt, rt.run(lambda ctx: run_interest(ctx, dry_run=dry_run).as_json()), "Interest run")
 
-    def text() -> str:
-        from cli.tables import table
 
-        rows = [[c["invoice"], c["urn"], c["from"], c["to"], c["days"], c["amount"]]
-                for c in data["charges"]]  # type: ignore[attr-defined]
-        return table(["Invoice", "URN", "From", "To", "Days", "Interest"], rows, align="llllrr",
-                     title=f"{len(rows)} interest charges, total {data['total']}")
+@interest.command("recompute")
+@click.option("--dry-run", is_flag=True, help="Show every invoice whose raised interest differs; write nothing.")
+@pass_runtime
+def recompute(rt: Runtime, dry_run: bool) -> None:
+    """Correct interest already raised, over the days already charged, from each invoice's whole history.
 
-    rt.emit(data, text)
+    A one-off repair for databases from before interest was recomputed: it
+    charges no new days. Run it with --dry-run first.
+
+    \b
+    Example:
+      traded interest recompute --dry-run
+      traded interest recompute
+    """
+    from billing.interest_run import run_interest
+
+    _show(rt, rt.run(lambda ctx: run_interest(ctx, dry_run=dry_run, charged_days_only=True).as_json()),
+          "Interest recomputed")
 
 
 @interest.command("waive")

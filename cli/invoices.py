@@ -163,10 +163,10 @@ def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
       traded --as-of 2025-10-01 credit-note add INV-000001 --amount 540.00 --reason "One day charged twice"
     """
     from billing.invoicing import issue_credit_note
-    from pricing.money import money
+    from pricing.money import parse_money
 
     def service(ctx: object) -> dict[str, object]:
-        note = issue_credit_note(ctx, invoice_number, money(amount), reason)  # type: ignore[arg-type]
+        note = issue_credit_note(ctx, invoice_number, parse_money(amount, "credit note amount"), reason)  # type: ignore[arg-type]
         assert note.corrects is not None
         return {"number": note.number, "invoice": note.corrects.number, "amount": note.total}
 

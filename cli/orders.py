@@ -71,12 +71,13 @@ def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, 
     from billing.cancellations import cancel_order
     from pricing.clock import parse_date
     from pricing.errors import InvalidInput
-    from pricing.money import money
+    from pricing.money import parse_money
 
     def service(ctx: object) -> dict[str, object]:
         if not delivered.strip().isdigit():
             raise InvalidInput(f"delivered units {delivered!r} must be a whole number")
-        done = cancel_order(ctx, order_id, parse_date(notice), money(costs) if costs is not None else None,  # type: ignore[arg-type]
+        incurred = parse_money(costs, "costs incurred") if costs is not None else None
+        done = cancel_order(ctx, order_id, parse_date(notice), incurred,  # type: ignore[arg-type]
                             by, int(delivered))
         return {
             "id": done.order.id,

@@ -34,7 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from pricing.calendars import AcademicYear, CalendarError
 from pricing.errors import InvalidInput, NotFound
-from pricing.money import ZERO, MoneyError, money
+from pricing.money import ZERO, MoneyError, money, parse_money
 
 SERVICES: tuple[str, ...] = ("casework", "whole_class", "training", "team_teach", "ambassadors", "coaching")
 """What an item or an entitlement draws on (domain-rules §2)."""
@@ -90,6 +90,11 @@ def _money_field(value: object) -> Decimal:
         raise _fail(f"{value!r} has fractions of a penny") from None
     if amount < 0:
         raise _fail(f"must not be negative, not {value!r}")
+    if isinstance(value, str):  # typed in a file: the same strict reading as every other amount
+        try:
+            parse_money(value, "amount")
+        except MoneyError as exc:
+            raise _fail(exc.message) from None
     return amount if amount else ZERO  # "-0.00" is stored as 0.00
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from pricing.money import MONEY_PRECISION, MONEY_SCALE
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC(precision, scale) on PostgreSQL; a scaled BIGINT on SQLite."""
@@ -29,6 +31,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         self.scale = scale
         self._unit = Decimal(1).scaleb(-scale)
         self._factor = Decimal(10) ** scale
+        self._limit = Decimal(10) ** (precision - scale)  # NUMERIC(p, s) holds less than this
 
     def __repr__(self) -> str:
         return f"ExactDecimal({self.precision}, {self.scale})"
@@ -46,6 +49,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
         exact = Decimal(value)
         if exact != exact.quantize(self._unit):
             raise ValueError(f"{value} has more than {self.scale} decimal places")
+        if abs(exact) >= self._limit:  # SQLite's integers would take it; NUMERIC(p, s) would not
+            raise ValueError(f"{value} does not fit NUMERIC({self.precision},{self.scale})")
         if dialect.name == "sqlite":
             return int(exact * self._factor)
         return exact.quantize(self._unit)
@@ -61,7 +66,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
 
 def Money() -> ExactDecimal:  # noqa: N802 - reads like a type in column declarations
-    return ExactDecimal(12, 2)
+    """NUMERIC(12,2): the bound pricing.money.MAX_AMOUNT, which the money parser enforces."""
+    return ExactDecimal(MONEY_PRECISION, MONEY_SCALE)
 
 
 def Hours() -> ExactDecimal:  # noqa: N802

@@ -144,3 +144,18 @@ def test_any_amount_formatted_with_or_without_grouping_reads_back_to_itself(valu
     for text in (f"{value:.2f}", f"{value:,.2f}", f"£{value:,.2f}", f"  {value:,.2f} "):
         assert parse_money(text) == value
     assert parse_money(f"-{value:,.2f}", allow_negative=True) == -value
+
+
+@pytest.mark.parametrize(("price", "message"), [
+    ("1e3", "amount '1e3' has an exponent: write the amount out, like 1000.00"),
+    ("\uff19\uff15.00", "amount '\uff19\uff15.00' has digits other than 0-9"),
+    ("\u0669\u0665", "amount '\u0669\u0665' has digits other than 0-9"),
+])
+def test_a_price_book_amount_is_read_as_strictly(price: str, message: str) -> None:
+    from pricing.pricebook import PriceBookError, parse_pricebook, sample_pricebook_text
+
+    sample = sample_pricebook_text()
+    assert 'price = "95.00"' in sample
+    with pytest.raises(PriceBookError) as caught:
+        parse_pricebook(sample.replace('price = "95.00"', f'price = "{price}"', 1))
+    assert caught.value.message == f"price book: version[0].items[2].price: {message}"

@@ -43,7 +43,12 @@ BAD_DATES = ["2019-02-30", "2019/09/01", ""]
 # commands treat it as absent), so "" is swept only where the date is required.
 BAD_OPTIONAL_DATES = ["2019-02-30", "2019/09/01"]
 BAD_TIMES = ["2019-02-30 10:00", "2025-10-02 25:00", "tomorrow", ""]
-BAD_AMOUNTS = ["12.345", "-5", "abc", "1e309", "NaN", "1,000.00"]
+BAD_HOURS = ["12.345", "-5", "abc", "1e309", "NaN", "1,000.00"]
+# Money goes through pricing.money.parse_money: correctly grouped "1,000.00" is an amount,
+# but a decimal comma, loose commas, exponents, signs, non-ASCII digits and amounts beyond
+# NUMERIC(12,2) are not.
+BAD_AMOUNTS = ["12.345", "-5", "abc", "1e309", "NaN", "", "12,50", "1,2,3", "1e3", "+12.00",
+               "\uff11\uff12", "\u0661\u0662", "10000000000.00"]
 BAD_URNS = ["12345", "ABCDEF", "1234567"]
 UNKNOWN_URN = "999999"
 UNKNOWN = "999999"
@@ -129,9 +134,13 @@ def _cases() -> Iterator[Any]:
         yield case(f"order-cancel-costs-{a}", ["order", "cancel", "{order}", "--notice", AS_OF, "--costs", a])
         yield case(f"budget-set-amount-{a}", ["budget", "set", "--fy", "FY2025/26", "--line", "Keyworker",
                                               "--kind", "cost", "--source", "DSG", "--amount", a])
-        yield case(f"session-add-hours-{a}", ["session", "add", "{case}", "--start", "2025-10-10 10:00",
-                                              "--hours", a, "--staff", STAFF])
-        yield case(f"session-deliver-hours-{a}", ["session", "deliver", "{session}", "--hours", a])
+        yield case(f"budget-cost-amount-{a}", ["budget", "cost", "--on", AS_OF, "--amount", a, "--source", "council",
+                                               "--description", "Venue"])
+        yield case(f"budget-staff-rate-{a}", ["budget", "staff-rate", STAFF, "--from", AS_OF, "--cost-per-hour", a])
+    for h in BAD_HOURS:
+        yield case(f"session-add-hours-{h}", ["session", "add", "{case}", "--start", "2025-10-10 10:00",
+                                              "--hours", h, "--staff", STAFF])
+        yield case(f"session-deliver-hours-{h}", ["session", "deliver", "{session}", "--hours", h])
     for label, argv, codes in [
         ("school-add-name", ["school", "add", "--urn", "100999", "--name", BIG, "--type", "academy"], REFUSED),
         ("school-add-address", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
