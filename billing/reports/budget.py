@@ -1,12 +1,16 @@
 """Budget against actual for one financial year, by funding source (domain-rules §1, §9).
 
-Income recognition: each issued invoice line's net amount (credit-note lines
-negative) is recognised over the period it covers — period start to end, or its
-issue date when it has none — by calendar days, first into financial years
-(pricing.accrual.split_by_financial_year) and then that year's part into months
-(split_by_month), so months add up to the year and years to the line, exactly.
-A subscription year invoiced in September is income partly in this financial
-year and partly in the next: the later part is shown as deferred income.
+Income recognition: by the days of service, not by how it was invoiced
+(billing.reports.ledger.earned_income): a subscription's fee evenly over each day
+of its contract year up to its effective end, whatever the schedule; casework
+and orders on their delivery dates; credit notes on the days they belong to.
+Each item's income on any run of days is pricing.accrual.recognised — one
+running total — so months add up to the year and years to the item, exactly.
+A subscription year is income partly in this financial year and partly in the
+next. Deferred income: per item (a subscription, a charge), what was invoiced by
+the end of this financial year (and the as-of date) beyond what is recognised up
+to that end; brought forward: what was invoiced before this year and not yet
+recognised then, as far as it is recognised in this year.
 
 Costs: delivered and deemed-delivered hours × the staff member's rate in force
 that day, plus recorded non-staff costs. Only hours recorded on sessions are
@@ -43,11 +47,10 @@ from decimal import Decimal
 from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between
 from billing.context import Context
 from billing.models import BudgetLine
-from billing.reports.ledger import income_lines, work_done
-from pricing.accrual import split_by_financial_year, split_by_month
+from billing.reports.ledger import Earned, IncomeLine, Item, earned_income, income_lines, work_done
+from pricing.accrual import FeeSpan, recognise_by_financial_year, recognised, split_by_month
 from pricing.calendars import FinancialYear, days_inclusive
-from pricing.fees import pro_rata_amount
-from pricing.money import ZERO, to_pence
+from pricing.money import ZERO, money, to_pence
 
 Month = tuple[int, int]
 
@@ -75,58 +78,53 @@ def month_name(month: Month) -> str:
 
 @dataclass(frozen=True)
 class Recognition:
-    """An amount covering ``start..end``, recognised by calendar days (§9), seen from one financial year.
+    """Income earned by days of service (§9), seen from one financial year.
 
-    The year's part is pricing.accrual.split_by_financial_year's part (e.g. a 2019/20 fee is
-    213/366 in FY2019/20 and 153/366 in FY2020/21, the parts adding up to the fee). Within the
-    year, the amount recognised through a day is the whole amount × days covered so far ÷ days
-    in the period, to the penny, measured from the start of the period: so monthly figures are
-    differences of running totals and add up to the year's part exactly.
+    ``spans`` accrue daily and nothing is earned after ``end`` (pricing.accrual). The year's part is
+    its part of pricing.accrual.recognise_by_financial_year (e.g. a 2019/20 fee is 213/366 in FY2019/20
+    and 153/366 in FY2020/21, the parts adding up to the fee). Within the year, the amount recognised
+    through a day is the running accrual from the start of service, to the penny, less what was
+    recognised before the year: so monthly figures are differences of running totals and add up to
+    the year's part exactly.
     """
 
-    net: Decimal
-    start: date
-    end: date
+    spans: tuple[FeeSpan, ...]
     fy: FinancialYear
+    end: date | None = None
+
+    @classmethod
+    def over(cls, amount: Decimal, start: date, end: date, fy: FinancialYear) -> Recognition:
+        """An amount earned evenly over ``start..end`` (a budget, or a plain period)."""
+        return cls((FeeSpan(start, end, money(amount)),), fy)
+
+    @classmethod
+    def of(cls, earned: Earned, fy: FinancialYear) -> Recognition:
+        return cls(earned.spans, fy, earned.end)
 
     @property
     def parts(self) -> dict[FinancialYear, Decimal]:
-        return split_by_financial_year(self.net, self.start, self.end)
+        return recognise_by_financial_year(self.spans, self.end)
 
     @property
     def in_year(self) -> Decimal:
-        return self.parts.get(self.fy, ZERO)
+        return recognised(self.spans, self.fy.start, self.fy.end, self.end)
 
     @property
     def later_years(self) -> Decimal:
         return sum((v for k, v in self.parts.items() if k.start_year > self.fy.start_year), ZERO)
 
-    def _running(self, day: date) -> Decimal:
-        if day < self.start:
-            return ZERO
-        if day >= self.end:
-            return self.net
-        return pro_rata_amount(self.net, days_inclusive(self.start, day), days_inclusive(self.start, self.end))
-
     def through(self, day: date) -> Decimal:
         """Recognised in this financial year from its start up to and including ``day``."""
-        first, last = max(self.start, self.fy.start), min(self.end, self.fy.end)
-        if last < first or day < first:
-            return ZERO
-        if day >= last:
-            return self.in_year
-        return self._running(day) - self._running(first - timedelta(days=1))
+        return recognised(self.spans, self.fy.start, min(day, self.fy.end), self.end)
 
     def months(self, as_of: date | None = None) -> dict[Month, Decimal]:
         """This year's part by month; with ``as_of``, only what is recognised up to that day."""
         out: dict[Month, Decimal] = {}
-        before = ZERO
         for month in fy_months(self.fy):
-            upto = _month_end(month) if as_of is None else min(_month_end(month), as_of)
-            now = self.through(upto) if upto >= date(month[0], month[1], 1) else before
-            if now != before:
-                out[month] = now - before
-            before = now
+            last = _month_end(month) if as_of is None else min(_month_end(month), as_of)
+            amount = recognised(self.spans, date(month[0], month[1], 1), last, self.end)
+            if amount:
+                out[month] = amount
         return out
 
 
@@ -169,8 +167,8 @@ class BudgetReport:
     days_elapsed: int
     rows: list[BudgetRow]
     invoiced_in_year: Decimal
-    deferred: Decimal  # invoiced in this FY (to date), recognised in later FYs
-    brought_forward: Decimal  # invoiced in earlier FYs, recognised in this one
+    deferred: Decimal  # invoiced (to date) for service in later FYs
+    brought_forward: Decimal  # invoiced in earlier FYs for service in this one
     budget_by_month: dict[str, dict[Month, Decimal]]
     actual_by_month: dict[str, dict[Month, Decimal]]
 
@@ -242,17 +240,51 @@ def _income_line(category: str, lines: list[BudgetLine]) -> BudgetLine | None:
     return traded[0] if traded else None
 
 
+def deferral(lines: list[IncomeLine], earned: list[Earned], fy: FinancialYear) -> tuple[Decimal, Decimal, Decimal]:
+    """Invoiced in ``fy``, deferred to later years and brought forward from earlier ones (§9).
+
+    Per item (a subscription, a charge): deferred = what was invoiced by the end of ``fy`` (and by
+    the as-of date: ``lines`` end there) beyond what is recognised up to the end of ``fy``; brought
+    forward = what was invoiced before ``fy`` beyond what was recognised by then, as far as ``fy``
+    recognises it. Income recognised ahead of its invoice (a termly instalment still to come)
+    defers nothing.
+    """
+    before = fy.start - timedelta(days=1)
+    invoiced = ZERO
+    billed_before: dict[Item, Decimal] = defaultdict(lambda: ZERO)
+    billed: dict[Item, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        if line.issued_on > fy.end:
+            continue
+        billed[line.item] += line.net
+        if line.issued_on < fy.start:
+            billed_before[line.item] += line.net
+        else:
+            invoiced += line.net
+    earned_before: dict[Item, Decimal] = defaultdict(lambda: ZERO)
+    earned_by_end: dict[Item, Decimal] = defaultdict(lambda: ZERO)
+    for item in earned:
+        earned_before[item.item] += item.through(before)
+        earned_by_end[item.item] += item.through(fy.end)
+    deferred = brought = ZERO
+    for key in set(billed) | set(earned_before) | set(earned_by_end):
+        deferred += max(ZERO, billed[key] - earned_by_end[key])
+        open_ = max(ZERO, billed_before[key] - earned_before[key])
+        brought += max(ZERO, min(open_, earned_by_end[key] - earned_before[key]))
+    return invoiced, deferred, brought
+
+
 def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
     """Budget, actual to date, variance and straight-line forecast per line for ``fy`` (§9)."""
     as_of = min(ctx.today, fy.end)
     elapsed = days_inclusive(fy.start, as_of) if as_of >= fy.start else 0
     months = fy_months(fy)
-    lines = budget_lines(ctx, fy)
+    budgeted = budget_lines(ctx, fy)
     rows: dict[str, BudgetRow] = {
         ln.line: BudgetRow(ln.line, ln.kind, ln.source, ln.amount, fte=ln.fte,
                            basis="allocation" if ln.kind == "income" and ln.source in (COUNCIL, SCHOOLS_FORUM)
                            else "actual")
-        for ln in lines
+        for ln in budgeted
     }
 
     def target(name: str, kind: str, source: str) -> BudgetRow:
@@ -264,25 +296,21 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
         row.monthly[month] = row.monthly.get(month, ZERO) + amount
         row.actual += counted
 
-    invoiced = deferred = brought = ZERO
-    for line in income_lines(ctx, ctx.today):
-        rec = Recognition(line.net, *line.span, fy)
-        if line.issued_on in fy:
-            invoiced += line.net
-            deferred += rec.later_years
-        elif line.issued_on < fy.start:
-            brought += rec.in_year
-        to_date = rec.months(as_of)
+    lines = income_lines(ctx, ctx.today)
+    earned = earned_income(ctx, ctx.today, lines)
+    for item in earned:
+        to_date = Recognition.of(item, fy).months(as_of)
         if to_date:
-            ln = _income_line(INCOME_KINDS.get(line.charge_kind or "", "other"), lines)
+            ln = _income_line(INCOME_KINDS.get(item.charge_kind or "", "other"), budgeted)
             row = rows[ln.line] if ln else target(UNBUDGETED_INCOME, "income", TRADED)
             for month, amount in to_date.items():
                 add(row, month, amount, amount)
+    invoiced, deferred, brought = deferral(lines, earned, fy)
 
     exact: dict[str, dict[Month, Decimal]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
     for w in work_done(ctx, as_of):
         if w.day in fy:
-            ln = _staff_line(w.staff_name, w.role, lines)
+            ln = _staff_line(w.staff_name, w.role, budgeted)
             row = rows[ln.line] if ln else target(UNALLOCATED_STAFF, "cost", COUNCIL)
             exact[row.line][(w.day.year, w.day.month)] += w.cost
     for name, by_month in exact.items():
@@ -291,7 +319,7 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
             add(rows[name], month, fixed, fixed)
     if as_of >= fy.start:
         for cost in costs_between(ctx, fy.start, as_of):
-            ln = _cost_line(cost.description, cost.source, lines)
+            ln = _cost_line(cost.description, cost.source, budgeted)
             row = rows[ln.line] if ln else target(UNALLOCATED_OTHER, "cost", cost.source)
             add(row, (cost.incurred_on.year, cost.incurred_on.month), cost.amount, cost.amount)
 
@@ -301,10 +329,10 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
         if row.budget is not None:
             for month, part in split_by_month(row.budget, fy.start, fy.end).items():
                 budget_months[row.kind][month] += part
-            row.budget_to_date = Recognition(row.budget, fy.start, fy.end, fy).through(as_of)
+            row.budget_to_date = Recognition.over(row.budget, fy.start, fy.end, fy).through(as_of)
         if row.basis == "allocation":
             assert row.budget is not None
-            even = Recognition(row.budget, fy.start, fy.end, fy)
+            even = Recognition.over(row.budget, fy.start, fy.end, fy)
             row.monthly = even.months(as_of)
             row.actual = even.through(as_of)
             row.forecast = row.budget
@@ -314,7 +342,7 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
             actual_months[row.kind][month] += amount
 
     ordered = sorted(rows.values(), key=lambda r: (r.kind != "income", SOURCES.index(r.source),
-                                                   r.budget is None, _line_order(lines, r.line)))
+                                                   r.budget is None, _line_order(budgeted, r.line)))
     return BudgetReport(fy, as_of, elapsed, ordered, invoiced, deferred, brought, budget_months, actual_months)
 
 

@@ -10,8 +10,10 @@ Definitions (printed with the report):
 - Income billed = the case's extra-casework charges on issued invoices, net of VAT,
   less credit notes against those lines.
 - Subscription share (covered cases) = the school's subscription income for that
-  academic year (subscription fees and settlements invoiced, net, less credits)
-  shared by delivered hours over the subscription-covered work the school had that
+  academic year, recognised by days of service up to the as-of date (the year's
+  fee evenly over its days to the effective end, whatever the schedule; net of
+  VAT; credit notes on the days they belong to: billing.reports.ledger), shared
+  by delivered hours over the subscription-covered work the school had that
   year — its covered cases and sessions on its covered orders — by largest remainder,
   so the shares add up to the subscription income exactly.
 """
@@ -29,7 +31,7 @@ from billing.context import Context
 from billing.models import Case, Order, School
 from billing.pricebooks import version_for
 from billing.reports.allocation import largest_remainder
-from billing.reports.ledger import IncomeLine, WorkDone, income_lines, work_done
+from billing.reports.ledger import Earned, WorkDone, earned_income, income_lines, work_done
 from pricing.calendars import AcademicYear
 from pricing.daycharge import day_rate_value
 from pricing.errors import NotFound
@@ -43,9 +45,10 @@ DEFINITIONS = {
             "on the session's date",
     "day_rate_value": "hours / hours per day x day rate of the case's academic-year price book, not rounded up",
     "income_billed": "extra-casework charges for the case on issued invoices, net of VAT, less credit notes",
-    "subscription_share": "covered cases: the school's subscription income for the year, shared by delivered "
-                          "hours over its covered cases and sessions on its covered orders, largest remainder "
-                          "so the shares add up to the subscription income exactly",
+    "subscription_share": "covered cases: the school's subscription income for the year (recognised by days of "
+                          "service to date, whatever the billing schedule), shared by delivered hours over its "
+                          "covered cases and sessions on its covered orders, largest remainder so the shares add "
+                          "up to the subscription income exactly",
     "benchmark": "the service's own figure for a case: 4000.00 to 4500.00",
 }
 
@@ -130,15 +133,13 @@ class CaseCostReport:
         }
 
 
-def subscription_income(lines: list[IncomeLine]) -> dict[tuple[int, int], Decimal]:
-    """Subscription income (fees and settlements, net, less credits) per (school id, academic year start).
-
-    A line belongs to the academic year its period starts in (its issue date when it has no period).
-    """
-    out: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
-        if line.category == "subscription":
-            out[(line.school_id, AcademicYear.of(line.span[0]).start_year)] += line.net
+def subscription_income(earned: list[Earned], year: AcademicYear, through: date) -> dict[int, Decimal]:
+    """Subscription income per school id recognised on the days of ``year`` up to ``through`` (§9)."""
+    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for item in earned:
+        if item.category == "subscription" and item.first_day <= min(year.end, through) \
+                and item.last_day >= year.start:
+            out[item.school_id] += item.between(year.start, min(year.end, through))
     return out
 
 
@@ -179,13 +180,13 @@ def case_costs(ctx: Context, year: AcademicYear | None = None) -> CaseCostReport
         if line.charge_kind == "casework" and line.case_id in rows:
             rows[line.case_id].income_billed += line.net
 
-    allocations = _allocate_subscriptions(ay, schools, rows, work, covered_orders, lines)
+    income = subscription_income(earned_income(ctx, today, lines), ay, today)
+    allocations = _allocate_subscriptions(schools, rows, work, covered_orders, income)
     return CaseCostReport(year=ay, as_of=today, cases=list(rows.values()), allocations=allocations)
 
 
-def _allocate_subscriptions(ay: AcademicYear, schools: dict[int, School], rows: dict[int, CaseCost],
-                            work: list[WorkDone], covered_orders: set[int],
-                            lines: list[IncomeLine]) -> list[SchoolAllocation]:
+def _allocate_subscriptions(schools: dict[int, School], rows: dict[int, CaseCost], work: list[WorkDone],
+                            covered_orders: set[int], income: dict[int, Decimal]) -> list[SchoolAllocation]:
     covered_cases = {cid for cid, r in rows.items() if r.covered}
     weights: dict[int, dict[tuple[str, int], Decimal]] = defaultdict(dict)
     for w in work:
@@ -196,7 +197,6 @@ def _allocate_subscriptions(ay: AcademicYear, schools: dict[int, School], rows: 
             key = ("order", w.order_id)
         if key is not None:
             weights[w.school_id][key] = weights[w.school_id].get(key, Decimal(0)) + w.hours
-    income = {sid: amount for (sid, year), amount in subscription_income(lines).items() if year == ay.start_year}
     out: list[SchoolAllocation] = []
     for school_id in sorted(set(income) | set(weights), key=lambda sid: schools[sid].name):
         amount = income.get(school_id, ZERO)

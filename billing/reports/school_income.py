@@ -1,8 +1,10 @@
 """Per school and academic year: subscription income, extras, interest, cost, net (domain-rules §9).
 
-Income is invoiced net of VAT on documents issued up to the as-of date, less
-credit notes, in the academic year its period starts (its issue date when it
-has no period). Cost is the staff cost of every delivered and deemed-delivered
+Income is recognised by the days of service up to the as-of date, net of VAT
+(billing.reports.ledger.earned_income): a subscription's fee evenly over each day
+of its contract year, to its effective end, whatever the schedule and whenever
+the invoices fall; casework and orders on their delivery dates; credit notes on
+the days they belong to. Each academic year shows what its own days earned. Cost is the staff cost of every delivered and deemed-delivered
 session on the school's cases and orders of that year (hours × the rate in force
 that day) plus non-staff costs recorded against its cases.
 """
@@ -18,7 +20,7 @@ from sqlalchemy import select
 
 from billing.context import Context
 from billing.models import Case, Cost, School
-from billing.reports.ledger import income_lines, work_done
+from billing.reports.ledger import earned_income, work_done
 from pricing.calendars import AcademicYear
 from pricing.money import ZERO, to_pence
 
@@ -73,17 +75,22 @@ def school_report(ctx: Context, year: AcademicYear | None = None) -> SchoolRepor
             rows[key] = SchoolYear(s.urn, s.name, AcademicYear(start_year).name)
         return rows[key]
 
-    for line in income_lines(ctx, today):
-        ay = AcademicYear.of(line.span[0]).start_year
-        if year is not None and ay != year.start_year:
+    for item in earned_income(ctx, today):
+        if item.first_day > today:
             continue
-        r = row(line.school_id, ay)
-        if line.category == "subscription":
-            r.subscription += line.net
-        elif line.category == "interest":
-            r.interest += line.net
-        else:
-            r.extras += line.net
+        years = range(AcademicYear.of(item.first_day).start_year,
+                      AcademicYear.of(min(item.last_day, today)).start_year + 1)
+        for ay in (AcademicYear(y) for y in years):
+            if year is not None and ay != year:
+                continue
+            amount = item.between(ay.start, min(ay.end, today))
+            r = row(item.school_id, ay.start_year)
+            if item.category == "subscription":
+                r.subscription += amount
+            elif item.category == "interest":
+                r.interest += amount
+            else:
+                r.extras += amount
     exact: dict[tuple[int, int], Decimal] = defaultdict(lambda: Decimal(0))
     for w in work_done(ctx, today):
         if year is None or w.academic_year == year.start_year:

@@ -115,3 +115,27 @@ def credit_note(ctx: Context, original: Invoice, issued: date, net: str) -> Invo
                                 vat_rate=Decimal("20.00"), vat=v, total=amount + v))
     ctx.session.flush()
     return note
+
+
+# --- through the services: contracts, bill runs and cancellations as the engine makes them ---------
+
+
+def maintained_school(ctx: Context, urn: str, name: str, roll: int = 500) -> School:
+    """One of the council's own schools (VAT O: net = gross); roll 500 is the smallest fee band."""
+    from billing.schools import NewSchool, add_school
+
+    return add_school(ctx, NewSchool(urn=urn, name=name, type="maintained", number_on_roll=roll,
+                                     laestab=f"204{urn[-4:]}"))
+
+
+def subscribe(ctx: Context, urn: str, start: date, schedule: str, tier: str = "premium") -> int:
+    from billing.subscriptions import add_subscription
+
+    return add_subscription(ctx, urn, tier, start, schedule).id
+
+
+def bill(ctx: Context) -> None:
+    """A bill run on the context's as-of date: everything due is invoiced."""
+    from billing.bill_run import bill_run
+
+    bill_run(ctx)

@@ -21,7 +21,7 @@ FEE_START, FEE_END = date(2019, 9, 1), date(2020, 8, 31)
 def test_a_2019_20_annual_fee_is_income_in_two_financial_years_by_days_covered() -> None:
     assert days_inclusive(FEE_START, FY19.end) == 213
     assert days_inclusive(FY20.start, FEE_END) == 153
-    rec = Recognition(Decimal("9000.00"), FEE_START, FEE_END, FY19)
+    rec = Recognition.over(Decimal("9000.00"), FEE_START, FEE_END, FY19)
     # 9000 x 213/366 = 5237.70; 9000 x 153/366 = 3762.30; together the fee, to the penny
     assert rec.parts == {FY19: Decimal("5237.70"), FY20: Decimal("3762.30")}
     assert rec.parts == split_by_financial_year(Decimal("9000.00"), FEE_START, FEE_END)
@@ -31,7 +31,7 @@ def test_a_2019_20_annual_fee_is_income_in_two_financial_years_by_days_covered()
         (2019, 11): Decimal("737.70"), (2019, 12): Decimal("762.30"),
     }
     assert rec.later_years == Decimal("3762.30")
-    nxt = Recognition(Decimal("9000.00"), FEE_START, FEE_END, FY20)
+    nxt = Recognition.over(Decimal("9000.00"), FEE_START, FEE_END, FY20)
     assert sum(nxt.months().values()) == Decimal("3762.30")
     # running totals: 9000 x 243/366 (Sep 2019 to Apr 2020) = 5975.41, less the 5237.70 of FY2019/20
     assert nxt.through(date(2020, 4, 30)) == Decimal("737.71")
@@ -72,10 +72,14 @@ def test_budget_against_actual_to_date_with_forecast_and_deferred_income(engine:
     assert report.days_elapsed == 275
     rows = {r.line: r for r in report.rows}
     traded = rows["Traded income from schools"]
-    # Sep-Dec of the fee (122/366 of 9000.00); the casework invoice is not issued yet
-    # budget to date 20000 x 275/366 = 15027.32; forecast 3000 / 275 x 366 = 3992.73
+    # Sep-Dec of the fee (122/366 of 9000.00 = 3000.00) and the casework delivered in October and
+    # November (540.00): income by days of service, though its invoice is not issued until January.
+    # budget to date 20000 x 275/366 = 15027.32; forecast 3540 / 275 x 366 = 4711.42
     assert (traded.actual, traded.budget_to_date, traded.variance, traded.forecast) == (
-        Decimal("3000.00"), Decimal("15027.32"), Decimal("-12027.32"), Decimal("3992.73"))
+        Decimal("3540.00"), Decimal("15027.32"), Decimal("-11487.32"), Decimal("4711.42"))
+    # The term's 540.00 on the sessions' days, by hours: 6 h on 10 Oct, 2 h on 10 Nov.
+    assert (traded.monthly[(2019, 10)], traded.monthly[(2019, 11)]) == (
+        Decimal("762.30") + Decimal("405.00"), Decimal("737.70") + Decimal("135.00"))
     council = rows["Council core budget"]
     assert (council.basis, council.actual, council.forecast) == ("allocation", Decimal("75136.61"),
                                                                  Decimal("100000.00"))
@@ -90,10 +94,10 @@ def test_budget_against_actual_to_date_with_forecast_and_deferred_income(engine:
     assert (report.invoiced_in_year, report.deferred) == (Decimal("9000.00"), Decimal("3762.30"))
     by_month = report.actual_by_month["income"]
     assert by_month[(2019, 9)] == Decimal("737.70") + Decimal("8196.72")  # fee + 100000 x 30/366
-    assert sum(by_month.values()) == Decimal("78136.61")
+    assert sum(by_month.values()) == Decimal("78676.61")
     assert sum(report.budget_by_month["cost"].values()) == Decimal("113000.00")
     data = report.as_json()
-    assert data["totals"]["income"]["actual"] == Decimal("78136.61")  # type: ignore[index]
+    assert data["totals"]["income"]["actual"] == Decimal("78676.61")  # type: ignore[index]
     assert [s["source"] for s in report.by_source()] == [
         "council budget", "council budget", "schools forum / high-needs block", "traded income", "traded income"]
 
