@@ -69,8 +69,9 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
     """Per case: hours (deemed-delivered apart), staff cost, day-rate value, income, net.
 
     Cost = hours x each worker's hourly cost in force that day. Covered cases get a
-    share of the school's subscription income by delivered hours (largest remainder:
-    the shares add up to the subscription income exactly).
+    share of the school's subscription income for the year (recognised by days of
+    service to date, whatever the billing schedule) by delivered hours (largest
+    remainder: the shares add up to the subscription income exactly).
 
     \b
     Example:
@@ -108,7 +109,8 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
         out.append("How: cost = hours (deemed-delivered included) x the staff member's hourly cost in force on the "
                    "session's date; day-rate value = hours / hours per day x the year's day rate (not rounded up); "
                    "billed = extra-casework invoice lines net of VAT less credit notes; subscription share = the "
-                   "school's subscription income for the year shared by delivered hours over its covered cases and "
+                   "school's subscription income for the year (by days of service to date, whatever the billing "
+                   "schedule) shared by delivered hours over its covered cases and "
                    "covered orders, largest remainder so the shares add up exactly. Unallocated = income with no "
                    "covered work delivered yet.")
         if csv_file:
@@ -124,6 +126,10 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
 @pass_runtime
 def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
     """Per school and academic year: subscription income, extras, interest, cost, net.
+
+    Income is recognised by the days of service up to the as-of date, not by invoice:
+    a subscription's fee evenly over each day of its contract year to its effective end
+    (annual or termly alike); casework and orders on their delivery dates.
 
     \b
     Example:
@@ -145,7 +151,7 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
         rows.append(["TOTAL", "", "", _m(t["subscription"]), _m(t["extras"]), _m(t["interest"]), _m(t["cost"]),
                      _m(t["net"])])
         return table(["School", "URN", "Year", "Subscription", "Extras", "Interest", "Cost", "Net"], rows,
-                     "lllrrrrr", title=f"Income and cost per school (as of {rep.as_of}; net of VAT)")
+                     "lllrrrrr", title=f"Income and cost per school (as of {rep.as_of}; net of VAT; income by days of service)")
 
     rt.emit(data, text)
 
@@ -158,8 +164,11 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
 def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None) -> None:
     """Income and cost against budget by funding source: actual to date, variance, forecast.
 
-    Income is recognised over the period each invoice line covers (deferred income shown);
-    the forecast is actual / days elapsed x days in the year.
+    Income is recognised by the days of service, not by invoice: a subscription's fee
+    evenly over each day of its contract year up to its effective end (annual or termly
+    alike), casework and orders on their delivery dates, credit notes on the days they
+    belong to. Deferred income (invoiced ahead of service) is shown; the forecast is
+    actual / days elapsed x days in the year.
 
     \b
     Example:
@@ -195,8 +204,9 @@ def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None)
         t = data["totals"]  # type: ignore[index]
         out.append(f"Net (income - cost): budget {_m(t['net']['budget'])}, actual {_m(t['net']['actual'])}, "
                    f"forecast {_m(t['net']['forecast'])}.")
-        out.append(f"Invoiced this year {_m(rep.invoiced_in_year)}; deferred to later years {_m(rep.deferred)}; "
-                   f"brought forward from earlier years {_m(rep.brought_forward)}.")
+        out.append(f"Income is recognised by the days of service, not by invoice. Invoiced this year "
+                   f"{_m(rep.invoiced_in_year)}; invoiced for service in later years (deferred) {_m(rep.deferred)}; "
+                   f"invoiced earlier for service this year (brought forward) {_m(rep.brought_forward)}.")
         out.append("Sources: council = council budget; forum/HNB = schools forum / high-needs block; traded = traded "
                    "income. Basis 'allocation': a council or schools forum contribution, counted as received evenly "
                    "by day. Variance = actual less budget to date (the budget spread evenly by day); forecast = "

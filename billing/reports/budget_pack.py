@@ -47,10 +47,12 @@ def budget_pack(report: BudgetReport) -> bytes:
         for kind in ("income", "cost")
     ]
     note = ReportNote(
-        f"Actual to {report.as_of:%d %B %Y} ({report.days_elapsed} of {report.fy.days} days). Income from "
-        "invoices is recognised over the period each line covers, by days; "
-        f"{as_pounds(report.deferred)} invoiced this year is deferred to later years and "
-        f"{as_pounds(report.brought_forward)} invoiced earlier is recognised this year. Council and schools "
+        f"Actual to {report.as_of:%d %B %Y} ({report.days_elapsed} of {report.fy.days} days). Income is "
+        "recognised by the days of service, not by invoice: a subscription's fee evenly over each day of its "
+        "contract year up to its effective end, whether billed annually or termly; casework and orders on "
+        "their delivery dates; credit notes on the days they belong to. "
+        f"{as_pounds(report.deferred)} invoiced is for service in later years (deferred) and "
+        f"{as_pounds(report.brought_forward)} invoiced earlier is for service this year. Council and schools "
         "forum / high-needs block contributions are counted as received evenly through the year. Staff cost is "
         "hours recorded on sessions x each person's dated hourly cost: for a post that is the cost of its "
         "recorded delivery, not its payroll (planning, travel, administration and leave are not on sessions). "
