@@ -22,8 +22,28 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("TRADED_DATABASE_URL") or DEFAULT_URL
 
 
+SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_url(url: str) -> str:
+    """``url`` if it names a backend traded runs on (SQLite, PostgreSQL through psycopg 3), else one line why not."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        scheme = make_url(url).drivername
+    except ArgumentError:
+        raise TradedError(f"database URL {url!r} is not a URL: use sqlite:///FILE or "
+                          "postgresql+psycopg://USER@HOST/NAME", code="bad_database_url") from None
+    if scheme not in SUPPORTED_SCHEMES:
+        raise TradedError(f"database URL scheme {scheme!r} is not supported: use sqlite:///FILE or "
+                          "postgresql+psycopg://USER@HOST/NAME", code="bad_database_url")
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``. SQLite gets foreign keys, WAL and immediate write locks."""
+    check_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
         _configure_sqlite(engine)
@@ -81,10 +101,50 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def known_revision(revision: str) -> bool:
+    """Whether this version of the code ships migration ``revision``."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def check_schema_history(engine: Engine) -> str | None:
+    """The database's revision, refusing one this code cannot safely use or migrate.
+
+    Refused: a database with tables but no migration history (not a traded
+    database: adding our schema to it would mix two applications' data), and one
+    at a revision newer than this code knows (made by a later version of traded).
+    """
+    inspector = inspect(engine)
+    if not inspector.has_table("alembic_version"):
+        tables = inspector.get_table_names()
+        if tables:
+            raise TradedError(
+                f"the database has {len(tables)} tables but no traded schema history: it is not a traded "
+                f"database ({engine.url.render_as_string(hide_password=True)}); use an empty or a traded database",
+                code="not_a_traded_database")
+        return None
+    current = current_revision(engine)
+    if current is not None and not known_revision(current):
+        raise TradedError(
+            f"the database is at schema revision {current}, newer than this version of traded knows "
+            f"(its newest is {head_revision()}): install the newer traded that made it",
+            code="schema_too_new")
+    return current
+
+
 def upgrade(engine: Engine) -> str:
     """Create or migrate the schema to the latest revision; returns it."""
     from alembic import command
 
+    check_schema_history(engine)
     command.upgrade(alembic_config(engine), "head")
     revision = current_revision(engine)
     assert revision is not None
@@ -96,7 +156,7 @@ def ensure_schema(engine: Engine) -> None:
     if not inspect(engine).has_table("alembic_version"):
         upgrade(engine)
         return
-    current, head = current_revision(engine), head_revision()
+    current, head = check_schema_history(engine), head_revision()
     if current != head:
         raise TradedError(
             f"the database is at schema revision {current}, this version needs {head}: run `traded db upgrade`",

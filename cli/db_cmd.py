@@ -29,9 +29,12 @@ def upgrade_(rt: Runtime) -> None:
     from sqlalchemy.exc import OperationalError
 
     from billing.db import upgrade
+    from pricing.errors import TradedError
 
     try:
         revision = upgrade(rt.engine())
+    except TradedError as exc:
+        rt.refuse(exc.code, exc.message)
     except OperationalError as exc:
         rt.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
     rt.emit({"revision": revision}, f"Database schema is at revision {revision}.")

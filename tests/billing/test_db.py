@@ -57,7 +57,7 @@ def test_a_database_behind_the_code_is_refused_not_silently_migrated(tmp_path) -
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0000')")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0001')")
     with pytest.raises(TradedError, match="traded db upgrade"):
         ensure_schema(engine)
 
