@@ -7,6 +7,7 @@ explicit as-of date, so any run can be replayed for a past or future day.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -44,12 +45,30 @@ def utc_to_london(instant: datetime) -> datetime:
     return instant.astimezone(LONDON)
 
 
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+"""The days the engine accepts from people and files: far enough for any contract, near enough to be a slip."""
+
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
+def _in_range(day: date, text: str) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise TimeError(f"{text} is outside the dates traded accepts ({FIRST_DAY} to {LAST_DAY})")
+    return day
+
+
 def parse_london(text: str) -> datetime:
-    """Parse ``YYYY-MM-DD HH:MM`` (Europe/London) into an aware UTC instant."""
+    """Parse ``YYYY-MM-DD HH:MM`` (Europe/London) into an aware UTC instant, between 2000 and 2099."""
+    clean = text.strip()
+    if not _TIME_SHAPE.fullmatch(clean) or not clean.isascii():
+        raise TimeError(f"time {text!r} must look like 2019-10-28 09:00")
     try:
-        local = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+        local = datetime.strptime(clean, "%Y-%m-%d %H:%M")
     except ValueError:
-        raise TimeError(f"time {text!r} must look like 2019-10-28 09:00") from None
+        raise TimeError(f"{clean} is not a time: no such day or hour") from None
+    _in_range(local.date(), clean)
     return london_to_utc(local)
 
 
@@ -58,10 +77,17 @@ def format_london(instant: datetime) -> str:
 
 
 def parse_date(text: str) -> date:
+    """``YYYY-MM-DD`` between 2000-01-01 and 2099-12-31, with a message that says what is wrong."""
+    clean = text.strip()
+    if not _DATE_SHAPE.fullmatch(clean) or not clean.isascii():
+        raise TimeError(f"date {text!r} must look like 2019-09-01")
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(clean)
     except ValueError:
-        raise TimeError(f"date {text!r} must look like 2019-09-01") from None
+        raise TimeError(f"{clean} is not a date: {clean[:7]} has no day {clean[8:]}"
+                        if 1 <= int(clean[5:7]) <= 12 else f"{clean} is not a date: there is no month {clean[5:7]}"
+                        ) from None
+    return _in_range(day, clean)
 
 
 def start_of_day_utc(day: date) -> datetime:

@@ -97,7 +97,7 @@ def test_parse_and_format_london() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2019-10-28T09:00", "2019-10-28", "2019-13-01 09:00", "28/10/2019 09:00", ""]
+    "text", ["2019-10-28T09:00", "2019-10-28", "28/10/2019 09:00", "", "2019-10-28 9:00"]
 )
 def test_parse_london_refuses_bad_times(text: str) -> None:
     with pytest.raises(TimeError, match="must look like 2019-10-28 09:00"):
@@ -107,9 +107,25 @@ def test_parse_london_refuses_bad_times(text: str) -> None:
 def test_parse_date() -> None:
     assert parse_date("2019-09-01") == date(2019, 9, 1)
     assert parse_date(" 2020-02-29 ") == date(2020, 2, 29)
-    for bad in ("2019-02-29", "01/09/2019", "2019-9-1x", ""):
+    for bad in ("01/09/2019", "2019-9-1x", "", "2019-09-01T00:00", "２０１９-09-01", "12019-09-01"):
         with pytest.raises(TimeError, match="must look like 2019-09-01"):
             parse_date(bad)
+    with pytest.raises(TimeError, match="^2025-02-29 is not a date: 2025-02 has no day 29$"):
+        parse_date("2025-02-29")
+    with pytest.raises(TimeError, match="^2025-13-01 is not a date: there is no month 13$"):
+        parse_date("2025-13-01")
+    for far in ("1999-12-31", "2100-01-01", "9999-12-31", "0001-01-01"):
+        with pytest.raises(TimeError, match=f"^{far} is outside the dates traded accepts"):
+            parse_date(far)
+    assert (parse_date("2000-01-01"), parse_date("2099-12-31")) == (date(2000, 1, 1), date(2099, 12, 31))
+
+
+def test_parse_london_refuses_days_out_of_range_and_days_that_do_not_exist() -> None:
+    for bad in ("2025-02-29 09:00", "2019-13-01 09:00", "2019-10-28 25:00"):
+        with pytest.raises(TimeError, match=f"^{bad} is not a time"):
+            parse_london(bad)
+    with pytest.raises(TimeError, match="outside the dates traded accepts"):
+        parse_london("9999-12-31 09:00")
 
 
 def test_time_error_is_invalid_input() -> None:
