@@ -153,6 +153,38 @@ class InterestPolicy(BaseModel):
     charge_own_maintained: Annotated[bool, Field(strict=True)] = False
 
 
+class BankProfile(BaseModel):
+    """Where one bank's CSV export keeps each field, for ``traded payment import --profile NAME``.
+
+    Values are the file's column headers (compared without regard to case). The
+    amount is either one signed column (``amount``) or a ``credit`` column of
+    money in with an optional ``debit`` column of money out, as some banks export.
+    """
+
+    model_config = _CONFIG
+
+    date: Text
+    reference: Text
+    amount: Text | None = None
+    credit: Text | None = None
+    debit: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_read_amounts(self) -> BankProfile:
+        if (self.amount is None) == (self.credit is None):
+            raise _fail('needs either "amount" (one signed column) or "credit" (and optionally "debit")')
+        if self.debit is not None and self.credit is None:
+            raise _fail('goes with "credit", not with "amount"', "debit")
+        return self
+
+    def columns(self) -> dict[str, str]:
+        """The column map the bank reader takes: field name -> header."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+_PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
 _VAT_NUMBER = re.compile(r"^(GB)?(\d{9}|\d{12})$")
 _PREFIX = r"^[A-Z0-9-]{1,6}$"
 
@@ -175,6 +207,28 @@ class Council(BaseModel):
     bacs: Bacs
     cheque_payee: Text
     interest: InterestPolicy = InterestPolicy()
+    # Domain rules §6: only subscribers can refer a case, unless this allows casework for
+    # schools without a subscription, charged at the day rate. Absent in older stored books.
+    pay_as_you_go_casework: Annotated[bool, Field(strict=True)] = False
+    # Named bank CSV layouts (domain-rules §8): data, so a new bank needs no code.
+    bank_profiles: dict[str, BankProfile] = Field(default_factory=dict)
+
+    @field_validator("bank_profiles", mode="before")
+    @classmethod
+    def _profile_names(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            for key in value:
+                if not isinstance(key, str) or not _PROFILE_NAME.match(key):
+                    raise _fail('a profile name is lower case letters, digits, "-" and "_", like "lloyds"', str(key))
+        return value
+
+    def bank_profile(self, name: str) -> BankProfile:
+        """The named bank CSV layout; refused, listing the known names, when there is none."""
+        try:
+            return self.bank_profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.bank_profiles)) or "none in the price book"
+            raise NotFound(f'no bank profile "{name}" (known: {known})', code="unknown_bank_profile") from None
 
     @field_validator("vat_number")
     @classmethod
