@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoice": ("cli.invoices:invoice", "List, show and print invoices."),
     "credit-note": ("cli.invoices:credit_note", "Correct or refund an issued invoice."),
     "payment": ("cli.payments:payment", "Record, import and allocate payments."),
+    "receipts": ("cli.receipts:receipts", "The worklist of bank lines: match, reject, rematch."),
     "interest": ("cli.interest:interest", "Raise or waive late-payment interest."),
     "statement": ("cli.statements:statement", "A school's account statement."),
     "reminders": ("cli.reminders:reminders", "Overdue reminders at 7, 30 and 60 days."),

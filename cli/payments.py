@@ -1,4 +1,4 @@
-"""`traded payment add|import|refund|allocate`."""
+"""`traded payment add|import|refund|allocate` (the bank lines' worklist is `traded receipts`, cli/receipts.py)."""
 
 from __future__ import annotations
 
@@ -52,47 +52,77 @@ def add(rt: Runtime, urn: str, amount: str, on: str, method: str, invoices: tupl
 
 @payment.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--profile", default=None, metavar="NAME",
+              help="CSV only: a bank's column layout named in the price book ([council.bank_profiles.NAME]).")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
-              help="CSV only: which header holds date, amount or reference, e.g. --column reference=Description.")
+              help="CSV only: which header holds date, reference, amount (or credit and debit), "
+                   "e.g. --column reference=Description; overrides the profile.")
+@click.option("--no-rematch", is_flag=True, help="Do not try the lines waiting from earlier imports again.")
 @pass_runtime
-def import_(rt: Runtime, file: str, columns: tuple[str, ...]) -> None:
-    """Import a bank statement (CSV or MT940) and record the payments it can match.
+def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...], no_rematch: bool) -> None:
+    """Import a bank statement (CSV, MT940 or camt.053 XML) and record the payments it can match.
 
-    Lines are matched by an invoice number or a school's URN in the reference;
-    unmatched lines are listed for a person to allocate. Importing the same file
-    again records nothing twice.
+    Every line is kept: matched by an invoice number or a school's URN in the
+    reference (the payment is recorded), unmatched (waits on the worklist,
+    `traded receipts list`), future (dated after today: matched once its date
+    has come) or rejected (a debit, or not in pounds). Importing the same
+    statement again adds nothing, and so does the same line re-exported with its
+    reference in other case or spacing. Afterwards, lines waiting from earlier
+    imports are matched again. Lines are committed in chunks: an import cut
+    short is finished by running it again.
 
     \b
     Example:
       traded payment import statement-2019-12.csv
+      traded payment import export.csv --profile lloyds
       traded payment import export.csv --column date="Transaction Date" --column reference=Description
+      traded payment import statement.xml
     """
     from pathlib import Path
 
-    from billing.bank_import import import_bank_file
-    from pricing.errors import InvalidInput
+    from billing.bank_import import COLUMN_FIELDS, run_bank_import
+    from cli.receipts import drive
+    from cli.runtime import actor_name
 
-    def service(ctx: object) -> dict[str, object]:
-        cmap: dict[str, str] = {}
-        for item in columns:
-            key, sep, header = item.partition("=")
-            if not sep or key.strip() not in ("date", "amount", "reference") or not header.strip():
-                raise InvalidInput(f"--column {item!r} must be date=HEADER, amount=HEADER or reference=HEADER")
-            cmap[key.strip()] = header.strip()
-        return import_bank_file(ctx, Path(file), cmap).as_json()  # type: ignore[arg-type]
-
-    data = rt.run(service)
+    cmap: dict[str, str] = {}
+    for item in columns:
+        key, sep, header = item.partition("=")
+        if not sep or key.strip() not in COLUMN_FIELDS or not header.strip():
+            rt.refuse("invalid_input", f"--column {item!r} must be FIELD=HEADER with FIELD one of "
+                                       f"{', '.join(COLUMN_FIELDS)}")
+        cmap[key.strip()] = header.strip()
+    clock = rt.clock()
+    result = drive(rt, lambda: run_bank_import(rt.engine(), clock, actor_name(), Path(file), cmap, profile,
+                                               rematch=not no_rematch))
+    data = result.as_json()
 
     def text() -> str:
         from cli.tables import table
 
-        out = [f"{data['matched']} matched, {len(data['unmatched'])} unmatched, "  # type: ignore[arg-type]
-               f"{len(data['ignored'])} ignored, {data['already_imported']} already imported."]  # type: ignore[arg-type]
-        if data["unmatched"]:
-            out.append(table(["Date", "Amount", "Reference", "Why"],
-                             [[u["date"], u["amount"], u["reference"], u["reason"]]
-                              for u in data["unmatched"]],  # type: ignore[attr-defined]
-                             align="lrll", title="Unmatched: allocate by hand with `traded payment add`"))
+        c = result.counts()
+        out = [f"{result.file}: {c['read']} lines read = {c['matched']} matched + {c['unmatched']} unmatched"
+               f" + {c['future']} future-dated + {c['already_imported']} already imported"
+               f" + {c['rejected']} rejected."]
+        if result.not_booked:
+            out.append(f"{result.not_booked} entries not yet booked by the bank were left out: "
+                       "they come in a later statement.")
+        if result.unmatched:
+            out.append(table(["Line", "Date", "Amount", "Reference", "Why"],
+                             [[u["id"], u["date"], u["amount"], u["reference"], u["reason"]]
+                              for u in result.unmatched],
+                             align="rlrll", title="Unmatched: `traded receipts match LINE --urn URN` "
+                                                  "or `traded receipts reject LINE --reason TEXT`"))
+        if result.future:
+            out.append(table(["Line", "Date", "Amount", "Reference"],
+                             [[u["id"], u["date"], u["amount"], u["reference"]] for u in result.future],
+                             align="rlrl", title="Dated after today: matched once their date has come"))
+        if result.rejected:
+            out.append(table(["Line", "Date", "Amount", "Reference", "Why"],
+                             [[u["id"], u["date"], u["amount"], u["reference"], u["reason"]]
+                              for u in result.rejected],
+                             align="rlrll", title="Rejected: not money received in pounds"))
+        if result.rematched:
+            out.append(f"{len(result.rematched)} lines waiting from earlier imports matched now.")
         return "\n".join(out)
 
     rt.emit(data, text)

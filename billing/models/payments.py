@@ -1,5 +1,5 @@
 """Money in and out: payments, their allocation to invoices, refunds of credit,
-bank-statement lines already imported, and reminders already sent."""
+every imported bank-statement line, and reminders already sent."""
 
 from __future__ import annotations
 
@@ -69,19 +69,39 @@ class Refund(Base):
 
 
 class BankLine(Base):
-    """A bank-statement line seen by ``payment import``; its fingerprint makes re-imports no-ops."""
+    """A bank-statement line, kept whatever became of it (domain-rules §8: every bank line is kept).
+
+    ``status`` is ``matched`` (``payment_id`` holds the payment), ``unmatched``
+    (on the receipts worklist until someone matches or rejects it), ``future``
+    (dated after the day it was imported; matched once its date has come) or
+    ``rejected`` (not a payment to the council, with ``reason``: a debit, a line
+    not in pounds, or a person's decision). ``fingerprint`` is the line's
+    identity (date, amount, currency, reference folded for case and spacing,
+    occurrence in its file), so importing a statement again adds nothing;
+    ``legacy_fingerprint`` keeps the identity lines imported before schema 0004
+    were given, so re-importing those old files stays a no-op too.
+    """
 
     __tablename__ = "bank_lines"
+    __table_args__ = (
+        CheckConstraint("status IN ('matched','unmatched','future','rejected')", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    legacy_fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True)
     posted_on: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3), server_default="GBP")
     reference: Mapped[str] = mapped_column(String(200))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
-    status: Mapped[str] = mapped_column(String(12))  # matched, unmatched, allocated
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
     source_file: Mapped[str] = mapped_column(String(200))
+    line_no: Mapped[int | None]  # where the line is in its file (CSV row, statement entry), for people
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # who set the status, and when
+    decided_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class Reminder(Base):

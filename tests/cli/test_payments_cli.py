@@ -59,7 +59,7 @@ def test_payment_import_twice_records_once_and_lists_the_unmatched(db_url: str, 
     path.write_text("date,amount,reference\n15/12/2019,4500.00,INV000001\n15/12/2019,75.00,RAFFLE\n")
     first = cli_json(db_url, "payment", "import", str(path), as_of="2019-12-16")
     assert first["matched"] == 1
-    assert first["unmatched"] == [{"date": "2019-12-15", "amount": "75.00", "reference": "RAFFLE",
+    assert first["unmatched"] == [{"id": 2, "date": "2019-12-15", "amount": "75.00", "reference": "RAFFLE",
                                    "reason": "no invoice number or URN found"}]
     before = table_dump(books)
     again = cli_json(db_url, "payment", "import", str(path), as_of="2019-12-16")

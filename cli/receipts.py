@@ -1,0 +1,170 @@
+"""`traded receipts list|match|reject|rematch`: the worklist of bank lines (domain-rules §8).
+
+Bank statements come in with `traded payment import FILE`; every line is kept
+with a status, and the lines that are not payments yet wait here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cli.runtime import Runtime, pass_runtime
+
+STATUS_CHOICES = ("waiting", "unmatched", "future", "matched", "rejected", "all")
+
+
+def drive(rt: Runtime, call: Callable[[], Any]) -> Any:
+    """Run a service that commits in chunks itself (not through `Runtime.run`'s one transaction)."""
+    from sqlalchemy.exc import OperationalError
+
+    from billing.db import ensure_schema
+    from pricing.errors import TradedError
+
+    try:
+        ensure_schema(rt.engine())
+        return call()
+    except TradedError as exc:
+        rt.refuse(exc.code, exc.message)
+    except OperationalError as exc:
+        rt.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
+
+
+def _line_id(rt: Runtime, text: str) -> int:
+    if not text.strip().isdigit():
+        rt.refuse("invalid_input", f"bank line {text!r} must be a line number from `traded receipts list`")
+    return int(text)
+
+
+@click.group()
+def receipts() -> None:
+    """The receipts worklist: bank lines waiting to be matched to a school or rejected.
+
+    Statements are imported with `traded payment import FILE`; every line is
+    kept as matched, unmatched, future (dated after today) or rejected.
+
+    \b
+    Example:
+      traded receipts list
+      traded receipts match 12 --urn 100279 --invoice INV-000066
+      traded receipts reject 13 --reason "Refund from a supplier, not a school"
+      traded --as-of 2026-01-05 receipts rematch
+    """
+
+
+@receipts.command("list")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUS_CHOICES), metavar="STATUS",
+              help="waiting (the default: unmatched and future), unmatched, future, matched, rejected or all; "
+                   "repeatable.")
+@click.option("--file", "source_file", default=None, metavar="NAME", help="Only lines imported from this file.")
+@pass_runtime
+def list_(rt: Runtime, statuses: tuple[str, ...], source_file: str | None) -> None:
+    """List bank lines by status: by default the ones waiting for a person.
+
+    \b
+    Example:
+      traded receipts list
+      traded --json receipts list --status rejected --file statement-2025-12.csv
+    """
+    from decimal import Decimal
+    from typing import cast
+
+    from billing.receipts import STATUSES, WAITING, list_lines
+    from pricing.money import ZERO
+
+    wanted: list[str] = []
+    for status in statuses or ("waiting",):
+        names = WAITING if status == "waiting" else STATUSES if status == "all" else (status,)
+        wanted.extend(n for n in names if n not in wanted)
+
+    def service(ctx: object) -> dict[str, object]:
+        lines = list_lines(ctx, wanted, source_file)  # type: ignore[arg-type]
+        total = sum((cast(Decimal, line["amount"]) for line in lines if line["currency"] == "GBP"), ZERO)
+        return {"statuses": wanted, "lines": lines, "count": len(lines), "total": total}
+
+    data = rt.run(service)
+
+    def text() -> str:
+        from cli.tables import table
+
+        lines: list[dict[str, Any]] = data["lines"]  # type: ignore[assignment]
+        if not lines:
+            return f"No bank lines {'/'.join(wanted)}."
+        rows = [[line["id"], line["date"], line["amount"] if line["currency"] == "GBP"
+                 else f"{line['amount']} {line['currency']}", line["reference"], line["status"],
+                 line["urn"] or "", line["reason"] or "", f"{line['file']}:{line['line_no'] or '?'}"]
+                for line in lines]
+        return table(["Line", "Date", "Amount £", "Reference", "Status", "URN", "Why", "File"], rows,
+                     align="rlrlllll", title=f"{data['count']} bank lines {'/'.join(wanted)}, £{data['total']}")
+
+    rt.emit(data, text)
+
+
+@receipts.command("match")
+@click.argument("line")
+@click.option("--urn", required=True, metavar="URN", help="The school that paid.")
+@click.option("--invoice", "invoices", multiple=True, metavar="NUMBER",
+              help="Pay this invoice first (repeatable); the rest goes to the oldest open invoices.")
+@pass_runtime
+def match(rt: Runtime, line: str, urn: str, invoices: tuple[str, ...]) -> None:
+    """Match a bank line to a school: its payment is recorded with the line's date, amount and reference.
+
+    The money goes to the named invoices first, then the school's oldest open
+    invoices; anything over stays on the school's account as credit.
+
+    \b
+    Example:
+      traded receipts match 12 --urn 100279 --invoice INV-000066
+    """
+    from billing.receipts import match_by_hand
+
+    line_id = _line_id(rt, line)
+    data = rt.run(lambda ctx: match_by_hand(ctx, line_id, urn, invoices))
+    rt.emit(data, lambda: "\n".join(
+        [f"Bank line {data['id']} ({data['amount']}, {data['date']}) matched to {data['urn']}: "
+         f"payment {data['payment']}."]
+        + [f"  {a['invoice']}: {a['amount']}" for a in data["allocations"]]  # type: ignore[attr-defined]
+        + [f"  left as credit: {data['unallocated']}"]))
+
+
+@receipts.command("reject")
+@click.argument("line")
+@click.option("--reason", required=True, metavar="TEXT", help="Why this money is not a school's payment.")
+@pass_runtime
+def reject(rt: Runtime, line: str, reason: str) -> None:
+    """Take a waiting bank line off the worklist, with the reason recorded in the audit trail.
+
+    \b
+    Example:
+      traded receipts reject 13 --reason "Refund from a supplier, not a school"
+    """
+    from billing.receipts import reject_line
+
+    line_id = _line_id(rt, line)
+    data = rt.run(lambda ctx: reject_line(ctx, line_id, reason))
+    rt.emit(data, f"Bank line {data['id']} ({data['amount']}, {data['date']}) rejected: {data['reason']}.")
+
+
+@receipts.command("rematch")
+@pass_runtime
+def rematch(rt: Runtime) -> None:
+    """Try the automatic match again on waiting lines, as of the as-of date.
+
+    A future-dated line is matched once its date has come; an unmatched one once
+    its reference finds one school (say, after the school was registered).
+    `traded payment import` does this too after each file.
+
+    \b
+    Example:
+      traded --as-of 2026-01-05 receipts rematch
+    """
+    from billing.receipts import run_rematch
+    from cli.runtime import actor_name
+
+    clock = rt.clock()
+    result = drive(rt, lambda: run_rematch(rt.engine(), clock, actor_name()))
+    data = result.as_json()
+    rt.emit(data, lambda: (f"{data['count']} waiting lines matched now (£{data['total']}); "
+                           f"{data['still_unmatched']} still unmatched, {data['still_future']} dated after today."))
