@@ -23,7 +23,8 @@ Rows go straight into the tables in large batches (``session.execute(insert(Mode
 rows)``) with ids assigned here, so N = 22,000 loads in well under a few minutes.
 Simplified relative to the services (on purpose, for speed): no audit entries per
 row, no entitlement check when a case opens (premium covers every case, initial the
-first of the year, a case outside any live subscription is uncovered), no
+first of the year, a case outside any live subscription is uncovered: the price book
+is loaded with pay-as-you-go casework on, so such a referral is allowed), no
 cancellation settlement charge or notice check, no academy conversions, sessions
 of a case are weekly and its closure date follows its last session (even when that
 is after a bill run's date: the engine only bills what is due by its date).
@@ -119,11 +120,26 @@ def _insert(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
         session.connection().execute(model.__table__.insert(), rows)
 
 
+def _bench_pricebook_text() -> str:
+    """The sample price book with pay-as-you-go casework on (domain-rules §6).
+
+    Some of the generated cases are referred outside a live subscription (before a
+    mid-year start, after a cancellation's effective end); the engine accepts those
+    only when the price book allows pay-as-you-go casework at the day rate, so the
+    benchmark turns it on deliberately and the bill runs charge them at the day rate.
+    """
+    text = sample_pricebook_text()
+    setting = "pay_as_you_go_casework = false"
+    assert setting in text, "the sample price book no longer carries the pay-as-you-go setting"
+    return text.replace(setting, "pay_as_you_go_casework = true")
+
+
 def _prepare(engine: Engine) -> PriceBook:
+    text = _bench_pricebook_text()
     with transaction(engine) as session:
         ctx = Context(session=session, clock=FixedClock(date(2025, 8, 1)), actor="bench")
-        load_pricebook(ctx, sample_pricebook_text(), "sample price book")
-    return parse_pricebook(sample_pricebook_text()).pricebook()
+        load_pricebook(ctx, text, "sample price book, pay-as-you-go casework on")
+    return parse_pricebook(text).pricebook()
 
 
 def generate(engine: Engine, schools: int, seed: int = 2025) -> Loaded:

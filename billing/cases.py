@@ -17,10 +17,10 @@ from sqlalchemy import select
 from billing.context import Context
 from billing.models import Case, School, Session, Subscription
 from billing.orders import used_this_year
-from billing.pricebooks import version_for
+from billing.pricebooks import council, version_for
 from billing.schools import get_school
 from billing.subscriptions import live_subscription
-from contracts.cases import acknowledged_late, check_closure, check_planning, validate_case_ref
+from contracts.cases import acknowledged_late, check_closure, check_may_refer, check_planning, validate_case_ref
 from contracts.entitlements import academic_year_of_referral, is_covered
 from pricing.calendars import AcademicYear, working_days_between
 from pricing.clock import end_of_day_utc, london_to_utc, utc_to_london
@@ -58,6 +58,9 @@ class OpenedCase:
 def open_case(ctx: Context, urn: str, ref: str, referred_on: date, planning_on: date | None = None) -> OpenedCase:
     """Open a referral and decide, once, whether the subscription covers it (§6).
 
+    Only a school with a subscription in force on the referral date may refer,
+    unless the price book's council settings allow pay-as-you-go casework
+    (``pay_as_you_go_casework``), when the case is charged at the day rate.
     Covered iff a subscription is live on the referral date and its tier still
     has a casework referral left that academic year (entitlement ``None`` = no
     cap). The count resets on 1 September (§3).
@@ -72,6 +75,7 @@ def open_case(ctx: Context, urn: str, ref: str, referred_on: date, planning_on: 
         raise RuleViolation(f"Case reference {code} is already in use.", code="duplicate_case")
     year = academic_year_of_referral(referred_on)
     sub = live_subscription_on(ctx, school, referred_on)
+    check_may_refer(school.urn, referred_on, sub is not None, council(ctx).pay_as_you_go_casework)
     tier: str | None = None
     included: int | None = 0
     used = casework_used(ctx, school, year)

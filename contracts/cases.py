@@ -45,6 +45,17 @@ def validate_case_ref(ref: str) -> str:
     return code
 
 
+def check_may_refer(urn: str, referred_on: date, subscribed: bool, pay_as_you_go: bool) -> None:
+    """Only a subscribing school can refer a case (§6): refused unless a subscription is in
+    force on the referral date, or the price book allows pay-as-you-go casework at the day rate."""
+    if not subscribed and not pay_as_you_go:
+        raise RuleViolation(
+            f"School {urn} has no subscription in force on {referred_on.isoformat()}: "
+            "only subscribing schools can refer a case.",
+            code="no_subscription",
+        )
+
+
 def plan_end(planning_on: date) -> date:
     """The last day a case's support plan runs: planning meeting + 8 weeks (§6)."""
     return planning_on + PLAN_PERIOD

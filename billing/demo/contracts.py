@@ -4,6 +4,10 @@ Most of the sample schools subscribe from 1 September of the demo year, a mix
 of premium and initial, annual and termly; one joins mid-year; two never
 subscribe. A few schools buy extra whole-class support and training places,
 and one gives notice in the spring term (settled under the twelve-week rule).
+
+The demo council allows pay-as-you-go casework (§6): a school without a
+subscription in force may refer, and its casework is charged at the day rate.
+The shipped sample price book has it off, and then such referrals are refused.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from billing.demo import DemoState
 
 UNSUBSCRIBED = 2      # the last schools (by URN) never subscribe
+PAY_AS_YOU_GO = ("pay_as_you_go_casework = false", "pay_as_you_go_casework = true")
 MID_YEAR_JOIN = (1, 12)  # month, day of the mid-year joiner's start (in the demo year's spring)
 
 
@@ -36,6 +41,14 @@ MID_YEAR_JOIN = (1, 12)  # month, day of the mid-year joiner's start (in the dem
 def _ctx(state: DemoState, day: date) -> Iterator[Context]:
     with transaction(state.engine) as session:
         yield Context(session=session, clock=FixedClock(day), actor="demo")
+
+
+def demo_pricebook_text() -> str:
+    """The sample price book with pay-as-you-go casework on, so the demo's referrals from
+    schools without a subscription (and outside a subscription's dates) are charged by the day."""
+    text = sample_pricebook_text()
+    assert PAY_AS_YOU_GO[0] in text, "the sample price book no longer carries the pay-as-you-go setting"
+    return text.replace(*PAY_AS_YOU_GO)
 
 
 def _plan(index: int) -> tuple[str, str]:
@@ -49,7 +62,7 @@ def run(state: DemoState) -> None:
     start = state.year.start
     spring = date(state.year.start_year + 1, *MID_YEAR_JOIN)
     with _ctx(state, state.setup_day) as ctx:
-        load_pricebook(ctx, sample_pricebook_text(), "sample price book")
+        load_pricebook(ctx, demo_pricebook_text(), "sample price book, pay-as-you-go casework on")
         urns = list(ctx.session.scalars(select(School.urn).order_by(School.urn)))
         subscribers = urns[:len(urns) - UNSUBSCRIBED]
         joiner = subscribers.pop()  # subscribes in the spring instead
@@ -84,6 +97,7 @@ def run(state: DemoState) -> None:
 
     state.summary["subscriptions"] = len(subscribers) + 1
     state.summary["unsubscribed_schools"] = UNSUBSCRIBED
+    state.summary["pay_as_you_go_casework"] = True
     state.summary["orders"] = orders
     state.summary["cancellations"] = 1
     state.summary["cancellation"] = {

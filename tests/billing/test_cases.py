@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
+from billing.cancellations import cancel_subscription
 from billing.cases import acknowledge_case, close_case, late_acknowledgements, open_case
 from billing.context import Context
 from billing.models import Case, Subscription
@@ -18,7 +19,7 @@ from pricing.clock import parse_london
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.fees import contract_end
 from pricing.pricebook import sample_pricebook_text
-from tests.support import service_context
+from tests.support import service_context, table_dump
 
 INITIAL = "100001"   # the council's own maintained school (VAT outside scope), initial tier
 PREMIUM = "100002"   # an academy elsewhere (standard-rated), premium tier
@@ -27,10 +28,20 @@ STAFF = "Priya Shah"
 SETUP = date(2019, 8, 1)
 
 
-def build_world(engine: Engine, start: date = date(2019, 9, 1)) -> None:
+PAY_AS_YOU_GO = "pay_as_you_go_casework = true"
+
+
+def pricebook_text(pay_as_you_go: bool = False) -> str:
+    """The sample price book; with ``pay_as_you_go`` schools without a subscription may refer (§6)."""
+    text = sample_pricebook_text()
+    assert "pay_as_you_go_casework = false" in text
+    return text.replace("pay_as_you_go_casework = false", PAY_AS_YOU_GO) if pay_as_you_go else text
+
+
+def build_world(engine: Engine, start: date = date(2019, 9, 1), pay_as_you_go: bool = False) -> None:
     """Price book, three schools (initial, premium, none), one member of staff."""
     with service_context(engine, SETUP) as ctx:
-        load_pricebook(ctx, sample_pricebook_text())
+        load_pricebook(ctx, pricebook_text(pay_as_you_go))
         add_school(ctx, NewSchool(urn=INITIAL, name="Initial Primary", type="maintained",
                                   number_on_roll=300, la_code="204"))
         add_school(ctx, NewSchool(urn=PREMIUM, name="Premium Academy", type="academy",
@@ -69,10 +80,55 @@ def test_initial_tier_covers_one_referral_a_year_premium_covers_all(world: Engin
     with service_context(world, date(2020, 3, 1)) as ctx:
         initial = [opened(ctx, INITIAL, f"C19-{n:04d}", date(2019, 9, 10 + n)).covered for n in range(3)]
         premium = [opened(ctx, PREMIUM, f"P19-{n:04d}", date(2019, 9, 10 + n)).covered for n in range(3)]
-        none = opened(ctx, NONE, "N19-0001", date(2019, 9, 10)).covered
     assert initial == [True, False, False]
     assert premium == [True, True, True]
-    assert none is False
+
+
+def refused_referral(engine: Engine, urn: str, ref: str, referred: date, as_of: date) -> RuleViolation:
+    """Open a case that must be refused; nothing may be written."""
+    before = table_dump(engine)
+    with pytest.raises(RuleViolation) as err, service_context(engine, as_of) as ctx:
+        opened(ctx, urn, ref, referred)
+    assert table_dump(engine) == before
+    return err.value
+
+
+def test_a_school_with_no_subscription_cannot_refer(world: Engine) -> None:
+    refusal = refused_referral(world, NONE, "N19-0001", date(2019, 9, 10), date(2020, 3, 1))
+    assert refusal.code == "no_subscription"
+    assert refusal.message == ("School 100003 has no subscription in force on 2019-09-10: "
+                               "only subscribing schools can refer a case.")
+
+
+def test_a_subscription_admits_referrals_from_its_first_day_to_its_last(world: Engine) -> None:
+    # Started 2019-09-01, a two-academic-year contract to 2021-08-31 (§3).
+    with service_context(world, date(2021, 10, 1)) as ctx:
+        first = opened(ctx, INITIAL, "C19-0001", date(2019, 9, 1))
+        last = opened(ctx, INITIAL, "C20-0001", date(2021, 8, 31))
+    assert (first.covered, last.covered) == (True, True)
+    refusal = refused_referral(world, INITIAL, "C21-0001", date(2021, 9, 1), date(2021, 10, 1))
+    assert refusal.code == "no_subscription"
+
+
+def test_a_cancelled_subscription_admits_referrals_to_its_effective_end_only(world: Engine) -> None:
+    # §4's example: notice 2020-01-06, requested end 2020-02-28 -> effective end 2020-03-30.
+    with service_context(world, date(2020, 1, 6)) as ctx:
+        sub = ctx.session.scalar(select(Subscription).where(Subscription.school_id == get_school(ctx, PREMIUM).id))
+        assert sub is not None
+        assert cancel_subscription(ctx, sub.id, date(2020, 1, 6), date(2020, 2, 28)).effective_end == \
+            date(2020, 3, 30)
+    with service_context(world, date(2020, 4, 30)) as ctx:
+        assert opened(ctx, PREMIUM, "P19-0001", date(2020, 3, 30)).covered is True
+    refusal = refused_referral(world, PREMIUM, "P19-0002", date(2020, 3, 31), date(2020, 4, 30))
+    assert refusal.message == ("School 100002 has no subscription in force on 2020-03-31: "
+                               "only subscribing schools can refer a case.")
+
+
+def test_pay_as_you_go_lets_a_school_without_a_subscription_refer_uncovered(engine: Engine) -> None:
+    build_world(engine, pay_as_you_go=True)
+    with service_context(engine, date(2020, 3, 1)) as ctx:
+        opening = open_case(ctx, NONE, "N19-0001", date(2019, 9, 10))
+    assert (opening.case.covered, opening.case.subscription_id, opening.tier) == (False, None, None)
 
 
 def test_the_count_resets_on_1_september(world: Engine) -> None:
@@ -85,8 +141,16 @@ def test_the_count_resets_on_1_september(world: Engine) -> None:
     assert [a.academic_year, b.academic_year, c.academic_year, d.academic_year] == [2019, 2019, 2020, 2020]
 
 
-def test_a_referral_before_the_subscription_starts_is_not_covered(engine: Engine) -> None:
+def test_a_referral_before_the_subscription_starts_is_refused(engine: Engine) -> None:
     build_world(engine, start=date(2019, 10, 1))
+    refusal = refused_referral(engine, INITIAL, "C19-0001", date(2019, 9, 30), date(2019, 10, 30))
+    assert refusal.code == "no_subscription"
+    with service_context(engine, date(2019, 10, 30)) as ctx:
+        assert opened(ctx, INITIAL, "C19-0002", date(2019, 10, 1)).covered is True
+
+
+def test_with_pay_as_you_go_a_referral_before_the_subscription_starts_is_not_covered(engine: Engine) -> None:
+    build_world(engine, start=date(2019, 10, 1), pay_as_you_go=True)
     with service_context(engine, date(2019, 10, 30)) as ctx:
         before = opened(ctx, INITIAL, "C19-0001", date(2019, 9, 30))
         after = opened(ctx, INITIAL, "C19-0002", date(2019, 10, 1))

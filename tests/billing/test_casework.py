@@ -23,6 +23,13 @@ def world(engine: Engine) -> Engine:
     return engine
 
 
+@pytest.fixture
+def payg_world(engine: Engine) -> Engine:
+    """The price book allows pay-as-you-go casework, so NONE (no subscription) may refer (§6)."""
+    build_world(engine, pay_as_you_go=True)
+    return engine
+
+
 def work(engine: Engine, urn: str, ref: str, referred: date, sessions: list[tuple[str, str]],
          no_show: str | None = None, close_on: date | None = None) -> int:
     """A case with sessions delivered (start, hours), an optional no-show, optionally closed."""
@@ -68,39 +75,40 @@ def test_initial_schools_second_and_third_referrals_are_charged_premiums_are_not
     ]
 
 
-def test_an_unsubscribed_academy_pays_for_every_case_at_standard_rate_vat(world: Engine) -> None:
-    work(world, NONE, "N19-0001", date(2019, 9, 20), [("2019-10-01 09:00", "6")], close_on=date(2019, 10, 2))
-    with service_context(world, date(2019, 10, 2)) as ctx:
+def test_with_pay_as_you_go_an_unsubscribed_academy_pays_every_case_at_the_day_rate(payg_world: Engine) -> None:
+    work(payg_world, NONE, "N19-0001", date(2019, 9, 20), [("2019-10-01 09:00", "6")], close_on=date(2019, 10, 2))
+    with service_context(payg_world, date(2019, 10, 2)) as ctx:
         raise_casework_charges(ctx, date(2019, 10, 2))
-    assert [(c[3], c[4]) for c in charges(world)] == [(Decimal("540.00"), "S")]
+    # 6 hours = 1 day at the 2019/20 day rate, standard-rated for an academy.
+    assert [c[1:5] for c in charges(payg_world)] == [(Decimal("1.00"), Decimal("540.00"), Decimal("540.00"), "S")]
 
 
-def test_a_charge_waits_for_the_term_to_end_and_is_never_raised_twice(world: Engine) -> None:
-    case = work(world, NONE, "N19-0001", date(2019, 9, 20), [("2019-12-20 09:00", "3")])
-    with service_context(world, date(2019, 12, 31)) as ctx:
+def test_a_charge_waits_for_the_term_to_end_and_is_never_raised_twice(payg_world: Engine) -> None:
+    case = work(payg_world, NONE, "N19-0001", date(2019, 9, 20), [("2019-12-20 09:00", "3")])
+    with service_context(payg_world, date(2019, 12, 31)) as ctx:
         assert raise_casework_charges(ctx, date(2019, 12, 31)) == []
-    with service_context(world, date(2020, 1, 1)) as ctx:
+    with service_context(payg_world, date(2020, 1, 1)) as ctx:
         assert len(raise_casework_charges(ctx, date(2020, 1, 1))) == 1
-    with service_context(world, date(2020, 6, 1)) as ctx:
+    with service_context(payg_world, date(2020, 6, 1)) as ctx:
         assert raise_casework_charges(ctx, date(2020, 6, 1)) == []
-    assert charges(world) == [(f"case/{case}/2019-09-01", Decimal("0.50"), Decimal("540.00"), Decimal("270.00"),
-                               "S", date(2020, 1, 1))]
+    assert charges(payg_world) == [(f"case/{case}/2019-09-01", Decimal("0.50"), Decimal("540.00"),
+                                    Decimal("270.00"), "S", date(2020, 1, 1))]
 
 
-def test_a_case_over_two_terms_is_rounded_on_its_running_total(world: Engine) -> None:
+def test_a_case_over_two_terms_is_rounded_on_its_running_total(payg_world: Engine) -> None:
     # 4 h in autumn → 1 day; 4 h more in spring → 8 h = 1.5 days in all, so 0.5 more, not another 1.
-    case = work(world, NONE, "N19-0001", date(2019, 12, 2),
+    case = work(payg_world, NONE, "N19-0001", date(2019, 12, 2),
                 [("2019-12-10 09:00", "4"), ("2020-01-14 09:00", "4")], close_on=date(2020, 1, 20))
-    with service_context(world, date(2020, 2, 1)) as ctx:
+    with service_context(payg_world, date(2020, 2, 1)) as ctx:
         raise_casework_charges(ctx, date(2020, 2, 1))
-    assert charges(world) == [
+    assert charges(payg_world) == [
         (f"case/{case}/2019-09-01", Decimal("1.00"), Decimal("540.00"), Decimal("540.00"), "S", date(2020, 1, 1)),
         (f"case/{case}/2020-01-01", Decimal("0.50"), Decimal("540.00"), Decimal("270.00"), "S", date(2020, 1, 20)),
     ]
 
 
-def test_the_price_book_of_the_cases_year_sets_the_day_rate(world: Engine) -> None:
-    work(world, NONE, "N20-0001", date(2020, 9, 7), [("2020-09-14 09:00", "6")], close_on=date(2020, 9, 15))
-    with service_context(world, date(2020, 9, 15)) as ctx:
+def test_the_price_book_of_the_cases_year_sets_the_day_rate(payg_world: Engine) -> None:
+    work(payg_world, NONE, "N20-0001", date(2020, 9, 7), [("2020-09-14 09:00", "6")], close_on=date(2020, 9, 15))
+    with service_context(payg_world, date(2020, 9, 15)) as ctx:
         raise_casework_charges(ctx, date(2020, 9, 15))
-    assert [c[2:4] for c in charges(world)] == [(Decimal("555.00"), Decimal("555.00"))]
+    assert [c[2:4] for c in charges(payg_world)] == [(Decimal("555.00"), Decimal("555.00"))]

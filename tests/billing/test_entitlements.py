@@ -66,7 +66,9 @@ def test_deemed_delivered_work_counts_as_used_hours(world: Engine) -> None:
     assert rows["casework"][3] == "2.50"
 
 
-def test_counts_reset_each_academic_year_and_no_subscription_includes_nothing(world: Engine) -> None:
+def test_counts_reset_each_academic_year_and_no_subscription_includes_nothing(engine: Engine) -> None:
+    build_world(engine, pay_as_you_go=True)  # so that NONE, with no subscription, can refer (§6)
+    world = engine
     work(world, INITIAL, "C19-0001", date(2020, 8, 20), [])
     work(world, INITIAL, "C20-0001", date(2020, 9, 1), [])
     work(world, NONE, "N20-0001", date(2020, 9, 1), [])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from tests.billing.test_cases import INITIAL, PREMIUM, build_world
+from tests.billing.test_cases import INITIAL, NONE, PREMIUM, build_world
 from tests.support import cli_json, cli_refused, run_cli, table_dump
 
 
@@ -41,6 +41,8 @@ def test_acknowledgements_and_the_late_report(db_url: str, world: Engine) -> Non
         (["case", "open", INITIAL, "--ref", "C19-0001", "--referred", "2019-09-16"], "duplicate_case"),
         (["case", "open", "999999", "--ref", "C19-0009", "--referred", "2019-09-16"], "unknown_school"),
         (["case", "open", INITIAL, "--ref", "C19-0009", "--referred", "2019-09-31"], "invalid_input"),
+        (["case", "open", NONE, "--ref", "N19-0001", "--referred", "2019-09-16"], "no_subscription"),
+        (["case", "open", INITIAL, "--ref", "C19-0009", "--referred", "2019-08-31"], "no_subscription"),
         (["case", "close", "1", "--on", "2019-09-01"], "rule_violation"),
         (["case", "close", "99", "--on", "2019-10-01"], "unknown_case"),
         (["case", "ack", "1", "--at", "2019-09-15 09:00"], "invalid_input"),
@@ -57,3 +59,20 @@ def test_a_refused_name_is_not_echoed(db_url: str, world: Engine) -> None:
     result = run_cli(db_url, "case", "open", INITIAL, "--ref", "Jane Smith", "--referred", "2019-09-16",
                      as_of="2019-09-20", as_json=False)
     assert result.exit_code == 1 and "Jane" not in result.stderr
+
+
+def test_a_school_without_a_subscription_is_told_why_in_one_line(db_url: str, world: Engine) -> None:
+    before = table_dump(world)
+    result = run_cli(db_url, "case", "open", NONE, "--ref", "N19-0001", "--referred", "2019-09-16",
+                     as_of="2019-09-20", as_json=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "traded: School 100003 has no subscription in force on 2019-09-16: only subscribing schools can refer a case."]
+    assert table_dump(world) == before
+
+
+def test_with_pay_as_you_go_on_a_school_without_a_subscription_refers_at_the_day_rate(
+        db_url: str, engine: Engine) -> None:
+    build_world(engine, pay_as_you_go=True)
+    out = cli_json(db_url, "case", "open", NONE, "--ref", "N19-0001", "--referred", "2019-09-16", as_of="2019-09-20")
+    assert {k: out[k] for k in ("ref", "covered")} == {"ref": "N19-0001", "covered": False}

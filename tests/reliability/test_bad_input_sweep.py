@@ -171,6 +171,8 @@ def _cases() -> Iterator[Any]:
         ("interest-waive-id-two", ["interest", "waive", "two", "--reason", "x"], CLICK_PARSED),
         ("order-add-qty-two", ["order", "add", ACADEMY, "--item", "cpd_place", "--qty", "two"], REFUSED),
         ("order-add-qty-neg", ["order", "add", ACADEMY, "--item", "cpd_place", "--qty", "-1"], REFUSED),
+        ("case-open-no-subscription", ["case", "open", SPARE, "--ref", "C25-9002", "--referred", "2025-09-10"],
+         REFUSED),
         ("school-add-roll-two", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
                                  "--roll", "two"], REFUSED),
         ("school-add-type", ["school", "add", "--urn", "100999", "--name", "X", "--type", "castle"], REFUSED),
