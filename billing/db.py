@@ -9,12 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pricing.errors import TradedError
 
 DEFAULT_URL = "sqlite:///traded.db"
+READ_ONLY = "traded_read_only"
+"""Execution option of a connection that only reads (see :func:`transaction`)."""
+SQLITE_LOCK_WAIT_S = 60
+"""How long a writer waits for another writer on SQLite before it is refused."""
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -45,7 +49,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``. SQLite gets foreign keys, WAL and immediate write locks."""
     check_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_LOCK_WAIT_S}, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -60,15 +64,19 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_WAIT_S * 1000}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front: two commands that read then write (a bill
         # run taking invoice numbers) queue instead of failing with SQLITE_BUSY
-        # half-way, so numbering stays gap-free.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # half-way, so numbering stays gap-free. A read-only unit of work takes
+        # no lock: in WAL mode it reads its snapshot while a writer works.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -94,10 +102,15 @@ def head_revision() -> str:
     return head
 
 
+def reader(engine: Engine) -> Engine:
+    """The same database for looking only: no write lock taken on SQLite."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -122,7 +135,7 @@ def check_schema_history(engine: Engine) -> str | None:
     database: adding our schema to it would mix two applications' data), and one
     at a revision newer than this code knows (made by a later version of traded).
     """
-    inspector = inspect(engine)
+    inspector = inspect(reader(engine))
     if not inspector.has_table("alembic_version"):
         tables = inspector.get_table_names()
         if tables:
@@ -153,7 +166,7 @@ def upgrade(engine: Engine) -> str:
 
 def ensure_schema(engine: Engine) -> None:
     """Migrate an empty database; refuse one that is behind (a shared install upgrades on purpose)."""
-    if not inspect(engine).has_table("alembic_version"):
+    if not inspect(reader(engine)).has_table("alembic_version"):
         upgrade(engine)
         return
     current, head = check_schema_history(engine), head_revision()
@@ -165,11 +178,19 @@ def ensure_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: everything commits together or nothing is written."""
-    factory = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+def transaction(engine: Engine, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: everything commits together or nothing is written.
+
+    ``read_only`` (statements, lists, reports) takes no write lock on SQLite and
+    is a READ ONLY transaction on PostgreSQL, so readers never queue behind a
+    long write and cannot write by mistake.
+    """
+    bind = reader(engine) if read_only else engine
+    factory = sessionmaker(bind, expire_on_commit=False, autoflush=True)
     session = factory()
     try:
+        if read_only and engine.dialect.name == "postgresql":
+            session.execute(text("SET TRANSACTION READ ONLY"))
         yield session
         session.commit()
     except BaseException:
@@ -177,3 +198,24 @@ def transaction(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def busy_message(engine: Engine) -> str:
+    """Why a write waited too long, naming the bill run that holds the database where there is one."""
+    from sqlalchemy import select
+
+    from billing.models import BillRun
+    from pricing.clock import format_london
+
+    holder = ""
+    try:
+        with transaction(engine, read_only=True) as session:
+            run = session.scalars(select(BillRun).where(BillRun.status == "running")
+                                  .order_by(BillRun.id.desc())).first()
+            if run is not None:
+                holder = (f" (bill run {run.id} for {run.run_on}, started {format_london(run.started_at)} "
+                          f"by {run.actor}, is running)")
+    except Exception:  # noqa: BLE001 - the message must come out even if the database cannot say
+        holder = ""
+    return (f"the database is busy: another command held it for over {SQLITE_LOCK_WAIT_S} seconds{holder}; "
+            "nothing was written, try again when it has finished")

@@ -19,7 +19,7 @@ def aged_debt(rt: Runtime) -> None:
     from billing.aged_debt import COLUMNS
     from billing.aged_debt import aged_debt as report
 
-    data = rt.run(lambda ctx: report(ctx).as_json())
+    data = rt.run(lambda ctx: report(ctx).as_json(), read_only=True)
 
     def text() -> str:
         from cli.tables import table

@@ -109,7 +109,7 @@ def late_acks(rt: Runtime, year: str | None) -> None:
         ay = AcademicYear.parse(year) if year else AcademicYear.of(ctx.today)
         return late_acknowledgements(ctx, ay)
 
-    rows = rt.run(service)
+    rows = rt.run(service, read_only=True)
 
     def text() -> str:
         from cli.runtime import json_default

@@ -27,7 +27,7 @@ def entitlements(rt: Runtime, urn: str, year: str | None) -> None:
         ay = AcademicYear.parse(year) if year else AcademicYear.of(ctx.today)
         return service_fn(ctx, urn, ay)
 
-    data = rt.run(service)
+    data = rt.run(service, read_only=True)
 
     def text() -> str:
         from cli.tables import table

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.runtime import Runtime, pass_runtime
+from cli.runtime import Runtime, makes_pay_links, pass_runtime
 
 
 @click.group()
@@ -33,7 +33,7 @@ def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
     """
     from billing.documents import list_invoices
 
-    rows = rt.run(lambda ctx: list_invoices(ctx, urn, status))
+    rows = rt.run(lambda ctx: list_invoices(ctx, urn, status), read_only=True)
 
     def text() -> str:
         from cli.tables import table
@@ -84,7 +84,7 @@ def show(rt: Runtime, number: str) -> None:
     """
     from billing.documents import show_invoice
 
-    data = rt.run(lambda ctx: show_invoice(ctx, number))
+    data = rt.run(lambda ctx: show_invoice(ctx, number), read_only=True)
     rt.emit(data, lambda: _document_text(data))
 
 
@@ -102,7 +102,7 @@ def pdf(rt: Runtime, number: str, out: Path) -> None:
     """
     from billing.documents import print_invoice
 
-    data = rt.run(lambda ctx: print_invoice(ctx, number, out))
+    data = rt.run(lambda ctx: print_invoice(ctx, number, out), read_only=not makes_pay_links())
     rt.emit(data, f"Wrote {data['number']} to {data['pdf']}.")
 
 

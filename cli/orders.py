@@ -102,7 +102,7 @@ def list_(rt: Runtime, urn: str | None) -> None:
     """
     from billing.orders import list_orders, order_json
 
-    rows = rt.run(lambda ctx: [order_json(o) for o in list_orders(ctx, urn)])
+    rows = rt.run(lambda ctx: [order_json(o) for o in list_orders(ctx, urn)], read_only=True)
 
     def text() -> str:
         from cli.tables import table

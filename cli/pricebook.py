@@ -110,7 +110,7 @@ def show(rt: Runtime, year: str | None) -> None:
             versions = book(ctx).versions  # type: ignore[arg-type]
         return {"versions": [version_json(v) for v in versions]}
 
-    data = rt.run(service)
+    data = rt.run(service, read_only=True)
 
     def text() -> str:
         from cli.tables import table

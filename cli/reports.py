@@ -81,7 +81,7 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
     from billing.reports.csv_export import case_costs_table, write_csv
     from cli.tables import table
 
-    report_: CaseCostReport = rt.run(lambda ctx: case_costs(ctx, _year(year)))
+    report_: CaseCostReport = rt.run(lambda ctx: case_costs(ctx, _year(year)), read_only=True)
     if csv_file:
         write_csv(csv_file, case_costs_table(report_))
     data = report_.as_json()
@@ -139,7 +139,7 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
     from billing.reports.school_income import SchoolReport, school_report
     from cli.tables import table
 
-    rep: SchoolReport = rt.run(lambda ctx: school_report(ctx, _year(year)))
+    rep: SchoolReport = rt.run(lambda ctx: school_report(ctx, _year(year)), read_only=True)
     if csv_file:
         write_csv(csv_file, school_table(rep))
     data = rep.as_json()
@@ -179,7 +179,7 @@ def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None)
     from billing.reports.csv_export import budget_table, write_csv
     from cli.tables import table
 
-    rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, parse_financial_year(fy)))
+    rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, parse_financial_year(fy)), read_only=True)
     if csv_file:
         write_csv(csv_file, budget_table(rep))
     if pdf_file:
@@ -276,7 +276,7 @@ def list_cmd(rt: Runtime, fy: str) -> None:
         return [{"line": ln.line, "kind": ln.kind, "source": ln.source, "amount": ln.amount, "fte": ln.fte}
                 for ln in budget_lines(ctx, parse_financial_year(fy))]
 
-    data = rt.run(service)
+    data = rt.run(service, read_only=True)
     rt.emit(data, lambda: table(["Line", "Kind", "Funding source", "FTE", "Amount"],
                                 [[d["line"], d["kind"], d["source"], d["fte"] or "", _m(d["amount"])]
                                  for d in data], "lllrr"))

@@ -49,11 +49,12 @@ class Runtime:
 
     # -- pieces -----------------------------------------------------------
     def clock(self) -> Clock:
+        """The as-of day (or today), and the real instant: documents record both."""
         from pricing.clock import FixedClock, SystemClock, parse_date
 
         if self.as_of_text:
             try:
-                return FixedClock(parse_date(self.as_of_text))
+                return FixedClock(parse_date(self.as_of_text), instant=SystemClock().now())
             except ValueError as exc:
                 self.fail_usage(f"--as-of: {exc}")
         return SystemClock()
@@ -66,8 +67,12 @@ class Runtime:
         return self._engine
 
     # -- running a service ------------------------------------------------
-    def run(self, service: Callable[[Context], T], *, migrate: bool = True) -> T:
-        """Call ``service`` inside one transaction; refuse cleanly on a TradedError."""
+    def run(self, service: Callable[[Context], T], *, migrate: bool = True, read_only: bool = False) -> T:
+        """Call ``service`` inside one transaction; refuse cleanly on a TradedError.
+
+        ``read_only`` for commands that only look: they take no write lock, so
+        they answer while a bill run or an import is writing.
+        """
         from sqlalchemy.exc import OperationalError
 
         from billing.context import Context
@@ -79,12 +84,22 @@ class Runtime:
             engine = self.engine()
             if migrate:
                 ensure_schema(engine)
-            with transaction(engine) as session:
+            with transaction(engine, read_only=read_only) as session:
                 return service(Context(session=session, clock=clock, actor=actor_name()))
         except TradedError as exc:
             self.refuse(exc.code, exc.message)
         except OperationalError as exc:
-            self.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
+            self.refuse_database(exc)
+
+    def refuse_database(self, exc: Exception) -> NoReturn:
+        """One line for a database that cannot be used: busy (naming what holds it, where known) or unreachable."""
+        from billing.db import busy_message
+
+        orig = getattr(exc, "orig", exc)
+        first = (str(orig).splitlines() or [type(orig).__name__])[0]
+        if "locked" in first or "busy" in first:
+            self.refuse("database_busy", busy_message(self.engine()))
+        self.refuse("database_unavailable", f"database error: {first}")
 
     # -- output -------------------------------------------------------------
     def emit(self, data: Any, text: Callable[[], str] | str | None = None) -> None:
@@ -103,6 +118,11 @@ class Runtime:
 
     def fail_usage(self, message: str) -> NoReturn:
         raise click.UsageError(message)
+
+
+def makes_pay_links() -> bool:
+    """Whether documents printed now ask Stripe for a pay link (which records the school's Stripe customer)."""
+    return bool(os.environ.get("STRIPE_API_KEY", "").strip())
 
 
 def json_default(value: Any) -> Any:

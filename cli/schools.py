@@ -71,7 +71,7 @@ def list_(rt: Runtime) -> None:
     """
     from billing.schools import list_schools
 
-    rows = rt.run(lambda ctx: [school_json(s) for s in list_schools(ctx)])
+    rows = rt.run(lambda ctx: [school_json(s) for s in list_schools(ctx)], read_only=True)
 
     def text() -> str:
         from cli.tables import table
@@ -95,5 +95,5 @@ def show(rt: Runtime, urn: str) -> None:
     """
     from billing.schools import get_school
 
-    data = rt.run(lambda ctx: school_json(get_school(ctx, urn)))
+    data = rt.run(lambda ctx: school_json(get_school(ctx, urn)), read_only=True)
     rt.emit(data, lambda: "\n".join(f"{k:>9}: {v}" for k, v in data.items() if v is not None))
