@@ -100,7 +100,8 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
         from cli.tables import table
 
         c = result.counts()
-        out = [f"{result.file}: {c['read']} lines read = {c['matched']} matched + {c['unmatched']} unmatched"
+        out = [f"{result.file}: {c['read']} line{'' if c['read'] == 1 else 's'} read = {c['matched']} matched"
+               f" + {c['unmatched']} unmatched"
                f" + {c['future']} future-dated + {c['already_imported']} already imported"
                f" + {c['rejected']} rejected."]
         if result.not_booked:
@@ -115,7 +116,7 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
         if result.future:
             out.append(table(["Line", "Date", "Amount", "Reference"],
                              [[u["id"], u["date"], u["amount"], u["reference"]] for u in result.future],
-                             align="rlrl", title="Dated after today: matched once their date has come"))
+                             align="rlrl", title="Future-dated: matched when their day comes"))
         if result.rejected:
             out.append(table(["Line", "Date", "Amount", "Reference", "Why"],
                              [[u["id"], u["date"], u["amount"], u["reference"], u["reason"]]
