@@ -129,6 +129,9 @@ class StripeGateway:
             session = self._client.v1.checkout.sessions.create(
                 params={
                     "mode": "payment",
+                    # Card only, whatever the Dashboard enables: a bank transfer goes to the school's own
+                    # account (bank_transfer_details) and is counted once, from its cash-balance funding.
+                    "allowed_payment_method_types": ["card"],
                     "customer": customer_id,
                     "client_reference_id": invoice_number,
                     "currency": CURRENCY,

@@ -68,6 +68,7 @@ def test_pay_link_is_a_checkout_session_for_exactly_the_pence_named() -> None:
     assert (sent.method, sent.path) == ("POST", "/v1/checkout/sessions")
     assert sent.form == {
         "mode": "payment", "customer": "cus_test_1", "client_reference_id": "INV000123", "currency": "gbp",
+        "allowed_payment_method_types[0]": "card",  # pinned: never the cash balance, whatever the Dashboard offers
         "line_items[0][quantity]": "1",
         "line_items[0][price_data][currency]": "gbp",
         "line_items[0][price_data][unit_amount]": "125000",
