@@ -104,17 +104,37 @@ class FakeGateway:
         p = self.payments[payment_id]
         return GatewayNotice(
             event_id=event_id, type="payment_intent.succeeded", kind="payment", occurred_at=at,
-            amount_pence=p.amount_pence, method="card", external_key=p.payment_id,
-            invoice_number=p.invoice_number if with_invoice else None, urn=p.urn, customer_id=p.customer_id,
+            amount_pence=p.amount_pence, method="card", external_key=p.payment_id, payment_intent=p.payment_id,
+            from_balance=False, invoice_number=p.invoice_number if with_invoice else None, urn=p.urn,
+            customer_id=p.customer_id,
         )
 
     def bank_transfer(self, customer_id: str, txn_id: str, pence: int, reference: str | None,
                       event_id: str, at: datetime) -> GatewayNotice:
-        """The notice a BACS transfer into a school's virtual account produces."""
+        """The notice a BACS transfer into a school's virtual account (its cash balance) produces."""
         return GatewayNotice(
-            event_id=event_id, type="customer_cash_balance_transaction.created", kind="payment",
+            event_id=event_id, type="customer_cash_balance_transaction.created", kind="funded",
             occurred_at=at, amount_pence=pence, method="bacs", external_key=txn_id,
             customer_id=customer_id, reference=reference,
+        )
+
+    def applied(self, txn_id: str, payment_id: str, pence: int, event_id: str, at: datetime) -> GatewayNotice:
+        """The notice when the gateway spends ``pence`` of the school's cash balance on payment ``payment_id``."""
+        p = self.payments[payment_id]
+        return GatewayNotice(
+            event_id=event_id, type="customer_cash_balance_transaction.created", kind="applied",
+            occurred_at=at, amount_pence=pence, method="bacs", external_key=txn_id, payment_intent=payment_id,
+            from_balance=True, customer_id=p.customer_id,
+        )
+
+    def paid_from_balance(self, payment_id: str, event_id: str, at: datetime,
+                          type_: str = "payment_intent.succeeded") -> GatewayNotice:
+        """The success notice of a payment the school made from its cash balance (a bank transfer), not by card."""
+        p = self.payments[payment_id]
+        return GatewayNotice(
+            event_id=event_id, type=type_, kind="payment", occurred_at=at, amount_pence=p.amount_pence,
+            method="bacs", external_key=p.payment_id, payment_intent=p.payment_id, from_balance=True,
+            invoice_number=p.invoice_number, urn=p.urn, customer_id=p.customer_id,
         )
 
     def refunded(self, payment_id: str, event_id: str, at: datetime) -> GatewayNotice:

@@ -90,7 +90,7 @@ class PaymentGateway(Protocol):
         ...
 
 
-NoticeKind = Literal["payment", "refund", "ignored"]
+NoticeKind = Literal["payment", "funded", "applied", "refund", "ignored"]
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,18 @@ class GatewayNotice:
     """One gateway event, reduced to what the ledger needs.
 
     For a payment, ``amount_pence`` is the money received and ``external_key``
-    identifies the payment once (a card payment's id, a bank transfer's id).
+    identifies the payment once (a card payment's id); ``payment_intent`` is
+    the gateway payment it belongs to, and ``from_balance`` says whether it was
+    paid out of the school's cash balance (None: the event does not say).
+    ``funded`` is a bank transfer into the school's cash balance (its virtual
+    account) and ``applied`` is the gateway spending that balance on payment
+    ``payment_intent``; ``external_key`` is the balance transaction's id. A
+    funding and the payments that spend it are one movement of money, recorded
+    once (billing.gateway.cash_balance).
     For a refund, ``amount_pence`` is the total refunded so far on payment
     ``external_key`` (gateways report refunds cumulatively; the ledger records
-    the difference once per reported total).
+    the difference once per reported total). ``problem`` names a field the
+    event carried in a form the engine cannot read: such an event is kept for a person.
     """
 
     event_id: str
@@ -116,4 +124,7 @@ class GatewayNotice:
     urn: str | None = None
     customer_id: str | None = None
     reference: str | None = None
+    payment_intent: str | None = None
+    from_balance: bool | None = None
+    problem: str | None = None
     payload: dict[str, object] = field(default_factory=dict, compare=False)

@@ -7,13 +7,17 @@ payment or a refund inside the caller's one transaction and records the event
 id, so a replay writes nothing. Money that cannot be placed (an unknown
 invoice, an unknown school, a refund with no credit to pay it from) is kept as
 an *unallocated* event for a person, never dropped.
+
+A bank transfer into a school's Stripe cash balance and the payments Stripe
+makes from that balance are one movement of money, recorded once whatever
+order their events arrive in (billing.gateway.cash_balance).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +25,7 @@ import stripe
 from sqlalchemy import func, select
 
 from billing.context import Context
+from billing.gateway import cash_balance, payloads
 from billing.gateway.errors import InvalidWebhook
 from billing.gateway.port import CURRENCY, META_INVOICE, META_URN, GatewayNotice
 from billing.models import GatewayCustomer, GatewayEvent, Invoice, Payment, Refund, School
@@ -31,12 +36,13 @@ from pricing.money import ZERO, from_pence
 DEFAULT_TOLERANCE = 300  # seconds; Stripe's own default
 
 PROCESSED, IGNORED, UNALLOCATED, DUPLICATE = "processed", "ignored", "unallocated", "duplicate"
+REVIEW = "review"  # recorded, but the ledger may now hold the same money twice: a person must check
 
 
 @dataclass(frozen=True)
 class EventOutcome:
     event_id: str
-    status: str  # processed, ignored, unallocated, duplicate
+    status: str  # processed, ignored, unallocated, duplicate, review
     note: str | None = None
     payment_id: int | None = None
     refund_id: int | None = None
@@ -74,11 +80,6 @@ def _text(obj: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _object(obj: dict[str, Any], key: str) -> dict[str, Any]:
-    value = obj.get(key)
-    return value if isinstance(value, dict) else {}
-
-
 def _pence(obj: dict[str, Any], *keys: str) -> int | None:
     for key in keys:
         value = obj.get(key)
@@ -108,30 +109,39 @@ def notice_from_event(event: dict[str, Any]) -> GatewayNotice:
         "customer_id": _text(obj, "customer"), "urn": _meta(obj, META_URN),
         "invoice_number": _meta(obj, META_INVOICE),
     }
-    if kind == "payment_intent.succeeded":
-        methods = obj.get("payment_method_types")
-        if isinstance(methods, list) and methods and set(methods) == {"customer_balance"}:
-            # Paid from the school's cash balance: the bank transfer that funded it
-            # was already counted when its cash-balance transaction arrived.
+    try:
+        if kind == "payment_intent.succeeded":
+            intent = payloads.PaymentIntent.model_validate(obj)
+            from_balance = payloads.paid_from_balance(intent.payment_method_types, intent.charge_method_types())
+            received = intent.amount_received if intent.amount_received is not None else intent.amount
+            return GatewayNotice(**base, kind="payment", method="bacs" if from_balance else "card",
+                                 external_key=intent.id, payment_intent=intent.id, from_balance=from_balance,
+                                 amount_pence=received or 0)
+        if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+            session = payloads.CheckoutSession.model_validate(obj)
+            if session.payment_status != "paid":
+                return GatewayNotice(**{**base, "kind": "ignored"})
+            # Keyed on the payment intent, so its own payment_intent.succeeded is the same payment.
+            base["invoice_number"] = base["invoice_number"] or session.client_reference_id
+            from_balance = payloads.paid_from_balance(session.method_types())
+            return GatewayNotice(**base, kind="payment", method="bacs" if from_balance else "card",
+                                 external_key=session.payment_intent or session.id,
+                                 payment_intent=session.payment_intent, from_balance=from_balance,
+                                 amount_pence=session.amount_total or 0)
+        if kind == "customer_cash_balance_transaction.created":
+            txn = payloads.CashBalanceTransaction.model_validate(obj)
+            if txn.type == "funded":
+                transfer = txn.funded.bank_transfer if txn.funded else None
+                return GatewayNotice(**base, kind="funded", method="bacs", external_key=txn.id,
+                                     amount_pence=txn.net_amount or 0,
+                                     reference=transfer.reference if transfer else None)
+            if txn.type == "applied_to_payment":  # net_amount is negative: money leaving the balance
+                paid = txn.applied_to_payment.payment_intent if txn.applied_to_payment else None
+                return GatewayNotice(**base, kind="applied", method="bacs", external_key=txn.id,
+                                     payment_intent=paid, from_balance=True, amount_pence=-(txn.net_amount or 0))
             return GatewayNotice(**{**base, "kind": "ignored"})
-        return GatewayNotice(**base, kind="payment", method="card", external_key=_text(obj, "id"),
-                             amount_pence=_pence(obj, "amount_received", "amount") or 0)
-    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        if obj.get("payment_status") != "paid":
-            return GatewayNotice(**{**base, "kind": "ignored"})
-        # Keyed on the payment intent, so its own payment_intent.succeeded is the same payment.
-        key = _text(obj, "payment_intent") or _text(obj, "id")
-        base["invoice_number"] = base["invoice_number"] or _text(obj, "client_reference_id")
-        return GatewayNotice(**base, kind="payment", method="card", external_key=key,
-                             amount_pence=_pence(obj, "amount_total") or 0)
-    if kind == "customer_cash_balance_transaction.created":
-        if obj.get("type") != "funded":
-            return GatewayNotice(**{**base, "kind": "ignored"})
-        funded = _object(obj, "funded")
-        transfer = _object(funded, "bank_transfer")
-        return GatewayNotice(**base, kind="payment", method="bacs", external_key=_text(obj, "id"),
-                             amount_pence=_pence(obj, "net_amount") or 0,
-                             reference=_text(transfer, "reference"))
+    except payloads.ValidationError as exc:
+        return GatewayNotice(**base, kind="payment", problem=payloads.problem(exc))
     if kind == "charge.refunded":
         payment_key = _text(obj, "payment_intent") or _text(obj, "id")
         refunded = _pence(obj, "amount_refunded") or 0
@@ -153,18 +163,24 @@ def apply_notice(ctx: Context, notice: GatewayNotice) -> EventOutcome:
     """
     if ctx.session.scalar(select(GatewayEvent.id).where(GatewayEvent.event_id == notice.event_id)):
         return EventOutcome(notice.event_id, DUPLICATE, "event already recorded")
-    if notice.kind == "ignored":
+    if notice.problem:
+        outcome = EventOutcome(notice.event_id, UNALLOCATED, notice.problem)
+    elif notice.kind == "ignored":
         outcome = EventOutcome(notice.event_id, IGNORED, None)
-    elif notice.kind == "payment":
-        outcome = _attempt(ctx, notice, _record_payment)
-    else:
+    elif notice.kind == "refund":
         outcome = _attempt(ctx, notice, _record_refund)
+    else:
+        outcome = _attempt(ctx, notice, _record_money)
     ctx.session.add(GatewayEvent(
         event_id=notice.event_id, type=notice.type, status=outcome.status,
         payload=notice.payload, note=outcome.note, received_at=ctx.now,
     ))
     if outcome.status == UNALLOCATED:
         ctx.audit("gateway.unallocated", "gateway_event", notice.event_id,
+                  {"type": notice.type, "amount": from_pence(notice.amount_pence),
+                   "key": notice.external_key}, reason=outcome.note)
+    elif outcome.status == REVIEW:
+        ctx.audit("gateway.review", "gateway_event", notice.event_id,
                   {"type": notice.type, "amount": from_pence(notice.amount_pence),
                    "key": notice.external_key}, reason=outcome.note)
     ctx.session.flush()
@@ -216,11 +232,7 @@ def _record_payment(ctx: Context, notice: GatewayNotice) -> EventOutcome:
     if notice.invoice_number:
         invoices = (notice.invoice_number,)
     elif notice.reference:
-        # A bank transfer quoting one of the school's invoice numbers pays that invoice.
-        ref = notice.reference.strip().upper()
-        if ctx.session.scalar(select(Invoice.id).join(School, School.id == Invoice.school_id)
-                              .where(Invoice.number == ref, Invoice.kind == "invoice", School.urn == urn)):
-            invoices = (ref,)
+        invoices = _quoted_invoice(ctx, urn, notice.reference)
     result = record_payment(
         ctx, urn, from_pence(notice.amount_pence), received_on(notice),
         method=notice.method, invoice_numbers=invoices, reference=notice.reference or notice.invoice_number,
@@ -228,6 +240,93 @@ def _record_payment(ctx: Context, notice: GatewayNotice) -> EventOutcome:
     )
     note = "payment already recorded by an earlier event" if result.already_recorded else None
     return EventOutcome(notice.event_id, PROCESSED, note, payment_id=result.id)
+
+
+def _quoted_invoice(ctx: Context, urn: str, reference: str) -> tuple[str, ...]:
+    """A bank transfer quoting one of the school's invoice numbers pays that invoice."""
+    ref = reference.strip().upper()
+    if ctx.session.scalar(select(Invoice.id).join(School, School.id == Invoice.school_id)
+                          .where(Invoice.number == ref, Invoice.kind == "invoice", School.urn == urn)):
+        return (ref,)
+    return ()
+
+
+def _payment_exists(ctx: Context, key: str) -> bool:
+    return ctx.session.scalar(select(Payment.id).where(Payment.external_key == key)) is not None
+
+
+def _lock_school(ctx: Context, notice: GatewayNotice) -> School | None:
+    """The school the event is for, its row locked: one school's gateway events take turns.
+
+    On PostgreSQL a delivery deciding whether its payment was already counted must
+    see every earlier delivery for the school committed; SQLite's writer lock already
+    serialises them.
+    """
+    urn = _school_urn(ctx, notice)
+    school = ctx.session.scalar(select(School).where(School.urn == urn)) if urn else None
+    if school is not None:
+        ctx.session.execute(select(School.id).where(School.id == school.id).with_for_update())
+    return school
+
+
+def _record_money(ctx: Context, notice: GatewayNotice) -> EventOutcome:
+    """Money in: through the school's cash balance (once per movement), or a card payment."""
+    _lock_school(ctx, notice)  # before deciding how it was paid
+    if notice.kind in ("funded", "applied"):
+        return _record_balance(ctx, notice)
+    intent = notice.payment_intent
+    if notice.from_balance or (intent and cash_balance.spent_from_balance(ctx, intent)):
+        return _record_balance(ctx, replace(notice, from_balance=True, method="bacs"))
+    if notice.from_balance is None and intent and notice.type.startswith("checkout.session."):
+        # The session offered the cash balance among other methods and does not say which paid;
+        # its PaymentIntent's own event does (or its cash-balance transaction), so that one records it.
+        if _payment_exists(ctx, intent):
+            return EventOutcome(notice.event_id, PROCESSED, "payment already recorded by an earlier event")
+        return EventOutcome(notice.event_id, PROCESSED,
+                            f"the session does not say how it was paid; {intent}'s own event records it")
+    return _record_payment(ctx, notice)
+
+
+def _record_balance(ctx: Context, notice: GatewayNotice) -> EventOutcome:
+    """A funding of the school's cash balance, or a payment from it: recorded once (billing.gateway.cash_balance)."""
+    from billing.payments import record_payment
+
+    kind: cash_balance.MovementKind = "spent"
+    if notice.kind == "funded" or notice.kind == "applied":
+        kind = notice.kind
+    key = notice.payment_intent if kind == "spent" else notice.external_key
+    if notice.currency != CURRENCY:
+        raise _Unplaceable(f"a payment in {notice.currency.upper()} cannot be taken into a sterling ledger")
+    if notice.amount_pence <= 0 or not key or (kind != "funded" and not notice.payment_intent):
+        raise _Unplaceable("the event carries no amount or payment id")
+    if not notice.customer_id:
+        raise _Unplaceable("the event names no Stripe customer whose balance it moves")
+    school = _lock_school(ctx, notice)
+    if school is None:
+        raise _Unplaceable("the event names no school the engine knows")
+    urn = school.urn
+    intent = notice.payment_intent
+    taken_as_card = bool(intent and not cash_balance.spent_from_balance(ctx, intent) and _payment_exists(ctx, intent))
+    movement = cash_balance.Movement(kind, key, notice.customer_id, notice.amount_pence,
+                                     intent if kind != "funded" else None)
+    if not cash_balance.note(ctx, movement, notice.event_id):
+        return EventOutcome(notice.event_id, PROCESSED, "the same money was already counted from an earlier event")
+    owed = cash_balance.position(ctx, notice.customer_id, school.id).unrecorded
+    if owed > 0:
+        invoices = _quoted_invoice(ctx, urn, notice.reference) if kind == "funded" and notice.reference else ()
+        result = record_payment(
+            ctx, urn, owed, received_on(notice), method="bacs", invoice_numbers=invoices,
+            reference=notice.reference or notice.invoice_number, source="stripe", external_key=key,
+        )
+        covered = from_pence(notice.amount_pence) - owed
+        note = (f"£{covered} of it was already recorded from the school's Stripe balance" if covered > 0
+                else None)
+        return EventOutcome(notice.event_id, PROCESSED, note, payment_id=result.id)
+    if owed < 0 and taken_as_card:
+        return EventOutcome(notice.event_id, REVIEW, (
+            f"{intent} was recorded as a card payment before Stripe showed it was paid from the school's "
+            f"bank-transfer balance, so £{-owed} is now held twice: check and correct it by hand"))
+    return EventOutcome(notice.event_id, PROCESSED, "the money was already recorded from the school's Stripe balance")
 
 
 def _record_refund(ctx: Context, notice: GatewayNotice) -> EventOutcome:

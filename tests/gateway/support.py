@@ -81,11 +81,43 @@ def event(event_id: str, type_: str, obj: dict[str, Any], created: int | None = 
 
 
 def payment_intent(pi_id: str, pence: int, invoice: str | None = None, urn: str | None = URN,
-                   customer: str | None = None) -> dict[str, Any]:
+                   customer: str | None = None, methods: tuple[str, ...] = ("card",),
+                   charged_with: str | None = None) -> dict[str, Any]:
+    """A succeeded PaymentIntent; ``charged_with`` expands its latest charge with that payment method type."""
     meta = {k: v for k, v in (("invoice_number", invoice), ("school_urn", urn)) if v}
+    charge: str | dict[str, Any] = f"py_{pi_id}"
+    if charged_with is not None:
+        charge = {"id": f"py_{pi_id}", "object": "charge", "status": "succeeded", "amount": pence,
+                  "payment_method_details": {"type": charged_with, charged_with: {}}}
     return {"id": pi_id, "object": "payment_intent", "amount": pence, "amount_received": pence,
-            "currency": "gbp", "status": "succeeded", "customer": customer,
-            "payment_method_types": ["card"], "metadata": meta}
+            "currency": "gbp", "status": "succeeded", "customer": customer, "latest_charge": charge,
+            "payment_method_types": list(methods), "metadata": meta}
+
+
+def checkout_session(cs_id: str, pi_id: str | None, pence: int, invoice: str, customer: str | None,
+                     methods: tuple[str, ...] = ("card",), urn: str | None = URN) -> dict[str, Any]:
+    """A paid Checkout session as the engine creates it (its invoice in metadata and client reference)."""
+    meta = {k: v for k, v in (("invoice_number", invoice), ("school_urn", urn)) if v}
+    return {"id": cs_id, "object": "checkout.session", "mode": "payment", "status": "complete",
+            "payment_status": "paid", "amount_total": pence, "currency": "gbp", "customer": customer,
+            "client_reference_id": invoice, "payment_intent": pi_id, "payment_method_types": list(methods),
+            "metadata": meta}
+
+
+def funded(txn_id: str, pence: int, customer: str, reference: str | None = "FHA7PWQA3K6J") -> dict[str, Any]:
+    """A bank transfer into the customer's cash balance (``reference`` is what the school's bank sent)."""
+    return {"id": txn_id, "object": "customer_cash_balance_transaction", "type": "funded", "currency": "gbp",
+            "customer": customer, "net_amount": pence, "ending_balance": pence,
+            "funded": {"bank_transfer": {"type": "gb_bank_transfer", "reference": reference,
+                                         "gb_bank_transfer": {"sender_name": "SCHOOL", "sort_code": "108800",
+                                                              "account_number_last4": "1234"}}}}
+
+
+def applied(txn_id: str, pi_id: str, pence: int, customer: str) -> dict[str, Any]:
+    """Stripe spending ``pence`` of the customer's cash balance on PaymentIntent ``pi_id``."""
+    return {"id": txn_id, "object": "customer_cash_balance_transaction", "type": "applied_to_payment",
+            "currency": "gbp", "customer": customer, "net_amount": -pence, "ending_balance": 0,
+            "applied_to_payment": {"payment_intent": pi_id}}
 
 
 def sign(body: bytes, secret: str = SECRET, t: int | None = None) -> str:

@@ -17,6 +17,7 @@ from tests.gateway.support import (
     URN,
     add_schools,
     event,
+    funded,
     issue,
     ledger,
     link_customer,
@@ -154,12 +155,20 @@ def test_a_bank_transfer_into_the_schools_account_pays_oldest_first(client: Test
         assert ledger(ctx)["payments"] == [("ccsbtxn_1", "1300.00", AS_OF, "bacs", "stripe")]
 
 
-def test_a_customer_balance_payment_intent_is_not_counted_again(client: TestClient, engine: Engine) -> None:
-    pi = payment_intent("pi_cb", 30000, "INV-000002") | {"payment_method_types": ["customer_balance"]}
+def test_a_payment_from_the_cash_balance_and_the_transfer_that_funded_it_are_one_payment(
+        client: TestClient, engine: Engine) -> None:
+    # The PaymentIntent arrives first: the money is recorded now, once; its bank transfer then adds nothing.
+    pi = payment_intent("pi_cb", 30000, "INV-000002", customer="cus_snsc", methods=("customer_balance",))
     body = event("evt_cb", "payment_intent.succeeded", pi)
-    assert post(client, body, sign(body))[1]["status"] == "ignored"
+    assert post(client, body, sign(body)) == (200, {"event": "evt_cb", "status": "processed", "note": None})
+    body = event("evt_cb_fund", "customer_cash_balance_transaction.created", funded("ccsbtxn_cb", 30000, "cus_snsc"))
+    assert post(client, body, sign(body)) == (200, {
+        "event": "evt_cb_fund", "status": "processed",
+        "note": "the money was already recorded from the school's Stripe balance"})
     with service_context(engine, AS_OF) as ctx:
-        assert ledger(ctx)["payments"] == []
+        assert ledger(ctx)["payments"] == [("pi_cb", "300.00", AS_OF, "bacs", "stripe")]
+        # Allocated like the bank transfer it is: its reference quotes no invoice, so oldest first (§8).
+        assert (outstanding(ctx, "INV-000001"), outstanding(ctx, "INV-000002")) == ("950.00", "300.00")
 
 
 def test_charge_refunded_becomes_a_refund_of_credit(client: TestClient, engine: Engine) -> None:
