@@ -180,8 +180,15 @@ def show_invoice(ctx: Context, number: str) -> dict[str, object]:
                          invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited))
 
 
-def print_invoice(ctx: Context, number: str, out: Path) -> dict[str, object]:
-    """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path."""
+def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> dict[str, object]:
+    """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path.
+
+    An existing file is replaced only with ``force``; the database is never a valid ``out`` (billing.outputs).
+    """
+    from billing.outputs import check_output, write_output
+
+    database = ctx.session.get_bind().engine.url
+    check_output(out, force=force, database_url=database)
     data = show_invoice(ctx, number)
     document = get_invoice(ctx, number)
     pay_link = None
@@ -189,9 +196,6 @@ def print_invoice(ctx: Context, number: str, out: Path) -> dict[str, object]:
         from billing.gateway.service import pay_link_if_configured
 
         pay_link = pay_link_if_configured(ctx, number)
-    try:
-        write_pdf(document, out, pay_link)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_output(out, pdf_bytes(document, pay_link), force=force, database_url=database)
     data["pdf"] = str(out)
     return data

@@ -55,8 +55,11 @@ def level_due(days_overdue: int) -> int | None:
     return reached[-1] if reached else None
 
 
-def run_reminders(ctx: Context, out_dir: Path | None = None) -> ReminderRun:
-    """Record (and with ``out_dir``, write PDF letters for) reminders due today, once per level (§9)."""
+def run_reminders(ctx: Context, out_dir: Path | None = None, force: bool = False) -> ReminderRun:
+    """Record (and with ``out_dir``, write PDF letters for) reminders due today, once per level (§9).
+
+    A letter file that exists already is replaced only with ``force``.
+    """
     today = ctx.today
     outstanding = {i: v for i, v in invoice_outstanding(ctx.session).items() if v > 0}
     if not outstanding:
@@ -90,20 +93,23 @@ def run_reminders(ctx: Context, out_dir: Path | None = None) -> ReminderRun:
                   {"reminders": [{"invoice": r.invoice, "level": r.level} for r in sent]})
     if out_dir is None:
         return ReminderRun(today, sent, [])
-    # Every letter is rendered before any is written, so a letter that cannot be made
-    # leaves no files behind; names are fixed by school, level and date, so a run
-    # repeated after a failed write overwrites rather than duplicates.
+    # Every letter is rendered and every path checked before any is written, so a
+    # letter that cannot be made leaves no files behind; each file is written whole.
     rendered = [(out_dir / f"reminder-{schools[school_id].urn}-{level}d-{today.isoformat()}.pdf",
                  render_letter(ctx, schools[school_id], level, items, outstanding))
                 for (school_id, level), items in sorted(letters.items(),
                                                         key=lambda kv: (schools[kv[0][0]].urn, kv[0][1]))]
+    from billing.outputs import write_outputs
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"cannot write the reminder letters to {out_dir}: it is a file, not a folder",
+                           code="output_is_file")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for path, data in rendered:
-            path.write_bytes(data)
     except OSError as exc:
         raise InvalidInput(f"cannot write the reminder letters to {out_dir}: {exc.strerror or exc}") from None
-    return ReminderRun(today, sent, [path for path, _ in rendered])
+    written = write_outputs(rendered, force=force, database_url=ctx.session.get_bind().engine.url)
+    return ReminderRun(today, sent, written)
 
 
 def render_letter(ctx: Context, school: School, level: int, items: list[tuple[Invoice, int]],

@@ -248,10 +248,11 @@ def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None)
     return with_pay_link(details, pay_link_if_configured(ctx, oldest.number) if oldest is not None else None)
 
 
-def write_statement_pdf(ctx: Context, st: Statement, out: Path) -> Path:
-    """Render the statement to ``out`` (folders created as needed)."""
+def write_statement_pdf(ctx: Context, st: Statement, out: Path, force: bool = False) -> Path:
+    """Render the statement to ``out`` (folders created as needed; an existing file only with ``force``)."""
+    from billing.outputs import check_output, write_output
     from invoices.statement_pdf import render_statement
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(render_statement(statement_document(ctx, st)))
-    return out
+    database = ctx.session.get_bind().engine.url
+    check_output(out, force=force, database_url=database)
+    return write_output(out, render_statement(statement_document(ctx, st)), force=force, database_url=database)

@@ -92,8 +92,9 @@ def show(rt: Runtime, number: str) -> None:
 @click.argument("number")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the PDF.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
-def pdf(rt: Runtime, number: str, out: Path) -> None:
+def pdf(rt: Runtime, number: str, out: Path, force: bool) -> None:
     """Write an invoice or credit note as an A4 PDF.
 
     \b
@@ -102,7 +103,7 @@ def pdf(rt: Runtime, number: str, out: Path) -> None:
     """
     from billing.documents import print_invoice
 
-    data = rt.run(lambda ctx: print_invoice(ctx, number, out), read_only=not makes_pay_links())
+    data = rt.run(lambda ctx: print_invoice(ctx, number, out, force), read_only=not makes_pay_links())
     rt.emit(data, f"Wrote {data['number']} to {data['pdf']}.")
 
 

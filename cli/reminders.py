@@ -20,8 +20,9 @@ def reminders() -> None:
 @reminders.command("run")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), metavar="DIR",
               help="Write one PDF letter per school and level into DIR.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
-def run(rt: Runtime, out: str | None) -> None:
+def run(rt: Runtime, out: str | None, force: bool) -> None:
     """Record the reminders due at the as-of date (and write the letters); none is sent twice.
 
     \b
@@ -32,7 +33,7 @@ def run(rt: Runtime, out: str | None) -> None:
 
     from billing.reminders import run_reminders
 
-    data = rt.run(lambda ctx: run_reminders(ctx, Path(out) if out else None).as_json())
+    data = rt.run(lambda ctx: run_reminders(ctx, Path(out) if out else None, force).as_json())
 
     def text() -> str:
         from cli.tables import table

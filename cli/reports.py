@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,28 @@ def _year(text: str | None) -> Any:
         raise InvalidInput(f'Academic year {text!r} must look like "2025/26".', code="bad_year") from exc
 
 
+def _check_outputs(rt: Runtime, force: bool, *files: str | None) -> None:
+    """Refuse a bad output path before any work is done (billing.outputs)."""
+    from billing.outputs import check_output
+
+    _write(rt, lambda: [check_output(Path(f), force=force, database_url=rt.engine().url) for f in files if f])
+
+
+def _write(rt: Runtime, write: Callable[[], object]) -> None:
+    from pricing.errors import TradedError
+
+    try:
+        write()
+    except TradedError as exc:
+        rt.refuse(exc.code, exc.message)
+
+
 @report.command("case-costs")
 @click.option("--year", default=None, metavar="Y", help="Academic year, e.g. 2025/26 (default: this one).")
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the rows as CSV.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
-def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
+def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool) -> None:
     """Per case: hours (deemed-delivered apart), staff cost, day-rate value, income, net.
 
     Cost = hours x each worker's hourly cost in force that day. Covered cases get a
@@ -81,9 +99,10 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
     from billing.reports.csv_export import case_costs_table, write_csv
     from cli.tables import table
 
+    _check_outputs(rt, force, csv_file)
     report_: CaseCostReport = rt.run(lambda ctx: case_costs(ctx, _year(year)), read_only=True)
     if csv_file:
-        write_csv(csv_file, case_costs_table(report_))
+        _write(rt, lambda: write_csv(csv_file, case_costs_table(report_), force, rt.engine().url))
     data = report_.as_json()
 
     def text() -> str:
@@ -123,8 +142,9 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
 @report.command("school")
 @click.option("--year", default=None, metavar="Y", help="Academic year, e.g. 2025/26 (default: every year).")
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the rows as CSV.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
-def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
+def school_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool) -> None:
     """Per school and academic year: subscription income, extras, interest, cost, net.
 
     Income is recognised by the days of service up to the as-of date, not by invoice:
@@ -139,9 +159,10 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
     from billing.reports.school_income import SchoolReport, school_report
     from cli.tables import table
 
+    _check_outputs(rt, force, csv_file)
     rep: SchoolReport = rt.run(lambda ctx: school_report(ctx, _year(year)), read_only=True)
     if csv_file:
-        write_csv(csv_file, school_table(rep))
+        _write(rt, lambda: write_csv(csv_file, school_table(rep), force, rt.engine().url))
     data = rep.as_json()
 
     def text() -> str:
@@ -160,8 +181,9 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None) -> None:
 @click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the lines as CSV.")
 @click.option("--pdf", "pdf_file", default=None, metavar="FILE", help="Also write the PDF pack with charts.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
-def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None) -> None:
+def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None, force: bool) -> None:
     """Income and cost against budget by funding source: actual to date, variance, forecast.
 
     Income is recognised by the days of service, not by invoice: a subscription's fee
@@ -179,13 +201,16 @@ def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None)
     from billing.reports.csv_export import budget_table, write_csv
     from cli.tables import table
 
+    _check_outputs(rt, force, csv_file, pdf_file)
     rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, parse_financial_year(fy)), read_only=True)
     if csv_file:
-        write_csv(csv_file, budget_table(rep))
+        _write(rt, lambda: write_csv(csv_file, budget_table(rep), force, rt.engine().url))
     if pdf_file:
+        from billing.outputs import write_output
         from billing.reports.budget_pack import budget_pack
 
-        Path(pdf_file).write_bytes(budget_pack(rep))
+        _write(rt, lambda: write_output(Path(pdf_file), budget_pack(rep), force=force,
+                                        database_url=rt.engine().url))
     data = rep.as_json()
 
     def text() -> str:

@@ -13,8 +13,9 @@ from cli.runtime import Runtime, makes_pay_links, pass_runtime
 @click.option("--to", "end", default=None, metavar="DATE", help="Last day (default: the as-of date).")
 @click.option("--pdf", "pdf", default=None, type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write the statement as a PDF.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
-def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: str | None) -> None:
+def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: str | None, force: bool) -> None:
     """A school's statement: opening balance, every transaction, closing balance, overdue by age.
 
     \b
@@ -31,7 +32,7 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
                               parse_date(end) if end else None)
         data = st.as_json()
         if pdf:
-            data["pdf"] = str(write_statement_pdf(ctx, st, Path(pdf)))  # type: ignore[arg-type]
+            data["pdf"] = str(write_statement_pdf(ctx, st, Path(pdf), force))  # type: ignore[arg-type]
         return data
 
     data = rt.run(service, read_only=not makes_pay_links())

@@ -1,5 +1,19 @@
-"""CSV for the council's finance system: a header row, one row per report line, UTF-8,
-money as plain decimals (``4500.00``: no currency sign, no thousands separator)."""
+"""The one CSV writer: every CSV the engine writes goes through :func:`csv_text`.
+
+CSV for the council's finance system: a header row, one row per report line, UTF-8,
+money as plain decimals (``4500.00``: no currency sign, no thousands separator).
+
+Formula injection (OWASP "CSV injection"): a spreadsheet runs a cell that starts with
+``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return before one) as a formula, so a
+school called ``=HYPERLINK("http://x","y")`` would become a live link in the finance
+team's spreadsheet. Every *text* cell (a ``str`` value: names, references, lines typed
+by people) that starts with one of those characters is written with a single quote
+before it (``'=HYPERLINK(...)``), which the spreadsheet shows as text. Whether a cell is
+text is decided by the value's type, never by how it looks: a ``Decimal`` (money,
+hours, ``-12.50``), an ``int``, a date or a boolean is written by the code and stays a
+plain number, so negative amounts stay numbers. So tables pass money as ``Decimal``,
+never as a formatted string.
+"""
 
 from __future__ import annotations
 
@@ -15,31 +29,46 @@ from pricing.money import format_money
 Table = tuple[list[str], list[list[object]]]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is neutralised (OWASP)."""
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will show, never run: ``'`` before a formula's first character."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def cell(value: object) -> str:
+    """One cell: numbers, dates and booleans as the code writes them; anything else as neutralised text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
         return format_money(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return neutralise(str(value))
 
 
 def csv_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """The whole file: a header row, then one row per item, each value through :func:`cell`."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([cell(h) for h in headers])
     for row in rows:
         writer.writerow([cell(v) for v in row])
     return buf.getvalue()
 
 
-def write_csv(path: str | Path, table: Table) -> Path:
-    target = Path(path)
-    target.write_text(csv_text(*table), encoding="utf-8", newline="")
-    return target
+def write_csv(path: str | Path, table: Table, force: bool = False, database_url: object = None) -> Path:
+    """Write the table whole (billing.outputs: atomic, never over the database, existing files only with force)."""
+    from billing.outputs import write_output
+
+    return write_output(Path(path), csv_text(*table).encode("utf-8"), force=force,
+                        database_url=database_url)  # type: ignore[arg-type]
 
 
 def case_costs_table(report: object) -> Table:
