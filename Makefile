@@ -16,9 +16,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The demo has its own database file: traded.db, where a real ledger lives, is never touched.
 demo: $(STAMP)
-	rm -f traded.db traded.db-wal traded.db-shm
-	$(BIN)/traded demo --out demo-output
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/traded --db sqlite:///demo.db demo --out demo-output
 
 # Two workers on a two-core machine: each has its own SQLite files and PostgreSQL database.
 test: $(STAMP)
@@ -41,4 +42,4 @@ command.revision(alembic_config(make_engine('sqlite:////tmp/traded-migration.db'
 	sed -i '/^Create Date:/d' billing/migrations/versions/0001_initial_schema.py
 
 clean:
-	rm -rf $(VENV) traded.db traded.db-wal traded.db-shm demo-output .pytest_cache
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm demo-output .pytest_cache
