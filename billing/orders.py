@@ -35,6 +35,7 @@ from contracts.entitlements import is_covered
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, NotFound
 from pricing.pricebook import Item
+from pricing.text import clean_optional_line
 
 CASEWORK = "casework"
 
@@ -97,6 +98,8 @@ def add_order(
     """
     if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
         raise InvalidInput(f"quantity {qty!r} must be a whole number of at least 1", code="bad_quantity")
+    if po_number is not None and len(po_number.strip()) > 40:  # orders.po_number is String(40), as a subscription's
+        raise InvalidInput("purchase order number is longer than 40 characters")
     school = get_school(ctx, urn)
     ordered_on = ctx.today
     on = deliver_on or ordered_on
@@ -118,7 +121,7 @@ def add_order(
         school_id=school.id, subscription_id=sub.id if sub else None, item_code=item.code, quantity=qty,
         academic_year=year.start_year, ordered_on=ordered_on, deliver_on=deliver_on, covered=charged_units == 0,
         unit_price=item.price, price=price, status="open",
-        po_number=po_number.strip() if po_number else None, created_at=ctx.now,
+        po_number=clean_optional_line(po_number, "purchase order number", 40), created_at=ctx.now,
     )
     ctx.session.add(order)
     ctx.session.flush()

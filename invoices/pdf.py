@@ -328,6 +328,28 @@ class PdfCanvas(FPDF):
             lines.append(current)
         return lines
 
+    def wrap_items(self, items: Sequence[str], width: float) -> list[str]:
+        """``items`` joined by ", " in lines no wider than ``width`` mm at the current font,
+        breaking only between items, so that each (a PO number, a reference) is read whole;
+        an item wider than a whole line is wrapped on its own."""
+        lines: list[str] = []
+        current = ""
+        for i, item in enumerate(items):
+            piece = latin1(item) + ("," if i < len(items) - 1 else "")
+            joined = f"{current} {piece}" if current else piece
+            if self.text_width(joined) <= width + 0.01:
+                current = joined
+                continue
+            if current:
+                lines.append(current)
+            current = piece
+            if self.text_width(piece) > width + 0.01:
+                *whole, current = self.wrap(piece, width)
+                lines.extend(whole)
+        if current:
+            lines.append(current)
+        return lines
+
     def text_block(
         self, x: float, y: float, w: float, text: str, style: str = "", size: float | None = None,
         colour: tuple[int, int, int] | None = None, align: str = "L",
@@ -548,17 +570,55 @@ class DocumentRenderer(PdfCanvas):
         if doc.is_credit_note and doc.corrects_number and doc.corrects_issued_on:
             rows.append(("Corrects invoice", doc.corrects_number))
             rows.append(("Invoice dated", long_date(doc.corrects_issued_on)))
-        if doc.po_number:
-            rows.append(("Your order number", doc.po_number))
+        if self._po_in_heading():
+            rows.append(("Your order number", doc.po_number or ""))
         if doc.customer.urn:
             rows.append(("Customer URN", doc.customer.urn))
         return rows
+
+    def _po_numbers(self) -> list[str]:
+        """The purchase-order numbers as issued (billing.invoicing joins them with ", ")."""
+        return self.doc.po_number.split(", ") if self.doc.po_number else []
+
+    def _po_in_heading(self) -> bool:
+        """One short order number sits with the particulars; a longer one or a list gets its own block."""
+        numbers = self._po_numbers()
+        if len(numbers) != 1:
+            return False
+        self.font("B")  # as pairs() sets values
+        fits = self.text_width(latin1(numbers[0])) <= self.HEAD_RIGHT_W - self.META_LABEL_W
+        self.font()
+        return fits
 
     def _draw_customer(self) -> None:
         label = "CREDIT TO" if self.doc.is_credit_note else "INVOICE TO"
         bottom = self.party_block(self.MARGIN_LEFT, self.get_y(), self.HEAD_LEFT_W, self.doc.customer,
                                   label=label, show_vat=True)
         self.set_y(bottom + 6)
+        if self._po_numbers() and not self._po_in_heading():
+            self._draw_po_numbers()
+
+    def _draw_po_numbers(self) -> None:
+        """Every order number in full across the page, broken only between numbers (never cut)."""
+        numbers = self._po_numbers()
+        label = "Your order number" if len(numbers) == 1 else "Your order numbers"
+        self.font()
+        label_w = self.text_width(label) + 3
+        self.font("B")
+        lines = self.wrap_items(numbers, self.content_width - label_w)
+        height = len(lines) * self.LINE_H
+        self.ensure_space(height)
+        y = self.get_y()
+        self.font()
+        self.ink(self.MUTED)
+        self.put(self.MARGIN_LEFT, y, label_w, label, line_h=self.LINE_H)
+        self.ink()
+        self.font("B")
+        for i, line in enumerate(lines):
+            self.put(self.MARGIN_LEFT + label_w, y + i * self.LINE_H, self.content_width - label_w, line,
+                     line_h=self.LINE_H)
+        self.font()
+        self.set_y(y + height + 5)
 
     def _draw_correction(self) -> None:
         doc = self.doc

@@ -61,7 +61,8 @@ class Invoice(Base):
     due_on: Mapped[date | None] = mapped_column(index=True)
     interest_only: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(Text)
-    po_number: Mapped[str | None] = mapped_column(String(40))
+    # Every purchase-order number of the invoice's subscriptions and orders, in full, ", "-joined.
+    po_number: Mapped[str | None] = mapped_column(Text)
     customer: Mapped[dict[str, object]] = mapped_column(JSON)  # name, address, urn, type
     supplier: Mapped[dict[str, object]] = mapped_column(JSON)  # council particulars at issue
     net: Mapped[Decimal] = mapped_column(Money())
