@@ -28,6 +28,7 @@ from billing.models import Allocation, Invoice, Payment, Refund, School
 from billing.schools import get_school
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, parse_money
+from pricing.text import clean_optional_line, clean_reason
 
 METHODS = ("bacs", "cheque", "card")
 SOURCES = ("manual", "import", "stripe")
@@ -148,12 +149,13 @@ def _attribute_history(ctx: Context, payment: Payment, left: Decimal, school: Sc
             select(column, func.sum(model.amount)).where(among(ctx.session, column, ids), day <= on).group_by(column)
         ):
             owed[invoice_id] -= amount or ZERO
-    for invoice_id, amount in ctx.session.execute(
+    for corrected, amount in ctx.session.execute(
         select(Invoice.corrects_id, func.sum(Invoice.total))
         .where(Invoice.kind == "credit_note", among(ctx.session, Invoice.corrects_id, ids), Invoice.issued_on <= on)
         .group_by(Invoice.corrects_id)
     ):
-        owed[invoice_id] -= amount or ZERO
+        if corrected is not None:
+            owed[corrected] -= amount or ZERO
     named_ids = {i.id for i in named}
     invoices.sort(key=lambda i: (i.id not in named_ids, i.due_on or i.issued_on, i.number))
     for invoice in invoices:
@@ -229,7 +231,9 @@ def record_payment(
     if received_on > ctx.today:
         raise RuleViolation(f"a payment received on {received_on} is after today ({ctx.today})",
                             code="future_payment")
-    if reference is not None and len(reference) > 140:
+    if source == "manual":  # typed by a person: one line of plain text (pricing.text)
+        reference = clean_optional_line(reference, "payment reference", 140)
+    elif reference is not None and len(reference) > 140:  # from a bank file or Stripe, kept as received
         raise InvalidInput("payment reference is longer than 140 characters")
     named: list[Invoice] = []
     for number in invoice_numbers:
@@ -356,8 +360,7 @@ def refund_credit(ctx: Context, urn: str, amount: Decimal, on: date, reason: str
             return RefundResult(existing.id, school.urn, existing.amount, existing.refunded_on,
                                 account_credit(ctx, urn), already_recorded=True)
     amount = parse_amount(amount, "refund amount")
-    if not reason or not reason.strip():
-        raise InvalidInput("a refund needs a reason")
+    reason = clean_reason(reason, "refund reason")  # printed on the school's statement
     if on > ctx.today:
         raise RuleViolation(f"a refund on {on} is after today ({ctx.today})", code="future_refund")
     _lock_school(ctx, school)
@@ -365,10 +368,10 @@ def refund_credit(ctx: Context, urn: str, amount: Decimal, on: date, reason: str
     if amount > credit:
         raise RuleViolation(f"school {school.urn} holds {credit} of credit; {amount} cannot be refunded",
                             code="insufficient_credit")
-    refund = Refund(school_id=school.id, amount=amount, refunded_on=on, reason=reason.strip(),
+    refund = Refund(school_id=school.id, amount=amount, refunded_on=on, reason=reason,
                     external_key=external_key, created_at=ctx.now, actor=ctx.actor)
     ctx.session.add(refund)
     ctx.session.flush()
     ctx.audit("refund.record", "refund", refund.id, {"school": school.urn, "amount": amount, "on": on},
-              reason=reason.strip())
+              reason=reason)
     return RefundResult(refund.id, school.urn, amount, on, credit - amount)
