@@ -77,22 +77,16 @@ class _Bar:
             self._progress.stop()
 
 
-def _drive(rt: Runtime, call: Callable[[], Any]) -> Any:
-    from sqlalchemy.exc import OperationalError
-
+def _drive(rt: Runtime, call: Callable[[], Any], writes: bool) -> Any:
     from billing.bill_run import BillRunInterrupted
-    from billing.db import ensure_schema
-    from pricing.errors import TradedError
 
-    try:
-        ensure_schema(rt.engine())
-        return call()
-    except TradedError as exc:
-        rt.refuse(exc.code, exc.message)
-    except BillRunInterrupted as exc:
-        rt.refuse("bill_run_interrupted", f"{exc}; run it again to finish")
-    except OperationalError as exc:
-        rt.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
+    def guarded() -> Any:
+        try:
+            return call()
+        except BillRunInterrupted as exc:
+            rt.refuse("bill_run_interrupted", f"{exc}; run it again to finish")
+
+    return rt.drive(guarded, writes=writes)
 
 
 @bill.command("run")
@@ -119,7 +113,7 @@ def run(rt: Runtime, dry_run: bool) -> None:
     try:
         result = _drive(rt, lambda: run_bill_run(rt.engine(), clock, actor_name(), dry_run=dry_run,
                                                  progress=bar.tick, fail_after=fail_after, on_plan=bar.plan,
-                                                 **({"batch_size": batch} if batch else {})))
+                                                 **({"batch_size": batch} if batch else {})), writes=not dry_run)
     finally:
         bar.close()
 

@@ -18,13 +18,18 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option("--sandbox", is_flag=True,
+              help="Make a new, empty database a sandbox (training, tests): any --as-of may write to it.")
 @pass_runtime
-def upgrade_(rt: Runtime) -> None:
+def upgrade_(rt: Runtime, sandbox: bool) -> None:
     """Create the schema, or migrate it to the latest revision.
+
+    A live ledger refuses writing commands dated after today; a sandbox does not.
 
     \b
     Example:
       traded db upgrade
+      traded --db sqlite:///training.db db upgrade --sandbox
     """
     from sqlalchemy.exc import OperationalError
 
@@ -37,4 +42,9 @@ def upgrade_(rt: Runtime) -> None:
         rt.refuse(exc.code, exc.message)
     except OperationalError as exc:
         rt.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
-    rt.emit({"revision": revision}, f"Database schema is at revision {revision}.")
+    if sandbox:
+        from billing.ledger import mark_sandbox
+
+        rt.run(mark_sandbox)
+    rt.emit({"revision": revision, "sandbox": sandbox},
+            f"Database schema is at revision {revision}." + (" It is a sandbox." if sandbox else ""))

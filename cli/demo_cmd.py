@@ -35,6 +35,9 @@ def demo(rt: Runtime, out_dir: str) -> None:
     with engine.connect() as conn:
         if conn.scalar(select(func.count()).select_from(School)):
             rt.refuse("not_empty", "the database already holds schools: run the demo on a fresh database")
+    from billing.ledger import mark_sandbox
+
+    rt.run(mark_sandbox)  # the demo replays dates after today: a sandbox, never a live ledger
     state = run_demo(engine, Path(out_dir))
     with engine.connect() as conn:
         invoices = conn.scalar(select(func.count()).select_from(Invoice).where(Invoice.kind == "invoice")) or 0

@@ -72,10 +72,12 @@ class LazyGroup(click.Group):
                    "PostgreSQL: postgresql+psycopg://user@host/name")
 @click.option("--as-of", "as_of", envvar="TRADED_AS_OF", metavar="DATE",
               help="The day to treat as today (YYYY-MM-DD; default: today in Europe/London).")
+@click.option("--allow-future", "allow_future", is_flag=True,
+              help="Let a writing command use an --as-of after today on a live ledger (a sandbox always may).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 @click.version_option(package_name="traded")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, as_of: str | None, as_json: bool) -> None:
+def cli(ctx: click.Context, db_url: str | None, as_of: str | None, allow_future: bool, as_json: bool) -> None:
     """Billing for a council's traded services to schools.
 
     \b
@@ -83,7 +85,7 @@ def cli(ctx: click.Context, db_url: str | None, as_of: str | None, as_json: bool
       traded --as-of 2019-09-01 bill run
       traded --json school list
     """
-    ctx.obj = Runtime(db_url=db_url, as_of_text=as_of, as_json=as_json)
+    ctx.obj = Runtime(db_url=db_url, as_of_text=as_of, as_json=as_json, allow_future=allow_future)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -18,18 +18,7 @@ STATUS_CHOICES = ("waiting", "unmatched", "future", "matched", "rejected", "all"
 
 def drive(rt: Runtime, call: Callable[[], Any]) -> Any:
     """Run a service that commits in chunks itself (not through `Runtime.run`'s one transaction)."""
-    from sqlalchemy.exc import OperationalError
-
-    from billing.db import ensure_schema
-    from pricing.errors import TradedError
-
-    try:
-        ensure_schema(rt.engine())
-        return call()
-    except TradedError as exc:
-        rt.refuse(exc.code, exc.message)
-    except OperationalError as exc:
-        rt.refuse("database_unavailable", f"database error: {str(exc.orig).splitlines()[0]}")
+    return rt.drive(call)
 
 
 def _line_id(rt: Runtime, text: str) -> int:

@@ -45,6 +45,7 @@ class Runtime:
     db_url: str | None
     as_of_text: str | None
     as_json: bool
+    allow_future: bool = False
     _engine: Engine | None = field(default=None, repr=False)
 
     # -- pieces -----------------------------------------------------------
@@ -85,11 +86,38 @@ class Runtime:
             if migrate:
                 ensure_schema(engine)
             with transaction(engine, read_only=read_only) as session:
+                if not read_only:
+                    self._refuse_future_writes(session, clock)
                 return service(Context(session=session, clock=clock, actor=actor_name()))
         except TradedError as exc:
             self.refuse(exc.code, exc.message)
         except OperationalError as exc:
             self.refuse_database(exc)
+
+    def drive(self, call: Callable[[], T], *, writes: bool = True) -> T:
+        """Run a service that commits in batches itself (bill run, bank import), refusing like :meth:`run`."""
+        from sqlalchemy.exc import OperationalError
+
+        from billing.db import ensure_schema, transaction
+        from pricing.errors import TradedError
+
+        try:
+            engine = self.engine()
+            ensure_schema(engine)
+            if writes:
+                with transaction(engine, read_only=True) as session:
+                    self._refuse_future_writes(session, self.clock())
+            return call()
+        except TradedError as exc:
+            self.refuse(exc.code, exc.message)
+        except OperationalError as exc:
+            self.refuse_database(exc)
+
+    def _refuse_future_writes(self, session: Any, clock: Clock) -> None:
+        from billing.ledger import refuse_future_writes
+        from pricing.clock import SystemClock
+
+        refuse_future_writes(session, clock.today(), SystemClock().today(), self.allow_future)
 
     def refuse_database(self, exc: Exception) -> NoReturn:
         """One line for a database that cannot be used: busy (naming what holds it, where known) or unreachable."""

@@ -65,8 +65,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    _mark_sandbox(engine)
     engine.dispose()  # closing the last connection checkpoints the WAL into the file
     return path
+
+
+def _mark_sandbox(engine: Engine) -> None:
+    """Test databases replay any date, so they are sandboxes (billing.ledger); a test of the live rule unmarks."""
+    from datetime import UTC, datetime
+
+    from billing.models import LedgerSetting
+
+    with engine.begin() as conn:
+        conn.execute(LedgerSetting.__table__.insert().values(
+            key="sandbox", value="yes", set_at=datetime(2019, 1, 1, tzinfo=UTC), set_by="tests"))
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +113,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{target}"
     url = request.getfixturevalue("pg_database")
     _truncate_all(url)
+    engine = make_engine(url)
+    _mark_sandbox(engine)
+    engine.dispose()
     return url
 
 

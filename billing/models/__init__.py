@@ -13,6 +13,7 @@ from billing.models.base import Base
 from billing.models.budgets import BudgetLine, Cost
 from billing.models.documents import BillRun, Invoice, InvoiceLine, NumberSequence
 from billing.models.gateway import GatewayCustomer, GatewayEvent
+from billing.models.ledger import LedgerSetting
 from billing.models.payments import (
     Allocation,
     AllocationRelease,
@@ -26,7 +27,7 @@ from billing.models.schools import AuditEntry, School, Staff, StaffRate
 
 __all__ = [
     "Allocation", "AllocationRelease", "AuditEntry", "BankLine", "Base", "BillRun", "BudgetLine", "Case", "Charge",
-    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine",
+    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine", "LedgerSetting",
     "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School",
     "Session", "Staff", "StaffRate", "Subscription",
 ]
