@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from billing import casework
+from billing import casework, run_lease
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.db import transaction
@@ -301,9 +301,37 @@ def run_bill_run(
         # Runs racing each other raise the term's casework one after another: the second
         # finds the first's charges instead of colliding with them on their unique keys.
         lock_series(ctx, INVOICE_SERIES)
+        mark_interrupted(ctx, engine)
         raise_casework_first(ctx)
         run_id = _start(ctx).id
         groups = pending_groups(ctx)
+        # Held before the run's row is committed, so no other run ever sees it "running" without it.
+        lease = run_lease.take(engine, run_id)
+    try:
+        return _issue_all(engine, clock, actor, run_id, groups, progress, fail_after, on_plan, batch_size)
+    finally:
+        lease.release()
+
+
+def mark_interrupted(ctx: Context, engine: Engine) -> list[int]:
+    """Mark "running" bill runs whose process is gone (killed, machine lost) as ``interrupted``.
+
+    Their committed invoices stand (whole invoices only); this run issues the rest.
+    """
+    stale = [run for run in ctx.session.scalars(select(BillRun).where(BillRun.status == "running"))
+             if not run_lease.is_alive(engine, run.id)]
+    for run in stale:
+        run.status = "interrupted"
+        run.finished_at = ctx.now
+        ctx.audit("bill_run.interrupted", "bill_run", run.id, {"run_on": run.run_on},
+                  reason="its process stopped before it finished; a later run issues what it left")
+    ctx.session.flush()
+    return [run.id for run in stale]
+
+
+def _issue_all(engine: Engine, clock: Clock, actor: str, run_id: int, groups: list[Group],
+               progress: Progress | None, fail_after: int | None, on_plan: Callable[[int], None] | None,
+               batch_size: int) -> BillRunResult:
     if on_plan is not None:
         on_plan(len(groups))
     issued: list[RunInvoice] = []

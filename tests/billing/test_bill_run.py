@@ -191,6 +191,10 @@ def test_a_crashed_run_leaves_whole_invoices_and_the_rerun_completes_to_the_penn
     rest = run(engine, SEP1)
     assert [i.number for i in rest.invoices] == ["INV-000004", "INV-000005", "INV-000006", "INV-000007"]
     with transaction(engine) as s:
+        # The crashed run is marked by the next one, with an audit record; the next one finished.
+        assert s.execute(select(BillRun.id, BillRun.status).order_by(BillRun.id)).all() == [
+            (1, "interrupted"), (2, "done")]
+        assert s.scalar(select(AuditEntry.entity_id).where(AuditEntry.action == "bill_run.interrupted")) == "1"
         due = s.scalar(select(func.sum(Charge.amount)).where(Charge.due_on <= SEP1))
         nets = s.scalar(select(func.sum(Invoice.net)).where(Invoice.kind == "invoice"))
         lines = s.scalar(select(func.count(InvoiceLine.id)))
@@ -339,3 +343,21 @@ def test_account_credit_is_applied_with_the_invoices_even_if_the_run_stops_after
         run(engine, date(2026, 1, 1), fail_after=1)
     with service_context(engine, date(2026, 1, 1)) as ctx:
         assert account_credit(ctx, MAINTAINED) == Decimal("0.00")
+
+
+def test_a_run_still_working_is_not_marked_interrupted_by_another(engine: Engine) -> None:
+    from billing import run_lease
+    from billing.bill_run import mark_interrupted
+
+    setup_council(engine)
+    with service_context(engine, SEP1) as ctx:
+        ctx.session.add(BillRun(run_on=SEP1, started_at=ctx.now, status="running", actor="alice"))
+        ctx.session.add(BillRun(run_on=SEP1, started_at=ctx.now, status="running", actor="bob"))
+    with run_lease.held(engine, 1):  # alice's run is alive; bob's process is gone
+        with service_context(engine, SEP1) as ctx:
+            assert mark_interrupted(ctx, engine) == [2]
+        with transaction(engine) as s:
+            assert s.execute(select(BillRun.status).order_by(BillRun.id)).scalars().all() == [
+                "running", "interrupted"]
+    with service_context(engine, SEP1) as ctx:  # once alice's process is gone too
+        assert mark_interrupted(ctx, engine) == [1]

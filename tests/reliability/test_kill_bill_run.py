@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, func, select
 
 from billing.db import make_engine
-from billing.models import Charge, Invoice, InvoiceLine
+from billing.models import BillRun, Charge, Invoice, InvoiceLine
 from tests.reliability.ledger_checks import (
     assert_charges_invoiced_once,
     assert_documents_add_up,
@@ -121,6 +121,9 @@ def _check_ledger(engine: Engine, urns: list[str]) -> None:
     assert n == len(urns), f"{n} invoices for {len(urns)} schools: a school's charges were split or duplicated"
     assert_documents_add_up(engine)
     with engine.connect() as conn:
+        # Every killed run that got as far as recording itself was marked by the next one; none is left "running".
+        statuses = dict(conn.execute(select(BillRun.status, func.count()).group_by(BillRun.status)).all())
+        assert statuses.get("running", 0) == 0 and statuses.get("done", 0) >= 1, statuses
         due_total = conn.scalar(select(func.sum(Charge.amount)).where(Charge.status == "due", Charge.due_on <= RUN_ON))
         due_count = conn.scalar(select(func.count()).select_from(Charge).where(Charge.status == "due",
                                                                                  Charge.due_on <= RUN_ON))
