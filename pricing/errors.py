@@ -13,6 +13,11 @@ class TradedError(Exception):
     code = "refused"
 
     def __init__(self, message: str, code: str | None = None) -> None:
+        from pricing.text import escape_controls
+
+        # One line, and nothing a user typed reaches a terminal raw: a control
+        # character quoted back (a name with ESC in it) is shown escaped, as \x1b.
+        message = escape_controls(message)
         super().__init__(message)
         self.message = message
         if code is not None:
