@@ -17,6 +17,7 @@ from billing.models import BudgetLine, Case, Cost
 from pricing.calendars import FinancialYear
 from pricing.errors import InvalidInput, NotFound
 from pricing.money import money, parse_money
+from pricing.text import clean_line
 
 COUNCIL = "council budget"
 SCHOOLS_FORUM = "schools forum / high-needs block"
@@ -53,11 +54,9 @@ def set_budget_line(ctx: Context, fy: str, line: str, kind: str, source: str, am
                     fte: str | Decimal | None = None) -> BudgetLine:
     """Create or replace one budget line of a financial year (§9); the change is audited."""
     year = parse_financial_year(fy)
-    name = " ".join((line or "").split())
-    if not name:
+    if not (line or "").strip():
         raise InvalidInput("A budget line needs a name.")
-    if len(name) > 120:
-        raise InvalidInput(f"Budget line name {name[:30]!r}… is longer than 120 characters.")
+    name = " ".join(clean_line(line, "budget line name", 120).split())  # budget_lines.line is String(120)
     if kind not in KINDS:
         raise InvalidInput(f"Budget line kind {kind!r} must be income or cost.")
     canonical = funding_source(source)
@@ -96,9 +95,9 @@ def add_cost(ctx: Context, on: date, amount: str | Decimal, source: str, descrip
     value = parse_money(amount, "cost")
     if value <= 0:
         raise InvalidInput(f"A cost must be more than 0.00, not {value}.")
-    what = " ".join((description or "").split())
-    if not what:
+    if not (description or "").strip():
         raise InvalidInput("A cost needs a description.")
+    what = " ".join(clean_line(description, "cost description", 300).split())
     canonical = funding_source(source)
     if case_id is not None and ctx.session.get(Case, case_id) is None:
         raise NotFound(f"No case with id {case_id}.", code="unknown_case")

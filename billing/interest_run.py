@@ -38,6 +38,7 @@ from billing.pricebooks import council
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.interest import InterestResult, interest_due
 from pricing.money import ZERO
+from pricing.text import clean_reason
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
 INTEREST_SERVICE_CODE = "interest"
@@ -315,8 +316,9 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
     invoiced: a credit note for what is left of it (after any reduction) is
     issued against that invoice.
     """
-    if not reason or not reason.strip():
+    if not (reason or "").strip():
         raise InvalidInput("waiving interest needs a reason")
+    reason = clean_reason(reason, "waiver reason")  # a credit note quotes it to the school
     charge = ctx.session.get(Charge, charge_id)
     if charge is None or charge.kind != "interest":
         raise NotFound(f"no interest charge {charge_id}", code="unknown_interest")
@@ -329,7 +331,7 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
     if not is_invoiced(ctx, charge):
         charge.status = "waived"
         ctx.audit("interest.waive", "charge", charge.id, {"amount": charge.amount, "invoice": late_number},
-                  reason=reason.strip())
+                  reason=reason)
         return Waiver(charge.id, late_number, charge.amount, "waived")
     from billing.invoicing import issue_credit_note
 
@@ -342,9 +344,9 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
         .where(InvoiceLine.charge_id == charge.id)
     )
     assert billed is not None
-    note = issue_credit_note(ctx, billed.number, left, reason.strip())
+    note = issue_credit_note(ctx, billed.number, left, reason)
     # Kept "due" (it was billed); the detail records the waiver so it is not waived twice.
     charge.detail = {**(charge.detail or {}), "waived_by": note.number}
     ctx.audit("interest.waive", "charge", charge.id,
-              {"amount": left, "invoice": late_number, "credit_note": note.number}, reason=reason.strip())
+              {"amount": left, "invoice": late_number, "credit_note": note.number}, reason=reason)
     return Waiver(charge.id, late_number, left, "credit_note", note.number)

@@ -31,6 +31,7 @@ from invoices.totals import document_totals, price_line
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, parse_money
 from pricing.pricebook import Council
+from pricing.text import clean_reason
 from pricing.vat import vat_rate_on
 
 CREDIT_PREFIX = "Credit: "
@@ -318,11 +319,9 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
     gross = parse_money(amount, "credit note amount")
     if gross <= 0:
         raise InvalidInput(f'a credit against invoice "{original.number}" must be more than 0.00, not {gross}')
-    why = (reason or "").strip()
-    if not why:
+    if not (reason or "").strip():
         raise InvalidInput(f'a credit note against invoice "{original.number}" needs a reason')
-    if len(why) > 2000:
-        raise InvalidInput("the reason is longer than 2000 characters")
+    why = clean_reason(reason, "credit note reason")  # printed on the credit note and the school's statement
     c = council(ctx)
     # Lock the series first: two credits against one invoice then take turns and
     # the second sees the first when it works out what is left.

@@ -35,6 +35,7 @@ from contracts.entitlements import is_covered
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, NotFound
 from pricing.pricebook import Item
+from pricing.text import clean_optional_line
 
 CASEWORK = "casework"
 
@@ -120,7 +121,7 @@ def add_order(
         school_id=school.id, subscription_id=sub.id if sub else None, item_code=item.code, quantity=qty,
         academic_year=year.start_year, ordered_on=ordered_on, deliver_on=deliver_on, covered=charged_units == 0,
         unit_price=item.price, price=price, status="open",
-        po_number=po_number.strip() if po_number else None, created_at=ctx.now,
+        po_number=clean_optional_line(po_number, "purchase order number", 40), created_at=ctx.now,
     )
     ctx.session.add(order)
     ctx.session.flush()

@@ -14,29 +14,21 @@ from billing.models import School, Staff, StaffRate
 from billing.models.schools import SCHOOL_TYPES
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import parse_money
+from pricing.text import clean_line, clean_lines, clean_optional_line
 
-_URN = re.compile(r"^\d{6}$")
-_LAESTAB = re.compile(r"^\d{7}$")
+# ASCII digits only, the whole text (``$`` alone would let a trailing newline through).
+_URN = re.compile(r"\d{6}", re.ASCII)
+_LAESTAB = re.compile(r"\d{7}", re.ASCII)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_ROLL = 100_000
+"""No school has more pupils; a bigger number on roll is a typing slip."""
 
 
 def check_urn(urn: str) -> str:
     urn = urn.strip()
-    if not _URN.match(urn):
+    if not _URN.fullmatch(urn):
         raise InvalidInput(f"URN {urn!r} must be six digits, e.g. 100279", code="bad_urn")
     return urn
-
-
-def _text(value: str | None, what: str, limit: int, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise InvalidInput(f"{what} is required")
-        return None
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(f"{what} must not be empty")
-    if len(value) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters")
-    return value or None
 
 
 @dataclass(frozen=True)
@@ -55,14 +47,16 @@ class NewSchool:
 
 def add_school(ctx: Context, new: NewSchool) -> School:
     urn = check_urn(new.urn)
-    name = _text(new.name, "school name", 200, required=True)
+    # Column widths bound each field (billing/models/schools.py); pricing.text refuses control characters.
+    name = clean_line(new.name, "school name", 200)
     if new.type not in SCHOOL_TYPES:
         raise InvalidInput(f"school type {new.type!r} must be one of {', '.join(SCHOOL_TYPES)}")
-    if new.number_on_roll is not None and new.number_on_roll < 0:
-        raise InvalidInput(f"number on roll {new.number_on_roll} must not be negative")
-    if new.email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", new.email.strip()):
-        raise InvalidInput(f"email {new.email!r} is not an email address")
-    if new.laestab is not None and not _LAESTAB.match(new.laestab):
+    if new.number_on_roll is not None and not 0 <= new.number_on_roll <= MAX_ROLL:
+        raise InvalidInput(f"number on roll {new.number_on_roll} must be from 0 to {MAX_ROLL}")
+    email = clean_optional_line(new.email, "email", 200)
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise InvalidInput(f"email {email!r} is not an email address")
+    if new.laestab is not None and not _LAESTAB.fullmatch(new.laestab):
         raise InvalidInput(f"LAESTAB {new.laestab!r} must be seven digits")
     la_code = new.la_code or (new.laestab[:3] if new.laestab else None)
     if ctx.session.scalar(select(School.id).where(School.urn == urn)) is not None:
@@ -72,12 +66,12 @@ def add_school(ctx: Context, new: NewSchool) -> School:
         name=name,
         type=new.type,
         number_on_roll=new.number_on_roll,
-        email=_text(new.email, "email", 200),
-        address=_text(new.address, "address", 400),
-        postcode=_text(new.postcode, "postcode", 10),
+        email=email,
+        address=clean_lines(new.address, "address", 400),
+        postcode=clean_optional_line(new.postcode, "postcode", 10),
         laestab=new.laestab,
         la_code=la_code,
-        phase=_text(new.phase, "phase", 40),
+        phase=clean_optional_line(new.phase, "phase", 40),
         created_at=ctx.now,
     )
     ctx.session.add(school)
@@ -99,8 +93,8 @@ def list_schools(ctx: Context) -> list[School]:
 
 
 def add_staff(ctx: Context, name: str, role: str, cost_per_hour: str, effective_from: date | None = None) -> Staff:
-    clean = _text(name, "staff name", 120, required=True)
-    role_clean = _text(role, "role", 80, required=True)
+    clean = clean_line(name, "staff name", 120)
+    role_clean = clean_line(role, "role", 80)
     cost = parse_money(cost_per_hour, "cost per hour")
     if ctx.session.scalar(select(Staff.id).where(Staff.name == clean)) is not None:
         raise RuleViolation(f"a member of staff called {clean!r} already exists", code="duplicate_staff")

@@ -28,6 +28,7 @@ from pricing.fees import SCHEDULES, FeeSpan, Instalment, ScheduleName, contract_
 from pricing.fees import schedule as fee_schedule
 from pricing.money import ZERO
 from pricing.pricebook import TIER_NAMES
+from pricing.text import clean_optional_line
 
 SUBSCRIPTION_VAT_CODE = "S"
 SUBSCRIPTION_SERVICE = "subscription"
@@ -139,8 +140,7 @@ def add_subscription(
     tier = check_tier(tier)
     plan = check_schedule(schedule)
     school = get_school(ctx, urn)
-    if po_number is not None and len(po_number.strip()) > 40:
-        raise InvalidInput("purchase order number is longer than 40 characters")
+    po = clean_optional_line(po_number, "purchase order number", 40)  # subscriptions.po_number is String(40)
     end = contract_end(start)
     clash = _overlapping(ctx, school.id, start, end)
     if clash is not None:
@@ -154,7 +154,7 @@ def add_subscription(
     instalments = fee_schedule(start, fees, plan)
     sub = Subscription(
         school_id=school.id, tier=tier, schedule=plan, starts_on=start, ends_on=end, status="live",
-        po_number=po_number.strip() if po_number else None, renews_id=renews.id if renews else None,
+        po_number=po, renews_id=renews.id if renews else None,
         created_at=ctx.now,
     )
     ctx.session.add(sub)

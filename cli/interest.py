@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.runtime import Runtime, pass_runtime
+from pricing.text import REASON_HELP
 
 
 @click.group()
@@ -78,7 +79,8 @@ def recompute(rt: Runtime, dry_run: bool) -> None:
 
 @interest.command("waive")
 @click.argument("charge_id", metavar="ID", type=int)
-@click.option("--reason", required=True, metavar="TEXT", help="Why it is waived (recorded in the audit trail).")
+@click.option("--reason", required=True, metavar="TEXT",
+              help=f"Why it is waived (also kept in the audit trail). {REASON_HELP}")
 @pass_runtime
 def waive(rt: Runtime, charge_id: int, reason: str) -> None:
     """Waive an interest charge: not yet invoiced, it is dropped; invoiced, it is credited.

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli.runtime import Runtime, makes_pay_links, pass_runtime
+from pricing.text import REASON_HELP
 
 
 @click.group()
@@ -154,7 +155,7 @@ def credit_note() -> None:
 @credit_note.command("add")
 @click.argument("invoice_number", metavar="INVOICE")
 @click.option("--amount", required=True, metavar="AMOUNT", help="Gross (VAT inclusive), e.g. 540.00.")
-@click.option("--reason", required=True, help="Why the invoice is being credited.")
+@click.option("--reason", required=True, metavar="TEXT", help=f"Why the invoice is being credited. {REASON_HELP}")
 @pass_runtime
 def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
     """Credit part or all of what is left on an invoice, VAT at the invoice's rates.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.runtime import Runtime, pass_runtime
+from pricing.text import REASON_HELP
 
 
 @click.group()
@@ -133,7 +134,7 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
 @click.argument("urn")
 @click.option("--amount", required=True, metavar="AMOUNT")
 @click.option("--on", "on", required=True, metavar="DATE")
-@click.option("--reason", required=True, metavar="TEXT")
+@click.option("--reason", required=True, metavar="TEXT", help=f"Why the credit is paid back. {REASON_HELP}")
 @pass_runtime
 def refund(rt: Runtime, urn: str, amount: str, on: str, reason: str) -> None:
     """Pay back part of a school's unallocated credit.

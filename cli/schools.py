@@ -50,7 +50,7 @@ def add(rt: Runtime, urn: str, name: str, type_: str, roll: str | None, email: s
     from pricing.errors import InvalidInput
 
     def service(ctx: object) -> dict[str, object]:
-        if roll is not None and not roll.strip().isdigit():
+        if roll is not None and not (roll.strip().isascii() and roll.strip().isdigit()):
             raise InvalidInput(f"number on roll {roll!r} must be a whole number")
         new = NewSchool(urn=urn, name=name, type=type_, number_on_roll=int(roll) if roll else None,
                         email=email, address=address, postcode=postcode, laestab=laestab)

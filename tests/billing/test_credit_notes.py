@@ -136,3 +136,22 @@ def test_a_credit_on_a_paid_invoice_becomes_refundable_account_credit(engine: En
         released = ctx.session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.release")).one()
         assert released.detail == {"invoice": number, "released": "340.00", "allocated_before": "1700.00",
                                    "credit_note": "CN-000001"}
+
+
+def test_a_reason_is_one_line_of_at_most_500_characters_because_the_school_reads_it(engine: Engine) -> None:
+    """Issue 14: a reason is printed on the credit note and the school's statement."""
+    number = _mixed_invoice(engine)
+    before = table_dump(engine)
+    for reason, message in [
+        ("x" * 501, "credit note reason is 501 characters long: at most 500 are allowed"),
+        ("Raised in error\nJamie Smith (DOB 02/03/2014)",
+         r"credit note reason has a line break (\n) at character 16: only one line of plain text is allowed"),
+        ("Raised in error\x1b[8m", r"credit note reason has an escape (terminal control) (\x1b) at character 16: "
+                                   "only one line of plain text is allowed"),
+    ]:
+        with pytest.raises(InvalidInput) as refused, service_context(engine, OCT1) as ctx:
+            issue_credit_note(ctx, number, Decimal("10.00"), reason)
+        assert refused.value.message == message
+    assert table_dump(engine) == before
+    with service_context(engine, OCT1) as ctx:
+        assert issue_credit_note(ctx, number, Decimal("10.00"), " " + "y" * 500 + " ").reason == "y" * 500

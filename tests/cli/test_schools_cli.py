@@ -90,3 +90,29 @@ def test_db_upgrade_then_school_add_on_a_fresh_postgresql_database() -> None:
         assert [s["name"] for s in cli_json(url, "school", "list")] == ["Stoke Newington School"]
     finally:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_names_with_control_characters_are_refused_and_never_echoed_raw(db_url: str, engine: Engine) -> None:
+    add(db_url, "100280")
+    before = table_dump(engine)
+    result = run_cli(db_url, "school", "add", "--urn", "100279", "--name", "Evil\x1b[2J\x07 School", "--type",
+                     "academy", as_json=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        r"traded: school name has an escape (terminal control) (\x1b) at character 5: "
+        "only one line of plain text is allowed"]
+    for args in (["--name", "Two\nLines"], ["--name", "Acme \u202eloohcS"], ["--name", "X", "--postcode", "E8\t1AA"],
+                 ["--name", "X", "--address", "1 High St\x07\nLondon"], ["--name", "X" * 201]):
+        error = cli_refused(db_url, "school", "add", "--urn", "100279", "--type", "academy", *args)
+        assert not any(ord(ch) < 32 or 0x202A <= ord(ch) <= 0x202E for ch in error["message"])
+    staff = cli_refused(db_url, "staff", "add", "--name", "Sam\x1b]0;pwned\x07", "--role", "Worker",
+                        "--cost-per-hour", "30.00")
+    assert staff == {"code": "bad_text", "message": r"staff name has an escape (terminal control) (\x1b) at "
+                                                    "character 4: only one line of plain text is allowed"}
+    assert table_dump(engine) == before
+
+
+def test_an_address_keeps_its_line_breaks(db_url: str) -> None:
+    out = cli_json(db_url, "school", "add", "--urn", "100279", "--name", "Stoke Newington School", "--type",
+                   "maintained", "--address", "Clissold Road\r\nLondon\n", "--postcode", " N16 9EX ")
+    assert (out["address"], out["postcode"]) == ("Clissold Road\nLondon", "N16 9EX")
