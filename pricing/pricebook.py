@@ -185,6 +185,30 @@ class BankProfile(BaseModel):
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
+class CaseRefs(BaseModel):
+    """How the service numbers its cases (domain-rules §6: a case is known only by its reference).
+
+    A reference is ``prefix`` + the two last digits of the referral's academic year
+    (its starting year) + ``-`` + a serial of ``serial_digits`` digits: with the
+    defaults, C25-0001 is the first case referred in 2025/26. ``traded case open``
+    without ``--ref`` assigns the next one; a reference given must match.
+    """
+
+    model_config = _CONFIG
+
+    prefix: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{1,4}$")] = "C"
+    serial_digits: Annotated[int, Field(strict=True, ge=3, le=6)] = 4
+
+    @property
+    def pattern(self) -> str:
+        """The regular expression every reference matches, e.g. ``^C\\d{2}-\\d{4}$``."""
+        return rf"^{self.prefix}\d{{2}}-\d{{{self.serial_digits}}}$"
+
+    def make(self, start_year: int, serial: int) -> str:
+        """The reference of case number ``serial`` referred in the academic year starting in ``start_year``."""
+        return f"{self.prefix}{start_year % 100:02d}-{serial:0{self.serial_digits}d}"
+
+
 _VAT_NUMBER = re.compile(r"^(GB)?(\d{9}|\d{12})$")
 _PREFIX = r"^[A-Z0-9-]{1,6}$"
 
@@ -213,6 +237,8 @@ class Council(BaseModel):
     # Domain rules §6: only subscribers can refer a case, unless this allows casework for
     # schools without a subscription, charged at the day rate. Absent in older stored books.
     pay_as_you_go_casework: Annotated[bool, Field(strict=True)] = False
+    # Domain rules §6: the pattern of case references (absent in older stored books: C25-0001).
+    case_refs: CaseRefs = CaseRefs()
     # Named bank CSV layouts (domain-rules §8): data, so a new bank needs no code.
     bank_profiles: dict[str, BankProfile] = Field(default_factory=dict)
 
