@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from billing.context import Context
 from billing.models import Case, School, Session, Subscription
@@ -20,13 +21,23 @@ from billing.orders import used_this_year
 from billing.pricebooks import council, version_for
 from billing.schools import get_school
 from billing.subscriptions import live_subscription
-from contracts.cases import acknowledged_late, check_closure, check_may_refer, check_planning, validate_case_ref
+from contracts.cases import (
+    acknowledged_late,
+    check_closure,
+    check_may_refer,
+    check_planning,
+    next_case_ref,
+    ref_head,
+    validate_case_ref,
+)
 from contracts.entitlements import academic_year_of_referral, is_covered
 from pricing.calendars import AcademicYear, working_days_between
 from pricing.clock import end_of_day_utc, london_to_utc, utc_to_london
 from pricing.errors import InvalidInput, NotFound, RuleViolation
+from pricing.pricebook import CaseRefs
 
 CASEWORK = "casework"
+_REF_ATTEMPTS = 5
 
 
 def live_subscription_on(ctx: Context, school: School, on: date) -> Subscription | None:
@@ -55,8 +66,13 @@ class OpenedCase:
     already_used: int
 
 
-def open_case(ctx: Context, urn: str, ref: str, referred_on: date, planning_on: date | None = None) -> OpenedCase:
+def open_case(ctx: Context, urn: str, ref: str | None, referred_on: date,
+              planning_on: date | None = None) -> OpenedCase:
     """Open a referral and decide, once, whether the subscription covers it (§6).
+
+    ``ref`` None assigns the next reference of the referral's academic year in the
+    council's pattern (price book ``[council.case_refs]``, default C25-0001), so
+    nobody types anything about a child; a reference given must match the pattern.
 
     Only a school with a subscription in force on the referral date may refer,
     unless the price book's council settings allow pay-as-you-go casework
@@ -66,16 +82,18 @@ def open_case(ctx: Context, urn: str, ref: str, referred_on: date, planning_on: 
     cap). The count resets on 1 September (§3).
     """
     school = get_school(ctx, urn)
-    code = validate_case_ref(ref)
+    settings = council(ctx)
+    year = academic_year_of_referral(referred_on)
+    code = validate_case_ref(ref, settings.case_refs, year.start_year) if ref is not None else None
     if referred_on > ctx.today:
-        raise InvalidInput(f"Case {code}: the referral date {referred_on} is after today ({ctx.today}).")
+        what = f"Case {code}" if code else "The case"
+        raise InvalidInput(f"{what}: the referral date {referred_on} is after today ({ctx.today}).")
     if planning_on is not None:
         check_planning(referred_on, planning_on)
-    if ctx.session.scalar(select(Case.id).where(Case.ref == code)) is not None:
+    if code is not None and ctx.session.scalar(select(Case.id).where(Case.ref == code)) is not None:
         raise RuleViolation(f"Case reference {code} is already in use.", code="duplicate_case")
-    year = academic_year_of_referral(referred_on)
     sub = live_subscription_on(ctx, school, referred_on)
-    check_may_refer(school.urn, referred_on, sub is not None, council(ctx).pay_as_you_go_casework)
+    check_may_refer(school.urn, referred_on, sub is not None, settings.pay_as_you_go_casework)
     tier: str | None = None
     included: int | None = 0
     used = casework_used(ctx, school, year)
@@ -84,18 +102,41 @@ def open_case(ctx: Context, urn: str, ref: str, referred_on: date, planning_on: 
         tier = sub.tier
         included = version_for(ctx, year).tier(sub.tier).included(CASEWORK)
         covered = is_covered(included, used)
-    case = Case(
-        school_id=school.id, subscription_id=sub.id if sub is not None else None, ref=code,
+    case = _insert_case(ctx, code, settings.case_refs, year, Case(
+        school_id=school.id, subscription_id=sub.id if sub is not None else None,
         academic_year=year.start_year, referred_on=referred_on, planning_on=planning_on,
         covered=covered, created_at=ctx.now,
-    )
-    ctx.session.add(case)
-    ctx.session.flush()
+    ))
     ctx.audit("case.open", "case", case.id, {
-        "ref": code, "school": school.urn, "referred_on": referred_on, "year": year.name,
+        "ref": case.ref, "assigned": code is None, "school": school.urn, "referred_on": referred_on, "year": year.name,
         "tier": tier, "included": included, "already_used": used, "covered": covered,
     })
     return OpenedCase(case=case, tier=tier, included=included, already_used=used)
+
+
+def _insert_case(ctx: Context, given: str | None, refs: CaseRefs, year: AcademicYear, case: Case) -> Case:
+    """Insert ``case`` under the reference given, or the next free one of ``year`` (§6).
+
+    Two referrals opened at once may both pick the same next reference; the UNIQUE
+    ``cases.ref`` refuses the second, which (in a savepoint) picks again and sees the
+    first's reference once it has committed.
+    """
+    for attempt in range(_REF_ATTEMPTS):
+        if given is not None:
+            case.ref = given
+        else:
+            head = ref_head(refs, year.start_year)
+            taken = ctx.session.scalars(select(Case.ref).where(Case.ref.like(f"{head}%")))
+            case.ref = next_case_ref(refs, year.start_year, taken)
+        try:
+            with ctx.session.begin_nested():
+                ctx.session.add(case)
+                ctx.session.flush()
+            return case
+        except IntegrityError:
+            if given is not None or attempt == _REF_ATTEMPTS - 1:
+                raise RuleViolation(f"Case reference {case.ref} is already in use.", code="duplicate_case") from None
+    raise AssertionError("unreachable")
 
 
 def set_planning(ctx: Context, case_id: int, planning_on: date) -> Case:

@@ -15,23 +15,30 @@ def case() -> None:
 
     \b
     Example:
-      traded --as-of 2019-09-20 case open 100279 --ref C19-0042 --referred 2019-09-16 --planning 2019-09-20
+      traded --as-of 2019-09-20 case open 100279 --referred 2019-09-16 --planning 2019-09-20
       traded --as-of 2019-11-15 case close 1 --on 2019-11-15
     """
 
 
 @case.command("open")
 @click.argument("urn")
-@click.option("--ref", required=True, help="The service's case reference, e.g. C19-0042 (never a name).")
+@click.option("--ref", default=None, metavar="REF",
+              help="The case reference in the council's pattern, e.g. C25-0042 (never a name); "
+                   "leave it out and the next one is assigned.")
 @click.option("--referred", required=True, metavar="DATE", help="Date of the referral.")
 @click.option("--planning", default=None, metavar="DATE", help="Date of the planning meeting (starts the 8 weeks).")
 @pass_runtime
-def open_(rt: Runtime, urn: str, ref: str, referred: str, planning: str | None) -> None:
+def open_(rt: Runtime, urn: str, ref: str | None, referred: str, planning: str | None) -> None:
     """Open a referral; says whether the school's subscription covers it.
+
+    A case is known only by its reference, never a child's name. Without --ref the
+    next reference of the referral's academic year is assigned (C25-0001, C25-0002,
+    ... with the default price-book pattern [council.case_refs]).
 
     \b
     Example:
-      traded --as-of 2019-09-20 case open 100279 --ref C19-0042 --referred 2019-09-16 --planning 2019-09-20
+      traded --as-of 2025-09-20 case open 100279 --referred 2025-09-16 --planning 2025-09-20
+      traded --as-of 2019-09-20 case open 100279 --ref C19-0042 --referred 2019-09-16
     """
     from billing.cases import open_case
     from pricing.clock import parse_date

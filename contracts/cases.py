@@ -1,48 +1,78 @@
 """Cases: an opaque reference, an eight-week plan, and the dates that bound it (domain-rules.md §6).
 
 A case is one child's referral, known only by a reference, never a name or
-other personal details. It opens on referral, runs at most eight weeks from
-its planning meeting, and closes on a closure date.
+other personal details: the reference follows the council's pattern (price book
+``[council.case_refs]``, default C25-0001) and the engine assigns the next one. It
+opens on referral, runs at most eight weeks from its planning meeting, and closes on
+a closure date.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from contracts.notice import as_utc
 from pricing.errors import InvalidInput, RuleViolation
+from pricing.pricebook import CaseRefs
+from pricing.text import clean_line
 
 PLAN_WEEKS = 8
 PLAN_PERIOD = timedelta(weeks=PLAN_WEEKS)  # 56 days
 # The service's response-time target for acknowledging a referral (reported, not enforced).
 ACKNOWLEDGE_WITHIN = timedelta(hours=48)
 
-REF_MIN, REF_MAX = 3, 20  # REF_MAX is the width of the cases.ref column
-_REF_CHARS = re.compile(r"[A-Z0-9-]+")
+REF_MAX = 20  # the width of the cases.ref column; a price book's pattern never exceeds it
 
 
-def validate_case_ref(ref: str) -> str:
-    """A case reference in canonical form: 3–20 of A–Z, 0–9 and '-', upper-cased (§6).
+def _ref_rule(refs: CaseRefs, start_year: int) -> str:
+    example = refs.make(start_year, 1)
+    return (f'must look like {example} (pattern {refs.pattern}: "{refs.prefix}", the academic year\'s two digits, '
+            f'"-" and {refs.serial_digits} digits); leave it out and the next one is assigned')
 
-    The reference must carry at least one digit. A name ("Jane Smith",
-    "jsmith", "Amy") has none, so the rule stops a child's name being typed
-    in where a code belongs, without trying to recognise names. A refused
-    reference is never echoed in the message: it may be the very personal
-    data the rule keeps out of logs and output.
+
+def validate_case_ref(ref: str, refs: CaseRefs, start_year: int = 2025) -> str:
+    """A case reference in canonical form (upper case), matching the council's pattern (§6).
+
+    ``start_year`` (the referral's academic year) only picks the example in a refusal.
+
+    The pattern (``refs``, from the price book; default C25-0001) has no room for a
+    name, so a child's name or date of birth cannot be typed where a code belongs.
+    A refused reference is never echoed in the message: it may be the very personal
+    data the rule keeps out of logs and output. The message gives the pattern.
     """
-    if not isinstance(ref, str):
-        raise InvalidInput("A case reference must be text.")
-    code = ref.strip().upper()
-    if any(ch.isspace() for ch in code):
-        raise InvalidInput("A case reference cannot contain spaces; use the service's case code, not a name.")
-    if not REF_MIN <= len(code) <= REF_MAX:
-        raise InvalidInput(f"A case reference must be {REF_MIN} to {REF_MAX} characters long.")
-    if not _REF_CHARS.fullmatch(code):
-        raise InvalidInput("A case reference may hold only letters A–Z, digits and '-'.")
-    if not any(ch.isdigit() for ch in code):
-        raise InvalidInput("A case reference must contain a digit; use the service's case code, not a name.")
+    # Control characters get their own refusal; the pattern bounds the length (at most REF_MAX).
+    code = clean_line(ref, "case reference", len(ref)).upper() if isinstance(ref, str) and ref.strip() else None
+    if code is None or not re.fullmatch(refs.pattern, code, re.ASCII):
+        raise InvalidInput(f"A case reference {_ref_rule(refs, start_year)}.")
     return code
+
+
+def ref_head(refs: CaseRefs, start_year: int) -> str:
+    """What every reference of the academic year starting ``start_year`` begins with: "C25-"."""
+    return f"{refs.prefix}{start_year % 100:02d}-"
+
+
+def serial_of(ref: str, refs: CaseRefs, start_year: int) -> int | None:
+    """The serial of ``ref`` if it is one of ``refs``' references for the year starting ``start_year``."""
+    head = ref_head(refs, start_year)
+    if ref.startswith(head) and re.fullmatch(refs.pattern, ref, re.ASCII):
+        return int(ref[len(head):])
+    return None
+
+
+def next_case_ref(refs: CaseRefs, start_year: int, taken: Iterable[str]) -> str:
+    """The next free reference of the academic year starting ``start_year``: one past the highest in use.
+
+    References in ``taken`` of another year or another pattern (older data) are ignored.
+    """
+    serial = max((n for n in (serial_of(r, refs, start_year) for r in taken) if n is not None), default=0) + 1
+    if serial >= 10 ** refs.serial_digits:
+        raise RuleViolation(f"Every case reference of {start_year}/{(start_year + 1) % 100:02d} is in use "
+                            f"(up to {refs.make(start_year, serial - 1)}): give the price book's "
+                            "case_refs more serial_digits.", code="case_refs_used_up")
+    return refs.make(start_year, serial)
 
 
 def check_may_refer(urn: str, referred_on: date, subscribed: bool, pay_as_you_go: bool) -> None:

@@ -83,7 +83,7 @@ def run(state: DemoState) -> None:
         referrals.append((day, rng.choice(pool)))
     referrals.sort()
 
-    for n, (referred, urn) in enumerate(referrals, start=1):
+    for referred, urn in referrals:
         planning = _working_day_on_or_after(referred + timedelta(days=rng.randint(3, 8)))
         first = _working_day_on_or_after(planning + timedelta(days=rng.randint(2, 5)))
         starts = [_working_day_on_or_after(first + timedelta(days=k * 48 // SESSIONS_PER_PLAN))
@@ -95,7 +95,8 @@ def run(state: DemoState) -> None:
             continue
         with transaction(state.engine) as session:
             ctx = _ctx(session, as_of)
-            case = open_case(ctx, urn, f"C{year.start_year % 100:02d}-{n:04d}", referred, planning).case
+            # No reference typed: the engine assigns the next one of the year (C25-0001, ...).
+            case = open_case(ctx, urn, None, referred, planning).case
             stats["cases"] += 1
             stats["covered" if case.covered else "charged_cases"] += 1
             late_ack = rng.random() < 0.1

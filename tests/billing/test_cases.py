@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import Engine, select
 from billing.cancellations import cancel_subscription
 from billing.cases import acknowledge_case, close_case, late_acknowledgements, open_case
 from billing.context import Context
-from billing.models import Case, Subscription
+from billing.models import AuditEntry, Case, Subscription
 from billing.pricebooks import load_pricebook
 from billing.schools import NewSchool, add_school, add_staff, get_school
 from billing.sessions import add_session, deliver_session
@@ -72,14 +74,14 @@ def world(engine: Engine) -> Engine:
     return engine
 
 
-def opened(ctx: Context, urn: str, ref: str, referred: date, planning: date | None = None) -> Case:
+def opened(ctx: Context, urn: str, ref: str | None, referred: date, planning: date | None = None) -> Case:
     return open_case(ctx, urn, ref, referred, planning).case
 
 
 def test_initial_tier_covers_one_referral_a_year_premium_covers_all(world: Engine) -> None:
     with service_context(world, date(2020, 3, 1)) as ctx:
         initial = [opened(ctx, INITIAL, f"C19-{n:04d}", date(2019, 9, 10 + n)).covered for n in range(3)]
-        premium = [opened(ctx, PREMIUM, f"P19-{n:04d}", date(2019, 9, 10 + n)).covered for n in range(3)]
+        premium = [opened(ctx, PREMIUM, f"C19-1{n:03d}", date(2019, 9, 10 + n)).covered for n in range(3)]
     assert initial == [True, False, False]
     assert premium == [True, True, True]
 
@@ -94,7 +96,7 @@ def refused_referral(engine: Engine, urn: str, ref: str, referred: date, as_of: 
 
 
 def test_a_school_with_no_subscription_cannot_refer(world: Engine) -> None:
-    refusal = refused_referral(world, NONE, "N19-0001", date(2019, 9, 10), date(2020, 3, 1))
+    refusal = refused_referral(world, NONE, "C19-9001", date(2019, 9, 10), date(2020, 3, 1))
     assert refusal.code == "no_subscription"
     assert refusal.message == ("School 100003 has no subscription in force on 2019-09-10: "
                                "only subscribing schools can refer a case.")
@@ -118,8 +120,8 @@ def test_a_cancelled_subscription_admits_referrals_to_its_effective_end_only(wor
         assert cancel_subscription(ctx, sub.id, date(2020, 1, 6), date(2020, 2, 28)).effective_end == \
             date(2020, 3, 30)
     with service_context(world, date(2020, 4, 30)) as ctx:
-        assert opened(ctx, PREMIUM, "P19-0001", date(2020, 3, 30)).covered is True
-    refusal = refused_referral(world, PREMIUM, "P19-0002", date(2020, 3, 31), date(2020, 4, 30))
+        assert opened(ctx, PREMIUM, "C19-1001", date(2020, 3, 30)).covered is True
+    refusal = refused_referral(world, PREMIUM, "C19-1002", date(2020, 3, 31), date(2020, 4, 30))
     assert refusal.message == ("School 100002 has no subscription in force on 2020-03-31: "
                                "only subscribing schools can refer a case.")
 
@@ -127,7 +129,7 @@ def test_a_cancelled_subscription_admits_referrals_to_its_effective_end_only(wor
 def test_pay_as_you_go_lets_a_school_without_a_subscription_refer_uncovered(engine: Engine) -> None:
     build_world(engine, pay_as_you_go=True)
     with service_context(engine, date(2020, 3, 1)) as ctx:
-        opening = open_case(ctx, NONE, "N19-0001", date(2019, 9, 10))
+        opening = open_case(ctx, NONE, "C19-9001", date(2019, 9, 10))
     assert (opening.case.covered, opening.case.subscription_id, opening.tier) == (False, None, None)
 
 
@@ -169,7 +171,8 @@ def test_coverage_is_recorded_and_not_recomputed(world: Engine) -> None:
     assert second.covered is False
 
 
-@pytest.mark.parametrize("ref", ["Jane Smith", "jsmith", "Amy", "AB", "C19_0001", "X" * 21 + "1"])
+@pytest.mark.parametrize("ref", ["JAMIE-SMITH-2014", "Jane Smith", "jsmith", "Amy", "AB", "C19_0001", "C-2019-001",
+                                 "JS19-0001", "X" * 21 + "1"])
 def test_a_reference_that_looks_like_a_name_is_refused(world: Engine, ref: str) -> None:
     with pytest.raises(InvalidInput) as err, service_context(world, date(2019, 10, 1)) as ctx:
         opened(ctx, INITIAL, ref, date(2019, 9, 10))
@@ -212,17 +215,83 @@ def test_late_acknowledgements_are_those_after_48_hours_from_the_referral_day(wo
     with service_context(world, date(2019, 9, 30)) as ctx:
         # Referred Monday 9 Sep: the clock starts at midnight ending that day and runs to 00:00 Thu 12 Sep.
         in_time = opened(ctx, INITIAL, "C19-0001", date(2019, 9, 9))
-        on_the_line = opened(ctx, PREMIUM, "P19-0001", date(2019, 9, 9))
-        late = opened(ctx, PREMIUM, "P19-0002", date(2019, 9, 9))
-        never = opened(ctx, PREMIUM, "P19-0003", date(2019, 9, 20))
+        on_the_line = opened(ctx, PREMIUM, "C19-1001", date(2019, 9, 9))
+        late = opened(ctx, PREMIUM, "C19-1002", date(2019, 9, 9))
+        never = opened(ctx, PREMIUM, "C19-1003", date(2019, 9, 20))
         acknowledge_case(ctx, in_time.id, parse_london("2019-09-09 15:00"))
         acknowledge_case(ctx, on_the_line.id, parse_london("2019-09-12 00:00"))
         acknowledge_case(ctx, late.id, parse_london("2019-09-12 00:01"))
         rows = late_acknowledgements(ctx, AcademicYear(2019))
         refs = [(r["ref"], r["hours"], r["working_days"]) for r in rows]
         assert never.acknowledged_at is None
-    assert refs == [("P19-0002", 48, 3), ("P19-0003", 228, 6)]
+    assert refs == [("C19-1002", 48, 3), ("C19-1003", 228, 6)]
     with pytest.raises(RuleViolation), service_context(world, date(2019, 9, 30)) as ctx:
         acknowledge_case(ctx, in_time.id, parse_london("2019-09-10 09:00"))
     with pytest.raises(InvalidInput), service_context(world, date(2019, 9, 30)) as ctx:
         acknowledge_case(ctx, never.id, parse_london("2019-09-19 09:00"))  # before the referral
+
+
+# --- references the engine assigns (issue 14) ----------------------------------------------
+
+
+def test_without_a_reference_the_next_one_of_the_academic_year_is_assigned(world: Engine) -> None:
+    with service_context(world, date(2020, 10, 1)) as ctx:
+        ctx.session.add(Case(school_id=get_school(ctx, PREMIUM).id, ref="OLD-19-77", academic_year=2019,
+                             referred_on=date(2019, 9, 2), covered=True, created_at=ctx.now))  # older data
+        first = opened(ctx, INITIAL, None, date(2019, 9, 10))
+        second = opened(ctx, PREMIUM, None, date(2019, 9, 11))
+        typed = opened(ctx, PREMIUM, "c19-0041", date(2019, 9, 12))
+        after_typed = opened(ctx, PREMIUM, None, date(2020, 8, 31))
+        next_year = opened(ctx, PREMIUM, None, date(2020, 9, 1))
+        assert [c.ref for c in (first, second, typed, after_typed, next_year)] == [
+            "C19-0001", "C19-0002", "C19-0041", "C19-0042", "C20-0001"]
+        entry = ctx.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.open",
+                                                             AuditEntry.entity_id == str(first.id)))
+        assert entry is not None and entry.detail["assigned"] is True and entry.detail["ref"] == "C19-0001"
+
+
+def test_the_council_sets_the_pattern_in_the_price_book(engine: Engine) -> None:
+    build_world(engine)
+    with service_context(engine, date(2019, 9, 2)) as ctx:
+        text = sample_pricebook_text().replace('prefix = "C"\nserial_digits = 4', 'prefix = "EB"\nserial_digits = 3')
+        load_pricebook(ctx, text, "eastbury")
+    with service_context(engine, date(2019, 10, 1)) as ctx:
+        assert opened(ctx, INITIAL, None, date(2019, 9, 10)).ref == "EB19-001"
+        assert opened(ctx, PREMIUM, "eb19-007", date(2019, 9, 10)).ref == "EB19-007"
+    with pytest.raises(InvalidInput) as refused, service_context(engine, date(2019, 10, 1)) as ctx:
+        opened(ctx, PREMIUM, "C19-0001", date(2019, 9, 10))
+    assert "EB19-001" in refused.value.message and r"^EB\d{2}-\d{3}$" in refused.value.message
+
+
+def test_two_referrals_opened_at_once_get_different_references(engine: Engine) -> None:
+    """The second picks the same next reference, meets the first's at the UNIQUE index and picks again."""
+    build_world(engine)
+    first_in = threading.Event()
+    refs: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with service_context(engine, date(2019, 10, 1)) as ctx:
+                refs["first"] = opened(ctx, INITIAL, None, date(2019, 9, 10)).ref
+                first_in.set()
+                time.sleep(0.5)  # the second computes its reference before this commits
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+            first_in.set()
+
+    def second() -> None:
+        first_in.wait(10)
+        try:
+            with service_context(engine, date(2019, 10, 1)) as ctx:
+                refs["second"] = opened(ctx, PREMIUM, None, date(2019, 9, 11)).ref
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert refs == {"first": "C19-0001", "second": "C19-0002"}

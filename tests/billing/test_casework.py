@@ -64,7 +64,7 @@ def test_initial_schools_second_and_third_referrals_are_charged_premiums_are_not
                  [("2019-10-02 09:00", "4"), ("2019-10-09 09:00", "4")], no_show="2019-10-16 09:00",
                  close_on=date(2019, 11, 1))
     for n in range(3):
-        work(world, PREMIUM, f"P19-000{n}", date(2019, 9, 20), autumn, close_on=date(2019, 11, 1))
+        work(world, PREMIUM, f"C19-100{n}", date(2019, 9, 20), autumn, close_on=date(2019, 11, 1))
     with service_context(world, date(2019, 11, 1)) as ctx:
         raised = raise_casework_charges(ctx, date(2019, 11, 1))
     assert first not in [c.case_id for c in raised]
@@ -76,7 +76,7 @@ def test_initial_schools_second_and_third_referrals_are_charged_premiums_are_not
 
 
 def test_with_pay_as_you_go_an_unsubscribed_academy_pays_every_case_at_the_day_rate(payg_world: Engine) -> None:
-    work(payg_world, NONE, "N19-0001", date(2019, 9, 20), [("2019-10-01 09:00", "6")], close_on=date(2019, 10, 2))
+    work(payg_world, NONE, "C19-9001", date(2019, 9, 20), [("2019-10-01 09:00", "6")], close_on=date(2019, 10, 2))
     with service_context(payg_world, date(2019, 10, 2)) as ctx:
         raise_casework_charges(ctx, date(2019, 10, 2))
     # 6 hours = 1 day at the 2019/20 day rate, standard-rated for an academy.
@@ -84,7 +84,7 @@ def test_with_pay_as_you_go_an_unsubscribed_academy_pays_every_case_at_the_day_r
 
 
 def test_a_charge_waits_for_the_term_to_end_and_is_never_raised_twice(payg_world: Engine) -> None:
-    case = work(payg_world, NONE, "N19-0001", date(2019, 9, 20), [("2019-12-20 09:00", "3")])
+    case = work(payg_world, NONE, "C19-9001", date(2019, 9, 20), [("2019-12-20 09:00", "3")])
     with service_context(payg_world, date(2019, 12, 31)) as ctx:
         assert raise_casework_charges(ctx, date(2019, 12, 31)) == []
     with service_context(payg_world, date(2020, 1, 1)) as ctx:
@@ -97,7 +97,7 @@ def test_a_charge_waits_for_the_term_to_end_and_is_never_raised_twice(payg_world
 
 def test_a_case_over_two_terms_is_rounded_on_its_running_total(payg_world: Engine) -> None:
     # 4 h in autumn → 1 day; 4 h more in spring → 8 h = 1.5 days in all, so 0.5 more, not another 1.
-    case = work(payg_world, NONE, "N19-0001", date(2019, 12, 2),
+    case = work(payg_world, NONE, "C19-9001", date(2019, 12, 2),
                 [("2019-12-10 09:00", "4"), ("2020-01-14 09:00", "4")], close_on=date(2020, 1, 20))
     with service_context(payg_world, date(2020, 2, 1)) as ctx:
         raise_casework_charges(ctx, date(2020, 2, 1))
@@ -108,7 +108,7 @@ def test_a_case_over_two_terms_is_rounded_on_its_running_total(payg_world: Engin
 
 
 def test_the_price_book_of_the_cases_year_sets_the_day_rate(payg_world: Engine) -> None:
-    work(payg_world, NONE, "N20-0001", date(2020, 9, 7), [("2020-09-14 09:00", "6")], close_on=date(2020, 9, 15))
+    work(payg_world, NONE, "C20-9001", date(2020, 9, 7), [("2020-09-14 09:00", "6")], close_on=date(2020, 9, 15))
     with service_context(payg_world, date(2020, 9, 15)) as ctx:
         raise_casework_charges(ctx, date(2020, 9, 15))
     assert [c[2:4] for c in charges(payg_world)] == [(Decimal("555.00"), Decimal("555.00"))]

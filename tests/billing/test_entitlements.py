@@ -49,7 +49,7 @@ def test_initial_school_entitlements_agree_with_the_casework_charges(world: Engi
 
 def test_premium_has_no_cap_and_nothing_beyond(world: Engine) -> None:
     for n in range(4):
-        work(world, PREMIUM, f"P19-000{n}", date(2019, 9, 20), [("2019-10-01 09:00", "3")])
+        work(world, PREMIUM, f"C19-100{n}", date(2019, 9, 20), [("2019-10-01 09:00", "3")])
     with service_context(world, date(2019, 11, 1)) as ctx:
         rows = by_service(entitlements(ctx, PREMIUM, AcademicYear(2019)))
     assert rows["casework"] == (None, 4, 0, "12.00", "0.00")
@@ -58,7 +58,7 @@ def test_premium_has_no_cap_and_nothing_beyond(world: Engine) -> None:
 
 def test_deemed_delivered_work_counts_as_used_hours(world: Engine) -> None:
     with service_context(world, date(2019, 10, 1)) as ctx:
-        case = opened(ctx, PREMIUM, "P19-0001", date(2019, 9, 20))
+        case = opened(ctx, PREMIUM, "C19-1001", date(2019, 9, 20))
         sid = add_session(ctx, case_id=case.id, starts_at=parse_london("2019-10-01 09:00"), hours="2.5",
                           staff=STAFF).session.id
         change_session(ctx, sid, parse_london("2019-09-30 12:00"))
@@ -71,7 +71,7 @@ def test_counts_reset_each_academic_year_and_no_subscription_includes_nothing(en
     world = engine
     work(world, INITIAL, "C19-0001", date(2020, 8, 20), [])
     work(world, INITIAL, "C20-0001", date(2020, 9, 1), [])
-    work(world, NONE, "N20-0001", date(2020, 9, 1), [])
+    work(world, NONE, "C20-9001", date(2020, 9, 1), [])
     with service_context(world, date(2020, 9, 2)) as ctx:
         assert by_service(entitlements(ctx, INITIAL, AcademicYear(2019)))["casework"][:3] == (1, 1, 0)
         assert by_service(entitlements(ctx, INITIAL, AcademicYear(2020)))["casework"][:3] == (1, 1, 0)

@@ -132,7 +132,7 @@ def test_unknown_staff_and_bad_hours_are_refused(world: Engine) -> None:
 
 def test_beyond_the_eight_week_plan_is_a_warning_not_a_refusal(world: Engine) -> None:
     with service_context(world, date(2019, 9, 2)) as ctx:
-        case = opened(ctx, PREMIUM, "P19-0001", date(2019, 9, 2), date(2019, 9, 9))
+        case = opened(ctx, PREMIUM, "C19-5001", date(2019, 9, 2), date(2019, 9, 9))
         last_day = add_session(ctx, case_id=case.id, starts_at=parse_london("2019-11-04 09:00"), hours="2",
                                staff=STAFF)
         after = add_session(ctx, case_id=case.id, starts_at=parse_london("2019-11-05 09:00"), hours="2",

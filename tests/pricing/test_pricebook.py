@@ -16,6 +16,7 @@ from pricing.errors import InvalidInput, NotFound
 from pricing.pricebook import (
     CASEWORK_DAY,
     SERVICES,
+    CaseRefs,
     Council,
     PriceBook,
     PriceBookError,
@@ -472,6 +473,9 @@ def test_version_for_is_the_latest_version_not_after_the_year(start_year: int) -
             "payment_terms_days = 0",
             "price book: council.payment_terms_days: must be greater than or equal to 1",
         ),
+        ('prefix = "C"', 'prefix = "c"', "price book: council.case_refs.prefix: "),
+        ('prefix = "C"', 'prefix = "CASES"', "price book: council.case_refs.prefix: "),
+        ("serial_digits = 4", "serial_digits = 9", "price book: council.case_refs.serial_digits: "),
         ('name = "Borough of Eastbury Council"\n', "", "price book: council.name: is required"),
         ("[council.bacs]", "[council.bacs", "price book: not valid TOML: "),
     ],
@@ -589,6 +593,21 @@ def test_council_and_vat_rates_round_trip_through_json(book: PriceBookFile) -> N
     rates = json.loads(json.dumps(vat_rates_to_json(book.vat_rates)))
     assert rates[1] == {"from": "2011-01-04", "standard": "20.00"}
     assert vat_rates_from_json(rates) == book.vat_rates
+
+
+def test_case_references_follow_the_councils_pattern_default_c25_0001(book: PriceBookFile) -> None:
+    refs = book.council.case_refs
+    assert (refs.prefix, refs.serial_digits, refs.pattern) == ("C", 4, r"^C\d{2}-\d{4}$")
+    assert refs.make(2025, 1) == "C25-0001"
+    assert refs.make(2099, 123) == "C99-0123"
+
+
+def test_a_council_stored_before_case_references_were_a_setting_reads_back_with_the_default(
+        book: PriceBookFile) -> None:
+    stored = json.loads(json.dumps(council_to_json(book.council)))
+    del stored["case_refs"]
+    assert council_from_json(stored).case_refs == CaseRefs()
+    assert "[council.case_refs]" in sample_pricebook_text()
 
 
 def test_models_can_be_built_in_code_with_decimals(book: PriceBookFile) -> None:

@@ -32,6 +32,7 @@ from billing.sessions import add_session, deliver_session
 from billing.subscriptions import add_subscription
 from pricing.clock import parse_london
 from pricing.pricebook import sample_pricebook_text
+from pricing.text import escape_controls
 from tests.support import service_context, table_dump
 
 AS_OF = "2025-10-01"
@@ -50,6 +51,10 @@ BAD_HOURS = ["12.345", "-5", "abc", "1e309", "NaN", "1,000.00"]
 BAD_AMOUNTS = ["12.345", "-5", "abc", "1e309", "NaN", "", "12,50", "1,2,3", "1e3", "+12.00",
                "\uff11\uff12", "\u0661\u0662", "10000000000.00"]
 BAD_URNS = ["12345", "ABCDEF", "1234567"]
+# Control characters in typed text (issue 14): ANSI escape, newline, bell, delete, a C1
+# control, a bidi override, and what an undecodable byte on the command line becomes.
+CONTROL_TEXT = {"ansi": "Acme\x1b[31m", "newline": "Acme\nSchool", "bell": "Acme\x07", "del": "Acme\x7f",
+                "c1": "Acme\x9b2J", "bidi": "Acme\u202e", "surrogate": "Acme\udcff"}
 UNKNOWN_URN = "999999"
 UNKNOWN = "999999"
 REFUSED = {1}
@@ -141,6 +146,35 @@ def _cases() -> Iterator[Any]:
         yield case(f"session-add-hours-{h}", ["session", "add", "{case}", "--start", "2025-10-10 10:00",
                                               "--hours", h, "--staff", STAFF])
         yield case(f"session-deliver-hours-{h}", ["session", "deliver", "{session}", "--hours", h])
+    for kind, text in CONTROL_TEXT.items():
+        for label, argv in [
+            ("school-add-name", ["school", "add", "--urn", "100999", "--name", text, "--type", "academy"]),
+            ("school-add-address", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                                    "--address", text.replace("\n", "\t")]),  # an address may break lines
+            ("school-add-email", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                                  "--email", f"a{text}@example.org"]),
+            ("school-add-postcode", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                                     "--postcode", "EB1" + text[4:]]),
+            ("school-add-laestab", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                                    "--laestab", "2044310" + text[4:]]),
+            ("staff-add-name", ["staff", "add", "--name", text, "--role", "Keyworker", "--cost-per-hour", "30.00"]),
+            ("staff-add-role", ["staff", "add", "--name", "New Person", "--role", text, "--cost-per-hour", "30.00"]),
+            ("subscription-add-po", ["subscription", "add", SPARE, "--tier", "premium", "--start", "2025-09-01",
+                                     "--po", text]),
+            ("order-add-po", ["order", "add", ACADEMY, "--item", "cpd_place", "--po", text]),
+            ("case-open-ref", ["case", "open", ACADEMY, "--ref", "C25-9001" + text[4:], "--referred", "2025-09-10"]),
+            ("credit-note-reason", ["credit-note", "add", "{inv}", "--amount", "1.00", "--reason", text]),
+            ("payment-add-ref", ["payment", "add", ACADEMY, "--amount", "10.00", "--on", AS_OF, "--method", "bacs",
+                                 "--ref", text]),
+            ("payment-refund-reason", ["payment", "refund", ACADEMY, "--amount", "1.00", "--on", AS_OF,
+                                       "--reason", text]),
+            ("interest-waive-reason", ["interest", "waive", "{session}", "--reason", text]),
+            ("budget-set-line", ["budget", "set", "--fy", "FY2025/26", "--line", text, "--kind", "cost",
+                                 "--source", "DSG", "--amount", "10.00"]),
+            ("budget-cost-description", ["budget", "cost", "--on", AS_OF, "--amount", "5.00", "--source", "council",
+                                         "--description", text]),
+        ]:
+            yield case(f"control-{kind}-{label}", argv)
     for label, argv, codes in [
         ("school-add-name", ["school", "add", "--urn", "100999", "--name", BIG, "--type", "academy"], REFUSED),
         ("school-add-address", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
@@ -159,6 +193,19 @@ def _cases() -> Iterator[Any]:
         ("budget-set-line", ["budget", "set", "--fy", "FY2025/26", "--line", BIG, "--kind", "cost",
                              "--source", "DSG", "--amount", "10.00"], REFUSED),
         ("interest-waive-reason", ["interest", "waive", "{session}", "--reason", BIG], REFUSED),
+        ("interest-waive-reason-501", ["interest", "waive", "{session}", "--reason", "x" * 501], REFUSED),
+        ("credit-note-reason-501", ["credit-note", "add", "{inv}", "--amount", "1.00", "--reason", "x" * 501], REFUSED),
+        ("payment-refund-reason", ["payment", "refund", ACADEMY, "--amount", "1.00", "--on", AS_OF,
+                                   "--reason", BIG], REFUSED),
+        ("school-add-postcode", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                                 "--postcode", "EB1 1AA EB1 1AA"], REFUSED),
+        ("school-add-roll", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                             "--roll", "9" * 30], REFUSED),
+        ("staff-add-role", ["staff", "add", "--name", "New Person", "--role", BIG, "--cost-per-hour", "30.00"],
+         REFUSED),
+        ("order-add-po", ["order", "add", ACADEMY, "--item", "cpd_place", "--po", BIG], REFUSED),
+        ("budget-cost-description", ["budget", "cost", "--on", AS_OF, "--amount", "5.00", "--source", "council",
+                                     "--description", BIG], REFUSED),
     ]:
         yield case(f"oversized-{label}", argv, codes)
     for label, argv, codes in [
@@ -175,6 +222,14 @@ def _cases() -> Iterator[Any]:
          REFUSED),
         ("school-add-roll-two", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
                                  "--roll", "two"], REFUSED),
+        ("school-add-roll-superscript", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
+                                         "--roll", "\u00b2"], REFUSED),
+        ("school-add-urn-arabic-digits", ["school", "add", "--urn", "\u0661\u0660\u0660\u0669\u0669\u0669",
+                                          "--name", "X", "--type", "academy"], REFUSED),
+        ("case-open-ref-name", ["case", "open", ACADEMY, "--ref", "JAMIE-SMITH-2014", "--referred", "2025-09-10"],
+         REFUSED),
+        ("case-open-ref-other-prefix", ["case", "open", ACADEMY, "--ref", "R25-0001", "--referred", "2025-09-10"],
+         REFUSED),
         ("school-add-type", ["school", "add", "--urn", "100999", "--name", "X", "--type", "castle"], REFUSED),
         ("school-add-duplicate", ["school", "add", "--urn", ACADEMY, "--name", "X", "--type", "academy"], REFUSED),
         ("subscription-add-tier", ["subscription", "add", SPARE, "--tier", "gold", "--start", "2025-09-01"],
@@ -279,5 +334,6 @@ def test_bad_input_is_refused_and_writes_nothing(seeded: dict[str, Any], argv: l
         error = json.loads(last)["error"]
         assert error["code"] and error["message"], error
         assert "\n" not in error["message"], error["message"][:300]
+        assert escape_controls(error["message"]) == error["message"], "a control character echoed raw"
         assert not result.stdout.strip(), f"refusal printed on stdout: {result.stdout[:300]}"
     assert table_dump(seeded["engine"]) == before, "a refused command changed the database"

@@ -56,7 +56,7 @@ def add_autumn_casework(engine: Engine, urns: list[str]) -> int:
         case_ids = []
         for n, urn in enumerate(urns):
             for k in range(2):
-                opened = open_case(ctx, urn, f"R25-{n:03d}{k}", date(2025, 9, 10))
+                opened = open_case(ctx, urn, f"C25-{n:03d}{k}", date(2025, 9, 10))
                 case_ids.append(opened.case.id)
                 uncovered += not opened.case.covered
     with service_context(engine, date(2025, 10, 6)) as ctx:
