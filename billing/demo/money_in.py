@@ -24,6 +24,7 @@ from billing.interest_run import run_interest
 from billing.models import Invoice, School
 from billing.payments import record_payment
 from billing.reminders import run_reminders
+from billing.reports.csv_export import csv_text
 from billing.statements import school_statement, write_statement_pdf
 from pricing.clock import FixedClock
 from pricing.money import to_pence
@@ -89,10 +90,10 @@ def run(state: DemoState) -> None:
                        record_payment(ctx, u, a, d, m, [n], reference=n)))
     import_day = max([d for d, _, _ in csv_lines], default=final)
     bank_file = state.out_dir / "bank-statement.csv"
-    rows = ["date,amount,reference"]
-    rows += [f"{d.strftime('%d/%m/%Y')},{a},{r}" for d, a, r in sorted(csv_lines)]
-    rows += [f"{import_day.strftime('%d/%m/%Y')},45.00,CAKE SALE FUNDS", f"{import_day.isoformat()},-12.50,BANK CHARGE"]
-    bank_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rows: list[list[object]] = [[d.strftime("%d/%m/%Y"), a, r] for d, a, r in sorted(csv_lines)]
+    rows += [[import_day.strftime("%d/%m/%Y"), Decimal("45.00"), "CAKE SALE FUNDS"],
+             [import_day.isoformat(), Decimal("-12.50"), "BANK CHARGE"]]
+    bank_file.write_text(csv_text(["date", "amount", "reference"], rows), encoding="utf-8", newline="")
     imported: dict[str, Any] = {}
     events.append((import_day, 2, lambda ctx: imported.update(import_bank_file(ctx, bank_file).as_json())))
     reminder_dir = state.out_dir / "reminders"
