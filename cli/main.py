@@ -59,11 +59,103 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, lift_global_options(self, ctx, args))
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+GLOBAL_VALUE_OPTIONS = ("--db", "--as-of")
+GLOBAL_FLAGS = ("--json", "--allow-future")
+_EXAMPLE_VALUE = {"--db": "sqlite:///traded.db", "--as-of": "2026-01-01"}
+
+
+def lift_global_options(root: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
+    """Move global options written after the command to before it: `traded bill run --as-of 2026-01-01`.
+
+    The command's own options are read from its definition, so a value that happens to
+    look like a global option (``--reason --json``) stays where it is, and a command that
+    defines an option of the same name keeps it. Anything unrecognised is left for
+    click to report.
+    """
+    lifted: list[str] = []
+    rest = list(args)
+    i = _command_start(root, rest)
+    if i is None:
+        return args
+    command: click.Command | None = root
+    while isinstance(command, click.Group) and i < len(rest):
+        token = rest[i]
+        taken = _take_global(rest, i, set())
+        if taken:
+            lifted += taken
+            continue
+        if token.startswith("-"):
+            return args if not lifted else _joined(rest, lifted, root)
+        command = command.get_command(ctx, token)
+        i += 1
+    if command is None or isinstance(command, click.Group):
+        return _joined(rest, lifted, root)
+    own = {name: (not getattr(p, "is_flag", False) and not getattr(p, "count", False), p.nargs)
+           for p in command.params if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if name in own:
+            takes_value, nargs = own[name]
+            i += 1 + (nargs if takes_value and "=" not in token else 0)
+            continue
+        taken = _take_global(rest, i, set(own))
+        if taken:
+            lifted += taken
+            continue
+        i += 1
+    return _joined(rest, lifted, root)
+
+
+def _command_start(root: click.Group, args: list[str]) -> int | None:
+    """Where the command name starts, after the global options written before it."""
+    values = {name for p in root.params if isinstance(p, click.Option) and not p.is_flag for name in p.opts}
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            return i + 1 if i + 1 < len(args) else None
+        if not token.startswith("-"):
+            return i
+        i += 2 if token in values else 1
+    return None
+
+
+def _take_global(args: list[str], i: int, shadowed: set[str]) -> list[str]:
+    """Remove a global option (and its value) at ``args[i]``; return what was removed."""
+    token = args[i]
+    name = token.split("=", 1)[0]
+    if name in shadowed:
+        return []
+    if token in GLOBAL_FLAGS or (name in GLOBAL_VALUE_OPTIONS and "=" in token):
+        return [args.pop(i)]
+    if token in GLOBAL_VALUE_OPTIONS:
+        if i + 1 >= len(args):
+            raise click.UsageError(f"{token} needs a value; it is a global option, best put before the command, "
+                                   f"e.g. traded {token} {_EXAMPLE_VALUE[token]} bill run")
+        return [args.pop(i), args.pop(i)]
+    return []
+
+
+def _joined(rest: list[str], lifted: list[str], root: click.Group) -> list[str]:
+    """The global options found after the command, put just before it (so they win over earlier ones)."""
+    if not lifted:
+        return rest
+    start = _command_start(root, rest)
+    assert start is not None
+    return [*rest[:start], *lifted, *rest[start:]]
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,6 +171,9 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, as_of: str | None, allow_future: bool, as_json: bool) -> None:
     """Billing for a council's traded services to schools.
+
+    The options above are global: they go before the command, and are also
+    accepted after it (traded bill run --as-of 2019-09-01).
 
     \b
     Example:
