@@ -12,12 +12,12 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 
-def build_app(rt: Runtime) -> Starlette:
+def build_app(rt: Runtime, max_body: int | None = None) -> Starlette:
     """The ASGI app for this runtime's database, refusing to start without a webhook secret."""
     import os
 
     from billing.db import ensure_schema
-    from billing.gateway.app import create_app
+    from billing.gateway.app import MAX_WEBHOOK_BODY, create_app
     from pricing.clock import SystemClock
     from pricing.errors import TradedError
 
@@ -29,18 +29,25 @@ def build_app(rt: Runtime) -> Starlette:
         ensure_schema(engine)
     except TradedError as exc:
         rt.refuse(exc.code, exc.message)
-    return create_app(engine, secret, SystemClock())
+    return create_app(engine, secret, SystemClock(), max_body=max_body or MAX_WEBHOOK_BODY)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--max-body", default=256 * 1024, show_default=True,  # billing.gateway.app.MAX_WEBHOOK_BODY
+              type=click.IntRange(1024, 16 * 1024 * 1024),
+              metavar="BYTES", help="Largest webhook body accepted; a larger one gets 413 unread.")
 @pass_runtime
-def serve(rt: Runtime, host: str, port: int) -> None:
+def serve(rt: Runtime, host: str, port: int, max_body: int) -> None:
     """Serve Stripe's webhook endpoint at /stripe/webhook.
 
     Needs STRIPE_WEBHOOK_SECRET. Point Stripe's webhook (or `stripe listen`) at
     http://HOST:PORT/stripe/webhook.
+
+    A verified event that cannot be applied is answered 200 and kept for the
+    team with its reason (`traded stripe events`, `traded stripe retry`);
+    only a busy or unreachable database makes Stripe send an event again.
 
     \b
     Example:
@@ -48,4 +55,4 @@ def serve(rt: Runtime, host: str, port: int) -> None:
     """
     import uvicorn
 
-    uvicorn.run(build_app(rt), host=host, port=port, log_level="info")
+    uvicorn.run(build_app(rt, max_body), host=host, port=port, log_level="info")

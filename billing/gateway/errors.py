@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import stripe
+from sqlalchemy import exc as sa_exc
 
 from pricing.errors import RuleViolation, TradedError
 
@@ -47,6 +48,32 @@ class InvalidWebhook(RuleViolation):
     """A webhook whose signature, timestamp or body cannot be trusted."""
 
     code = "invalid_webhook"
+
+
+class UnreadableEvent(TradedError):
+    """A verified delivery that is not a Stripe event the engine can read: it is parked, not refused.
+
+    ``event_id`` and ``event_type`` are the event's own, when the body names them in a usable form.
+    """
+
+    code = "unreadable_event"
+
+    def __init__(self, message: str, event_id: str | None = None, event_type: str | None = None) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+        self.event_type = event_type
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that says nothing about the event: the database busy, locked or out of reach.
+
+    A delivery that fails this way is not recorded and Stripe is asked to send it
+    again; every other failure of a verified event parks it for a person.
+    """
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                            sa_exc.TimeoutError, ConnectionError, TimeoutError, MemoryError))
 
 
 def map_stripe_error(exc: stripe.StripeError, doing: str) -> GatewayError:

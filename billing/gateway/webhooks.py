@@ -1,12 +1,15 @@
 """Gateway events in, ledger entries out: verified once, recorded once, never lost.
 
-Stripe signs each delivery; :func:`verify_event` checks the signature on the raw
-body (and its age) before anything is read. :func:`notice_from_event` reduces a
-Stripe event to a :class:`GatewayNotice`; :func:`apply_notice` turns that into a
-payment or a refund inside the caller's one transaction and records the event
-id, so a replay writes nothing. Money that cannot be placed (an unknown
-invoice, an unknown school, a refund with no credit to pay it from) is kept as
-an *unallocated* event for a person, never dropped.
+Deliveries are checked and read in billing.gateway.inbox (signature on the raw
+body, size and nesting bounds). :func:`notice_from_event` reduces a Stripe event
+to a :class:`GatewayNotice`; :func:`apply_notice` turns that into a payment or a
+refund inside the caller's one transaction and records the event id, so a
+replay writes nothing. Money that cannot be placed (an unknown invoice, an
+unknown school, a refund with no credit to pay it from, an amount beyond the
+ledger) is kept as an *unallocated* event; an event the engine cannot read or
+apply (a field in an unexpected form, a fault in the engine) is *parked* with
+its reason. Both wait for a person and are applied again by
+``traded stripe retry`` once the cause is fixed; neither is ever dropped.
 
 A bank transfer into a school's Stripe cash balance and the payments Stripe
 makes from that balance are one movement of money, recorded once whatever
@@ -15,62 +18,39 @@ order their events arrive in (billing.gateway.cash_balance).
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-import stripe
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from billing.context import Context
 from billing.gateway import cash_balance, payloads
-from billing.gateway.errors import InvalidWebhook
+from billing.gateway.errors import is_transient
 from billing.gateway.port import CURRENCY, META_INVOICE, META_URN, GatewayNotice
 from billing.models import GatewayCustomer, GatewayEvent, Invoice, Payment, Refund, School
 from pricing.clock import utc_to_london
 from pricing.errors import TradedError
 from pricing.money import ZERO, from_pence
 
-DEFAULT_TOLERANCE = 300  # seconds; Stripe's own default
-
 PROCESSED, IGNORED, UNALLOCATED, DUPLICATE = "processed", "ignored", "unallocated", "duplicate"
 REVIEW = "review"  # recorded, but the ledger may now hold the same money twice: a person must check
+PARKED = "parked"  # verified, but the engine could not read or apply it: kept with its reason until retried
+RETRYABLE = (PARKED, UNALLOCATED)  # kept for a person; `traded stripe retry` applies them again
+
+log = logging.getLogger("traded.gateway")
 
 
 @dataclass(frozen=True)
 class EventOutcome:
     event_id: str
-    status: str  # processed, ignored, unallocated, duplicate, review
+    status: str  # processed, ignored, unallocated, parked, duplicate, review
     note: str | None = None
     payment_id: int | None = None
     refund_id: int | None = None
-
-
-def verify_event(raw: bytes, signature: str | None, secret: str, tolerance: int = DEFAULT_TOLERANCE) -> dict[str, Any]:
-    """Check the Stripe-Signature header against the raw body, then parse it.
-
-    Raises InvalidWebhook for a missing, tampered, wrongly keyed or stale
-    signature, or a body that is not a Stripe event. ``tolerance`` must be
-    positive: Stripe's library treats 0 as "accept any age".
-    """
-    if tolerance <= 0:
-        raise ValueError("the webhook tolerance must be a positive number of seconds")
-    try:
-        stripe.WebhookSignature.verify_header(raw, signature, secret, tolerance)
-    except stripe.SignatureVerificationError as exc:
-        reason = str(exc).split(";")[0].splitlines()[0].rstrip(".")
-        raise InvalidWebhook(f"webhook rejected: {reason}.") from exc
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidWebhook("webhook rejected: the body is not JSON.") from exc
-    if (not isinstance(body, dict) or body.get("object") != "event" or not isinstance(body.get("id"), str)
-            or not isinstance(body.get("type"), str) or not isinstance(body.get("created"), int)
-            or not isinstance(body.get("data"), dict) or not isinstance(body["data"].get("object"), dict)):
-        raise InvalidWebhook("webhook rejected: the body is not a Stripe event.")
-    return body
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:
@@ -155,36 +135,49 @@ def received_on(notice: GatewayNotice) -> date:
 
 
 def apply_notice(ctx: Context, notice: GatewayNotice) -> EventOutcome:
-    """Record ``notice`` once: a payment, a refund, ignored, or unallocated for a person.
+    """Record ``notice`` once: a payment, a refund, ignored, unallocated or parked for a person.
 
     Runs inside the caller's transaction. A business refusal (unknown invoice,
-    no credit to refund) keeps the event as unallocated; any other failure
-    propagates so the whole delivery is rolled back and the gateway retries.
+    no credit to refund, an amount beyond the ledger) keeps the event as
+    unallocated; a field the engine cannot read, or any other failure that says
+    something about the event, parks it with its reason. Only a transient
+    failure (the database busy or out of reach: :func:`is_transient`) propagates,
+    so the whole delivery is rolled back and the gateway sends it again.
     """
     if ctx.session.scalar(select(GatewayEvent.id).where(GatewayEvent.event_id == notice.event_id)):
         return EventOutcome(notice.event_id, DUPLICATE, "event already recorded")
-    if notice.problem:
-        outcome = EventOutcome(notice.event_id, UNALLOCATED, notice.problem)
-    elif notice.kind == "ignored":
-        outcome = EventOutcome(notice.event_id, IGNORED, None)
-    elif notice.kind == "refund":
-        outcome = _attempt(ctx, notice, _record_refund)
-    else:
-        outcome = _attempt(ctx, notice, _record_money)
+    outcome = outcome_of(ctx, notice)
     ctx.session.add(GatewayEvent(
         event_id=notice.event_id, type=notice.type, status=outcome.status,
         payload=notice.payload, note=outcome.note, received_at=ctx.now,
     ))
-    if outcome.status == UNALLOCATED:
-        ctx.audit("gateway.unallocated", "gateway_event", notice.event_id,
-                  {"type": notice.type, "amount": from_pence(notice.amount_pence),
-                   "key": notice.external_key}, reason=outcome.note)
-    elif outcome.status == REVIEW:
-        ctx.audit("gateway.review", "gateway_event", notice.event_id,
-                  {"type": notice.type, "amount": from_pence(notice.amount_pence),
-                   "key": notice.external_key}, reason=outcome.note)
+    if outcome.status in (UNALLOCATED, REVIEW, PARKED):
+        audit_event(ctx, f"gateway.{outcome.status}", notice.event_id,
+                    {"type": notice.type, "amount": from_pence(notice.amount_pence),
+                     "key": notice.external_key}, reason=outcome.note)
     ctx.session.flush()
     return outcome
+
+
+AUDIT_ID_LENGTH = 40  # audit_log.entity_id
+
+
+def audit_event(ctx: Context, action: str, event_id: str, detail: dict[str, object], reason: str | None) -> None:
+    """Audit a change to gateway event ``event_id`` (an id longer than the audit column goes whole in the detail)."""
+    if len(event_id) > AUDIT_ID_LENGTH:
+        detail = {**detail, "event": event_id}
+    ctx.audit(action, "gateway_event", event_id[:AUDIT_ID_LENGTH], detail, reason=reason)
+
+
+def outcome_of(ctx: Context, notice: GatewayNotice) -> EventOutcome:
+    """What ``notice`` does to the ledger, written inside the caller's transaction (its event row aside)."""
+    if notice.problem:
+        return parked_outcome(notice.event_id, notice.problem)
+    if notice.kind == "ignored":
+        return EventOutcome(notice.event_id, IGNORED, None)
+    if notice.kind == "refund":
+        return _attempt(ctx, notice, _record_refund)
+    return _attempt(ctx, notice, _record_money)
 
 
 class _Unplaceable(TradedError):
@@ -193,11 +186,53 @@ class _Unplaceable(TradedError):
 
 def _attempt(ctx: Context, notice: GatewayNotice,
              record: Callable[[Context, GatewayNotice], EventOutcome]) -> EventOutcome:
-    try:
-        with ctx.session.begin_nested():  # a refusal half-way leaves no trace but the event
-            return record(ctx, notice)
-    except TradedError as exc:
-        return EventOutcome(notice.event_id, UNALLOCATED, exc.message)
+    """``record`` in a savepoint: a refusal or a failure half-way leaves no trace but the event's row."""
+    for attempt in (1, 2):
+        try:
+            with ctx.session.begin_nested():
+                return record(ctx, notice)
+        except TradedError as exc:
+            return EventOutcome(notice.event_id, UNALLOCATED, one_line(exc.message))
+        except IntegrityError as exc:
+            if attempt == 1:
+                # Another delivery for the same money committed first (two events of one payment at
+                # once on PostgreSQL): looking again finds it recorded.
+                continue
+            return parked_outcome(notice.event_id, failure_reason(exc), unexpected=exc)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            expected = isinstance(exc, RecursionError | payloads.ValidationError)
+            return parked_outcome(notice.event_id, failure_reason(exc), unexpected=None if expected else exc)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line for the team saying why an event could not be applied (the traceback goes to the log)."""
+    if isinstance(exc, RecursionError):
+        return "the event is nested too deeply to read"
+    if isinstance(exc, payloads.ValidationError):
+        return payloads.problem(exc)
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"the engine could not apply it ({type(orig).__name__}{': ' + first if first else ''})"
+
+
+def parked_outcome(event_id: str, reason: str, unexpected: BaseException | None = None) -> EventOutcome:
+    """Park ``event_id`` with ``reason``: one log line, and the traceback too when the engine itself failed."""
+    reason = one_line(reason)
+    if unexpected is not None:  # a fault in the engine, not the event: keep its traceback for whoever fixes it
+        log.error("Stripe event %s parked: %s", event_id, reason, exc_info=unexpected)
+    else:
+        log.warning("Stripe event %s parked: %s", event_id, reason)
+    return EventOutcome(event_id, PARKED, reason)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` as one bounded line with no control characters, safe to store and print."""
+    flat = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                   for ch in " ".join(text.split()))
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 def _school_urn(ctx: Context, notice: GatewayNotice) -> str | None:

@@ -21,14 +21,14 @@ class GatewayCustomer(Base):
 
 
 class GatewayEvent(Base):
-    """Each webhook event id is recorded once; unallocatable ones wait for a person."""
+    """Each webhook event id is recorded once; unallocated and parked ones wait for a person (`traded stripe events`)."""
 
     __tablename__ = "gateway_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(80), unique=True)
     type: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20))  # processed, ignored, unallocated
+    status: Mapped[str] = mapped_column(String(20))  # processed, ignored, unallocated, parked, review; noted (cash balance)
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -124,3 +124,56 @@ def sign(body: bytes, secret: str = SECRET, t: int | None = None) -> str:
     t = int(time.time()) if t is None else t
     digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={t},v1={digest}"
+
+
+def nested(depth: int) -> bytes:
+    """JSON arrays nested ``depth`` deep: json.loads fails on this near 1,000."""
+    return b"[" * depth + b"]" * depth
+
+
+def hostile_events() -> list[tuple[str, bytes, str, str]]:
+    """Signed but absurd deliveries: (label, body, the status they are kept with, words from the reason).
+
+    Each is answered 200 and kept for a person, never refused: it came from Stripe, so
+    refusing it would only make Stripe send it again, for days.
+    """
+    pi = payment_intent("pi_h", 424242, "INV-000001")
+    ok = event("evt_h_ok", "payment_intent.succeeded", pi)
+    return [
+        ("amount-10^25-pence", event("evt_h_huge", "payment_intent.succeeded",
+                                     payment_intent("pi_huge", 10**25, "INV-000001")),
+         "unallocated", "more than the largest amount the ledger holds"),
+        ("amount-infinite", ok.replace(b"424242", b"1e400").replace(b"evt_h_ok", b"evt_h_inf"),
+         "parked", "the body is not JSON (the number 1e400 is out of range)"),
+        ("amount-nan", ok.replace(b"424242", b"NaN").replace(b"evt_h_ok", b"evt_h_nan"),
+         "parked", "the body is not JSON (NaN is not a JSON number)"),
+        ("amount-5000-digits", ok.replace(b"424242", b"9" * 5000).replace(b"evt_h_ok", b"evt_h_digits"),
+         "parked", "the body is not JSON"),
+        ("amount-negative", event("evt_h_neg", "payment_intent.succeeded",
+                                  payment_intent("pi_neg", -500, "INV-000001")),
+         "unallocated", "carries no amount"),
+        ("nested-100k", nested(100_000), "parked", "nested more than 64 levels deep"),
+        ("nested-field", ok[:-1].replace(b"evt_h_ok", b"evt_h_deep") + b', "extra": ' + nested(100_000) + b"}",
+         "parked", "nested more than 64 levels deep"),
+        ("created-in-year-3-billion", event("evt_h_when", "payment_intent.succeeded", pi, created=10**20),
+         "parked", "created time is missing or out of range"),
+        ("id-200-characters", event("evt_" + "a" * 200, "payment_intent.succeeded", pi),
+         "parked", "id is missing or not a Stripe id"),
+        ("type-with-newline", event("evt_h_type", "payment_intent.succeeded\n", pi),
+         "parked", "type is missing or not a Stripe event type"),
+        ("nul-in-metadata", event("evt_h_nul", "payment_intent.succeeded",
+                                  payment_intent("pi_nul", 100, "INV-0000\u00001")),
+         "parked", "NUL character"),
+        ("lone-surrogate-in-metadata", event("evt_h_sur", "payment_intent.succeeded",
+                                            payment_intent("pi_sur", 100, "INV-\ud800")),
+         "parked", "not Unicode (a lone surrogate)"),
+        ("currency-10k-characters", event("evt_h_cur", "payment_intent.succeeded",
+                                          {**pi, "id": "pi_cur", "currency": "x" * 10_000}),
+         "unallocated", "a payment in XXXXXXXXXX"),
+        ("unknown-school", event("evt_h_school", "payment_intent.succeeded",
+                                 payment_intent("pi_school", 5000, None, urn="100999")),
+         "unallocated", "no school with URN 100999"),
+        ("not-an-event", b'{"hello": "world"}', "parked", "not a Stripe event"),
+        ("empty-body", b"", "parked", "the body is not JSON"),
+        ("array-body", b"[1, 2, 3]", "parked", "not a Stripe event"),
+    ]

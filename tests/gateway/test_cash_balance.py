@@ -390,8 +390,8 @@ def test_an_event_whose_fields_cannot_be_read_is_kept_for_a_person(engine: Engin
     [s] = _setup(engine, 1)
     bad = funded(s.ids("ccsbtxn"), PENCE, s.customer) | {"net_amount": "4200.00"}
     body = _event("customer_cash_balance_transaction.created", bad, "evt_bad")
-    assert _deliver(engine, body) == ("unallocated", "the event's net_amount could not be read "
-                                                      "(input should be a valid integer)")
+    assert _deliver(engine, body) == ("parked", "the event's net_amount could not be read "
+                                                 "(input should be a valid integer)")
     assert _result(engine, s, False).payments == []
 
 

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
 from billing.gateway.app import WEBHOOK_PATH, create_app
+from billing.gateway.inbox import retry_event
+from billing.models import GatewayEvent
 from pricing.clock import FixedClock, utc_to_london
 from tests.gateway.support import (
     SECRET,
@@ -92,11 +95,18 @@ def test_untrustworthy_deliveries_are_refused_with_400_and_write_nothing(
     assert table_dump(engine) == before
 
 
-def test_a_signed_body_that_is_not_an_event_is_refused(client: TestClient) -> None:
-    body = b'{"hello": "world"}'
-    assert post(client, body, sign(body))[0] == 400
-    body = b"not json"
-    assert post(client, body, sign(body))[0] == 400
+def test_a_signed_body_that_is_not_an_event_is_parked_with_its_text(client: TestClient, engine: Engine) -> None:
+    # Signed with the endpoint's secret, so it came from Stripe: kept for a person, and Stripe stops retrying.
+    for body in (b'{"hello": "world"}', b"not json"):
+        status, answer = post(client, body, sign(body))
+        assert status == 200 and answer["status"] == "parked", answer
+        assert str(answer["event"]).startswith("unreadable:")
+    with service_context(engine, AS_OF) as ctx:
+        kept = [(e.type, e.status, e.payload, e.note) for e in ctx.session.scalars(select(GatewayEvent)
+                                                                                   .order_by(GatewayEvent.id))]
+    assert kept == [("unreadable", "parked", {"raw_body": '{"hello": "world"}'}, "the body is not a Stripe event"),
+                    ("unreadable", "parked", {"raw_body": "not json"},
+                     "the body is not JSON (Expecting value: line 1 column 1 (char 0))")]
 
 
 def test_a_replayed_event_records_nothing_twice(client: TestClient, engine: Engine) -> None:
@@ -195,7 +205,7 @@ def test_an_unknown_event_type_is_answered_200_and_recorded_ignored(client: Test
         assert ledger(ctx)["events"] == [("evt_other", "customer.subscription.updated", "ignored")]
 
 
-def test_a_failure_answers_500_writes_nothing_and_the_retry_succeeds(
+def test_a_database_failure_answers_503_writes_nothing_and_the_retry_succeeds(
         client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     import billing.payments
 
@@ -203,17 +213,44 @@ def test_a_failure_answers_500_writes_nothing_and_the_retry_succeeds(
 
     def broken(*args: object, **kwargs: object) -> object:
         real(*args, **kwargs)  # type: ignore[arg-type]
-        raise RuntimeError("database went away half-way")
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
 
     body = event("evt_fail", "payment_intent.succeeded", payment_intent("pi_fail", 125000, "INV-000001"))
     before = table_dump(engine)
     monkeypatch.setattr(billing.payments, "record_payment", broken)
     status, answer = post(client, body, sign(body))
-    assert status == 500 and answer == {"error": {"code": "webhook_failed", "message": "not recorded; retry"}}
+    assert status == 503 and answer == {"error": {"code": "database_unavailable", "message": "not recorded; retry"}}
     assert table_dump(engine) == before
     monkeypatch.setattr(billing.payments, "record_payment", real)
     assert post(client, body, sign(body))[1]["status"] == "processed"
     with service_context(engine, AS_OF) as ctx:
+        assert outstanding(ctx, "INV-000001") == "0.00"
+
+
+def test_a_fault_in_the_engine_parks_the_event_and_the_retry_records_it_once(
+        client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import billing.payments
+
+    real = billing.payments.record_payment
+
+    def broken(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        raise RuntimeError("a bug half-way")
+
+    body = event("evt_bug", "payment_intent.succeeded", payment_intent("pi_bug", 125000, "INV-000001"))
+    monkeypatch.setattr(billing.payments, "record_payment", broken)
+    status, answer = post(client, body, sign(body))
+    assert status == 200 and answer == {"event": "evt_bug", "status": "parked",
+                                        "note": "the engine could not apply it (RuntimeError: a bug half-way)"}
+    with service_context(engine, AS_OF) as ctx:
+        assert ledger(ctx)["payments"] == []  # the half-written payment went with its savepoint
+        assert ledger(ctx)["events"] == [("evt_bug", "payment_intent.succeeded", "parked")]
+    monkeypatch.setattr(billing.payments, "record_payment", real)  # the fix is deployed
+    assert post(client, body, sign(body))[1]["status"] == "duplicate"  # Stripe's retry changes nothing
+    with service_context(engine, AS_OF) as ctx:
+        assert retry_event(ctx, "evt_bug").status == "processed"
+    with service_context(engine, AS_OF) as ctx:
+        assert ledger(ctx)["payments"] == [("pi_bug", "1250.00", AS_OF, "card", "stripe")]
         assert outstanding(ctx, "INV-000001") == "0.00"
 
 
