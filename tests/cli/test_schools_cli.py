@@ -69,7 +69,7 @@ def test_db_upgrade_reports_the_revision(tmp_path) -> None:
     from billing.db import head_revision
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert cli_json(url, "db", "upgrade") == {"revision": head_revision()}
+    assert cli_json(url, "db", "upgrade") == {"revision": head_revision(), "sandbox": False}
 
 
 def test_db_upgrade_then_school_add_on_a_fresh_postgresql_database() -> None:
@@ -85,7 +85,7 @@ def test_db_upgrade_then_school_add_on_a_fresh_postgresql_database() -> None:
     try:
         url = _pg_url(name)
         assert url.startswith("postgresql+psycopg://")
-        assert cli_json(url, "db", "upgrade") == {"revision": head_revision()}
+        assert cli_json(url, "db", "upgrade") == {"revision": head_revision(), "sandbox": False}
         assert add(url)["urn"] == "100279"
         assert [s["name"] for s in cli_json(url, "school", "list")] == ["Stoke Newington School"]
     finally:
