@@ -118,16 +118,16 @@ def run(rt: Runtime, dry_run: bool) -> None:
         bar.close()
 
     def text() -> str:
+        from cli.formats import count, money
         from cli.tables import table
-        from pricing.money import format_money
 
         if not result.invoices:
             return f"Nothing due up to {result.run_on.isoformat()}: no invoices {'would be ' if dry_run else ''}issued."
         rows = [[inv.number or "(draft)", inv.urn, inv.school, "interest" if inv.interest_only else "",
-                 inv.lines, format_money(inv.total)] for inv in result.invoices]
+                 inv.lines, money(inv.total)] for inv in result.invoices]
         verb = "would be issued (dry run, nothing written)" if dry_run else "issued"
-        return table(["Number", "URN", "School", "", "Lines", "Total £"], rows, align="lllrrr",
-                     title=f"{result.count} invoices {verb} on {result.run_on.isoformat()}, "
-                           f"total £{format_money(result.total)}")
+        return table(["Number", "URN", "School", "Kind", "Lines", "Total"], rows, align="lllrrr",
+                     wrap=("School",), title=f"{count(result.count, 'invoice')} {verb} on "
+                                            f"{result.run_on.isoformat()}, total {money(result.total)}")
 
     rt.emit(result.as_json(), text)

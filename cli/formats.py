@@ -14,11 +14,14 @@ from decimal import Decimal
 
 def money(value: object) -> str:
     """``£1,234.00`` from a Decimal or the contract's decimal string; blank for None or blank."""
-    from pricing.money import as_pounds
+    from pricing.money import PENNY, as_pounds
 
     if value is None or value == "":
         return ""
-    return as_pounds(value if isinstance(value, Decimal) else Decimal(str(value)))
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    if amount != amount.quantize(PENNY):  # a rate or part of a penny: shown whole, never rounded away
+        return f"{'-' if amount < 0 else ''}£{abs(amount):,}"
+    return as_pounds(amount)
 
 
 def day(value: object) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cli.listing import list_options
 from cli.runtime import Runtime, makes_pay_links, pass_runtime
 from pricing.text import REASON_HELP
 
@@ -22,8 +23,9 @@ def invoice() -> None:
 
 
 @invoice.command("list")
-@click.option("--urn", default=None, help="Only this school's invoices.")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's invoices.")
 @click.option("--status", default=None, metavar="issued|paid|overdue|credited")
+@list_options
 @pass_runtime
 def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
     """List invoices with what is outstanding on each.
@@ -31,26 +33,28 @@ def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
     \b
     Example:
       traded --as-of 2025-11-01 invoice list --urn 100279 --status overdue
+      traded invoice list --csv invoices.csv
     """
     from billing.documents import list_invoices
+    from cli.listing import emit_list
 
     rows = rt.run(lambda ctx: list_invoices(ctx, urn, status), read_only=True)
 
     def text() -> str:
+        from cli.formats import count, money
         from cli.tables import table
-        from pricing.money import format_money
 
-        return table(["Number", "URN", "Issued", "Due", "Total £", "Outstanding £", "Status"],
-                     [[r["number"], r["urn"], r["issued"], r["due"], format_money(r["total"]),  # type: ignore[arg-type]
-                       format_money(r["outstanding"]), r["status"]] for r in rows],  # type: ignore[arg-type]
-                     align="llllrrl", title=f"{len(rows)} invoices")
+        return table(["Number", "URN", "Issued", "Due", "Total", "Outstanding", "Status"],
+                     [[r["number"], r["urn"], r["issued"], r["due"], money(r["total"]),
+                       money(r["outstanding"]), r["status"]] for r in rows],
+                     align="llllrrl", title=count(len(rows), "invoice"))
 
-    rt.emit(rows, text)
+    emit_list(rt, rows, text)
 
 
 def _document_text(data: dict[str, object]) -> str:
+    from cli.formats import money
     from cli.tables import table
-    from pricing.money import format_money
 
     label = "Credit note" if data["kind"] == "credit_note" else "Invoice"
     head = [f"{label} {data['number']} to {data['school']} (URN {data['urn']})",
@@ -61,15 +65,15 @@ def _document_text(data: dict[str, object]) -> str:
         head.append(f"Your order number: {data['po_number']}")
     lines = data["lines"]
     assert isinstance(lines, list)
-    body = table(["Description", "Period", "Qty", "Unit £", "VAT", "Net £", "VAT £", "Total £"],
-                 [[ln["description"],
-                   f"{ln['period_start']} to {ln['period_end']}" if ln["period_start"] else "",
-                   ln["quantity"], ln["unit_price"], f"{ln['vat_code']} {ln['vat_rate']}%",
-                   format_money(ln["net"]), format_money(ln["vat"]), format_money(ln["total"])] for ln in lines],
-                 align="llrrlrrr")
-    foot = f"Net £{data['net']}  VAT £{data['vat']}  Total £{data['total']}"
+    # The period goes under the description, so the figures keep their room on an 80-column terminal.
+    body = table(["Description", "Qty", "Unit price", "VAT rate", "Net", "VAT", "Total"],
+                 [[ln["description"] + (f"\n{ln['period_start']} to {ln['period_end']}" if ln["period_start"] else ""),
+                   ln["quantity"], money(ln["unit_price"]), f"{ln['vat_code']} {_rate(ln['vat_rate'])}%",
+                   money(ln["net"]), money(ln["vat"]), money(ln["total"])] for ln in lines],
+                 align="lrrlrrr", wrap=("Description",))
+    foot = f"Net {money(data['net'])}  VAT {money(data['vat'])}  Total {money(data['total'])}"
     if "outstanding" in data:
-        foot += f"  Outstanding £{data['outstanding']} ({data['status']})"
+        foot += f"  Outstanding {money(data['outstanding'])} ({data['status']})"
     return "\n".join([*head, body, foot])
 
 
@@ -173,4 +177,70 @@ def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
         return {"number": note.number, "invoice": note.corrects.number, "amount": note.total}
 
     data = rt.run(service)
-    rt.emit(data, f"Issued credit note {data['number']} for £{data['amount']} against {data['invoice']}.")
+    rt.emit(data, lambda: f"Issued credit note {data['number']} for {_money(data['amount'])} against {data['invoice']}.")
+
+
+def _rate(value: object) -> str:
+    """A VAT rate without trailing zeros: 20, 0, 17.5."""
+    from decimal import Decimal
+
+    rate = value if isinstance(value, Decimal) else Decimal(str(value))
+    return f"{rate.normalize():f}"
+
+
+def _money(value: object) -> str:
+    from cli.formats import money
+
+    return money(value)
+
+
+@credit_note.command("list")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's credit notes.")
+@click.option("--invoice", "invoice_number", default=None, metavar="NUMBER",
+              help="Only the credit notes correcting this invoice.")
+@list_options
+@pass_runtime
+def credit_note_list(rt: Runtime, urn: str | None, invoice_number: str | None) -> None:
+    """List credit notes in number order, each with the invoice it corrects, its amount and reason.
+
+    \b
+    Example:
+      traded credit-note list --urn 100279
+      traded --json credit-note list --invoice INV-000012
+    \b
+    JSON: [{"number", "invoice", "urn", "school", "issued", "net": "100.00", "vat": "20.00",
+            "amount": "120.00", "reason"}]   (amount: the gross credited)
+    """
+    from billing.views.documents import list_credit_notes
+    from cli.listing import emit_list
+
+    rows = rt.run(lambda ctx: [n.as_json() for n in list_credit_notes(ctx, urn, invoice_number)], read_only=True)
+
+    def text() -> str:
+        from cli.formats import count, money
+        from cli.tables import table
+
+        return table(["Number", "Invoice", "URN", "Issued", "Amount", "Reason"],
+                     [[r["number"], r["invoice"], r["urn"], r["issued"], money(r["amount"]), r["reason"]]
+                      for r in rows], align="llllrl", wrap=("Reason",), title=count(len(rows), "credit note"))
+
+    emit_list(rt, rows, text)
+
+
+@credit_note.command("show")
+@click.argument("number")
+@pass_runtime
+def credit_note_show(rt: Runtime, number: str) -> None:
+    """Show a credit note with its lines and the invoice it corrects (`invoice show` for invoices).
+
+    \b
+    Example:
+      traded credit-note show CN-000001
+    \b
+    JSON: as `invoice show`: {"number", "kind": "credit_note", "corrects", "corrects_issued",
+           "reason", "net", "vat", "total", "lines": [...]}
+    """
+    from billing.views.documents import show_credit_note
+
+    data = rt.run(lambda ctx: show_credit_note(ctx, number), read_only=True)
+    rt.emit(data, lambda: _document_text(data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -61,6 +62,7 @@ def add(rt: Runtime, urn: str, name: str, type_: str, roll: str | None, email: s
 
 
 @school.command("list")
+@list_options
 @pass_runtime
 def list_(rt: Runtime) -> None:
     """List every registered school.
@@ -68,19 +70,22 @@ def list_(rt: Runtime) -> None:
     \b
     Example:
       traded --json school list
+      traded school list --csv schools.csv
     """
     from billing.schools import list_schools
+    from cli.listing import emit_list
 
     rows = rt.run(lambda ctx: [school_json(s) for s in list_schools(ctx)], read_only=True)
 
     def text() -> str:
+        from cli.formats import count
         from cli.tables import table
 
         return table(["URN", "Name", "Type", "Roll"],
                      [[r["urn"], r["name"], r["type"], r["roll"] or ""] for r in rows],
-                     align="lllr", title=f"{len(rows)} schools")
+                     align="lllr", title=count(len(rows), "school"), wrap=("Name",))
 
-    rt.emit(rows, text)
+    emit_list(rt, rows, text)
 
 
 @school.command("show")

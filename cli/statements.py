@@ -11,8 +11,8 @@ from cli.runtime import Runtime, makes_pay_links, pass_runtime
 @click.argument("urn")
 @click.option("--from", "start", default=None, metavar="DATE", help="First day (default: start of the academic year).")
 @click.option("--to", "end", default=None, metavar="DATE", help="Last day (default: the as-of date).")
-@click.option("--pdf", "pdf", default=None, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Also write the statement as a PDF.")
+@click.option("--pdf", "--out", "pdf", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the statement as a PDF (--out is the same option).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
 def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: str | None, force: bool) -> None:
@@ -38,17 +38,21 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
     data = rt.run(service, read_only=not makes_pay_links())
 
     def text() -> str:
+        from cli.formats import money
         from cli.tables import table
 
-        rows = [["", "", "Opening balance", "", "", "", data["opening_balance"]]]
-        rows += [[ln["date"], ln["kind"].replace("_", " "), ln["reference"], ln["description"],
-                  ln["debit"] or "", ln["credit"] or "", ln["balance"]] for ln in data["lines"]]  # type: ignore[attr-defined]
-        rows.append(["", "", "Closing balance", "", "", "", data["closing_balance"]])
-        out = [table(["Date", "Type", "Reference", "Description", "Debit", "Credit", "Balance"], rows,
-                     align="llllrrr", title=f"Statement for {data['name']} ({data['urn']}), "
-                                            f"{data['from']} to {data['to']}")]
+        # The kind of document beside its number ("invoice INV-000003"): one column fewer, so the
+        # statement stays a table on an 80-column terminal.
+        rows = [["", "Opening balance", "", "", "", money(data["opening_balance"])]]
+        rows += [[ln["date"], f"{ln['kind'].replace('_', ' ')} {ln['reference']}", ln["description"],
+                  money(ln["debit"] or None), money(ln["credit"] or None), money(ln["balance"])]
+                 for ln in data["lines"]]  # type: ignore[attr-defined]
+        rows.append(["", "Closing balance", "", "", "", money(data["closing_balance"])])
+        out = [table(["Date", "Document", "Description", "Debit", "Credit", "Balance"], rows,
+                     align="lllrrr", wrap=("Document", "Description"),
+                     title=f"Statement for {data['name']} ({data['urn']}), {data['from']} to {data['to']}")]
         overdue = data["overdue"]
-        out.append("Overdue: " + ", ".join(f"{k} days {v}" for k, v in overdue.items()))  # type: ignore[attr-defined]
+        out.append("Overdue: " + ", ".join(f"{k} days {money(v)}" for k, v in overdue.items()))  # type: ignore[attr-defined]
         if data.get("pdf"):
             out.append(f"PDF written to {data['pdf']}")
         return "\n".join(out)

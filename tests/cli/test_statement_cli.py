@@ -38,7 +38,7 @@ def test_statement_json_table_and_pdf(db_url: str, engine: Engine, tmp_path: Pat
     text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "INV-000001" in text and "3,500.00" in text and "INV-000002" not in text
     table = run_cli(db_url, "statement", "100001", as_of="2020-01-05", as_json=False)
-    assert table.exit_code == 0 and "Closing balance" in table.stdout and "3500.00" in table.stdout
+    assert table.exit_code == 0 and "Closing balance" in table.stdout and "£3,500.00" in table.stdout
     assert cli_refused(db_url, "statement", "100001", "--from", "2019-13-01", as_of="2020-01-05")["code"] == \
         "invalid_input"
     assert cli_refused(db_url, "statement", "999999", as_of="2020-01-05")["code"] == "unknown_school"
