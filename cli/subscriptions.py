@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import click
 
+from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
 
 
+def _term_text(data: dict[str, object]) -> str:
+    """``2025-09-01 to 2027-08-31``; cancelled: the effective end, then the contract's original end."""
+    if data.get("effective_end") is not None and data.get("status") == "cancelled":
+        return f"{data['start']} to {data['effective_end']} (cancelled; contract end {data['end']})"
+    return f"{data['start']} to {data['end']}"
+
+
 def _charges_text(data: dict[str, object]) -> str:
+    from cli.formats import money
     from cli.tables import table
 
-    rows = [[c["date"], c["description"], c["amount"], c["status"]] for c in data["charges"]]  # type: ignore[attr-defined]
-    return table(["Due", "Description", "Amount", "Status"], rows, align="llrl",
+    rows = [[c["date"], c["description"], money(c["amount"]), c["status"]] for c in data["charges"]]  # type: ignore[attr-defined]
+    return table(["Due", "Description", "Amount", "Status"], rows, align="llrl", wrap=("Description",),
                  title=f"Subscription {data['id']}: {data['tier']} for URN {data['urn']}, "
-                       f"{data['start']} to {data['end']}, {data['schedule']}")
+                       f"{_term_text(data)}, {data['schedule']}")
 
 
 @click.group()
@@ -88,9 +97,16 @@ def cancel(rt: Runtime, subscription_id: int, notice: str, end: str, by: str) ->
         }
 
     data = rt.run(service)
-    settlement = data["settlement"]
-    rt.emit(data, f"Subscription {data['id']} ends on {data['effective_end']}; settlement: "
-                  f"{settlement['kind']} {settlement['amount']}.")  # type: ignore[index]
+
+    def text() -> str:
+        from cli.formats import money
+
+        settlement: dict[str, object] = data["settlement"]  # type: ignore[assignment]
+        kind = str(settlement["kind"]).replace("_", " ")
+        owed = "nothing to settle" if kind == "none" else f"settlement {kind} {money(settlement['amount'])}"
+        return f"Subscription {data['id']} ends on {data['effective_end']}; {owed}."
+
+    rt.emit(data, text)
 
 
 @subscription.command("renew")
@@ -126,16 +142,19 @@ def show(rt: Runtime, subscription_id: int) -> None:
 
 
 @subscription.command("list")
-@click.option("--urn", default=None, help="Only this school's subscriptions.")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's subscriptions.")
+@list_options
 @pass_runtime
 def list_(rt: Runtime, urn: str | None) -> None:
-    """List subscriptions.
+    """List subscriptions (End: the effective end of a cancelled one).
 
     \b
     Example:
       traded subscription list --urn 100279
+      traded subscription list --csv subscriptions.csv
     """
     from billing.subscriptions import list_subscriptions
+    from cli.listing import emit_list
 
     def service(ctx: object) -> list[dict[str, object]]:
         return [
@@ -144,13 +163,14 @@ def list_(rt: Runtime, urn: str | None) -> None:
             for s in list_subscriptions(ctx, urn)  # type: ignore[arg-type]
         ]
 
-    rows = rt.run(service)
+    rows = rt.run(service, read_only=True)
 
     def text() -> str:
+        from cli.formats import count
         from cli.tables import table
 
         return table(["ID", "URN", "Tier", "Start", "End", "Schedule", "Status"],
                      [[r["id"], r["urn"], r["tier"], r["start"], r["effective_end"] or r["end"], r["schedule"],
-                       r["status"]] for r in rows], title=f"{len(rows)} subscriptions")
+                       r["status"]] for r in rows], align="r", title=count(len(rows), "subscription"))
 
-    rt.emit(rows, text)
+    emit_list(rt, rows, text)
