@@ -46,9 +46,15 @@ def add(rt: Runtime, urn: str, amount: str, on: str, method: str, invoices: tupl
 
     data = rt.run(service)
     rt.emit(data, lambda: "\n".join(
-        [f"Payment {data['id']} of {data['amount']} recorded for {data['urn']}."]
-        + [f"  {a['invoice']}: {a['amount']}" for a in data["allocations"]]  # type: ignore[attr-defined]
-        + [f"  left as credit: {data['unallocated']}"]))
+        [f"Payment {data['id']} of {_money(data['amount'])} recorded for {data['urn']}."]
+        + [f"  {a['invoice']}: {_money(a['amount'])}" for a in data["allocations"]]  # type: ignore[attr-defined]
+        + [f"  left as credit: {_money(data['unallocated'])}"]))
+
+
+def _money(value: object) -> str:
+    from cli.formats import money
+
+    return money(value)
 
 
 @payment.command("import")
@@ -98,10 +104,11 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
     data = result.as_json()
 
     def text() -> str:
+        from cli.formats import count
         from cli.tables import table
 
         c = result.counts()
-        out = [f"{result.file}: {c['read']} line{'' if c['read'] == 1 else 's'} read = {c['matched']} matched"
+        out = [f"{result.file}: {count(c['read'], 'line')} read = {c['matched']} matched"
                f" + {c['unmatched']} unmatched"
                f" + {c['future']} future-dated + {c['already_imported']} already imported"
                f" + {c['rejected']} rejected."]
@@ -110,21 +117,21 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
                        "they come in a later statement.")
         if result.unmatched:
             out.append(table(["Line", "Date", "Amount", "Reference", "Why"],
-                             [[u["id"], u["date"], u["amount"], u["reference"], u["reason"]]
+                             [[u["id"], u["date"], _money(u["amount"]), u["reference"], u["reason"]]
                               for u in result.unmatched],
-                             align="rlrll", title="Unmatched: `traded receipts match LINE --urn URN` "
+                             align="rlrll", wrap=("Reference", "Why"), title="Unmatched: `traded receipts match LINE --urn URN` "
                                                   "or `traded receipts reject LINE --reason TEXT`"))
         if result.future:
             out.append(table(["Line", "Date", "Amount", "Reference"],
-                             [[u["id"], u["date"], u["amount"], u["reference"]] for u in result.future],
-                             align="rlrl", title="Future-dated: matched when their day comes"))
+                             [[u["id"], u["date"], _money(u["amount"]), u["reference"]] for u in result.future],
+                             align="rlrl", wrap=("Reference",), title="Future-dated: matched when their day comes"))
         if result.rejected:
             out.append(table(["Line", "Date", "Amount", "Reference", "Why"],
-                             [[u["id"], u["date"], u["amount"], u["reference"], u["reason"]]
+                             [[u["id"], u["date"], _money(u["amount"]), u["reference"], u["reason"]]
                               for u in result.rejected],
-                             align="rlrll", title="Rejected: not money received in pounds"))
+                             align="rlrll", wrap=("Reference", "Why"), title="Rejected: not money received in pounds"))
         if result.rematched:
-            out.append(f"{len(result.rematched)} lines waiting from earlier imports matched now.")
+            out.append(f"{count(len(result.rematched), 'line')} waiting from earlier imports matched now.")
         return "\n".join(out)
 
     rt.emit(data, text)
@@ -151,7 +158,8 @@ def refund(rt: Runtime, urn: str, amount: str, on: str, reason: str) -> None:
                              reason).as_json()
 
     data = rt.run(service)
-    rt.emit(data, f"Refunded {data['amount']} to {data['urn']}; {data['remaining_credit']} credit left.")
+    rt.emit(data, lambda: f"Refunded {_money(data['amount'])} to {data['urn']}; "
+                          f"{_money(data['remaining_credit'])} credit left.")
 
 
 @payment.command("allocate")
@@ -173,4 +181,12 @@ def allocate(rt: Runtime, urn: str) -> None:
                 "unallocated": done.remaining_credit}
 
     data = rt.run(service)
-    rt.emit(data, f"{len(data['allocations'])} allocations; {data['unallocated']} credit left.")  # type: ignore[arg-type]
+
+    def text() -> str:
+        from cli.formats import count
+
+        allocations: list[dict[str, object]] = data["allocations"]  # type: ignore[assignment]
+        return "\n".join([f"{count(len(allocations), 'allocation')}; {_money(data['unallocated'])} credit left."]
+                         + [f"  {a['invoice']}: {_money(a['amount'])}" for a in allocations])
+
+    rt.emit(data, text)

@@ -113,19 +113,21 @@ def show(rt: Runtime, year: str | None) -> None:
     data = rt.run(service, read_only=True)
 
     def text() -> str:
+        from cli.formats import money
         from cli.tables import table
 
         out = []
         for v in data["versions"]:  # type: ignore[attr-defined]
             tiers = table(["Tier", "Fees (by roll)", "Entitlements"], [
-                [name, "; ".join(f"≤{b['max_roll']}: {b['fee']}" if b["max_roll"] else f"{b['fee']}"
+                [name, "; ".join(f"≤{b['max_roll']}: {money(b['fee'])}" if b["max_roll"] else money(b["fee"])
                                  for b in t["fees"]),
                  ", ".join(f"{k} {'unlimited' if n is None else n}" for k, n in t["entitlements"].items())]
                 for name, t in v["tiers"].items()
-            ], title=f"{v['year']}: day rate {v['day_rate']}, {v['hours_per_day']} hours a day, "
-                     f"increment {v['day_increment']} day")
+            ], title=f"{v['year']}: day rate {money(v['day_rate'])}, {v['hours_per_day']} hours a day, "
+                     f"increment {v['day_increment']} day", wrap=("Fees (by roll)", "Entitlements"))
             items = table(["Code", "Item", "Price", "VAT"],
-                          [[i["code"], i["name"], i["price"], i["vat_code"]] for i in v["items"]], align="llrl")
+                          [[i["code"], i["name"], money(i["price"]), i["vat_code"]] for i in v["items"]],
+                          align="llrl", wrap=("Item",))
             out += [tiers, items]
         return "\n".join(out)
 

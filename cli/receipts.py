@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
 
 STATUS_CHOICES = ("waiting", "unmatched", "future", "matched", "rejected", "all")
@@ -48,6 +49,7 @@ def receipts() -> None:
               help="waiting (the default: unmatched and future), unmatched, future, matched, rejected or all; "
                    "repeatable.")
 @click.option("--file", "source_file", default=None, metavar="NAME", help="Only lines imported from this file.")
+@list_options
 @pass_runtime
 def list_(rt: Runtime, statuses: tuple[str, ...], source_file: str | None) -> None:
     """List bank lines by status: by default the ones waiting for a person.
@@ -56,11 +58,13 @@ def list_(rt: Runtime, statuses: tuple[str, ...], source_file: str | None) -> No
     Example:
       traded receipts list
       traded --json receipts list --status rejected --file statement-2025-12.csv
+      traded receipts list --status all --csv bank-lines.csv
     """
     from decimal import Decimal
     from typing import cast
 
     from billing.receipts import STATUSES, WAITING, list_lines
+    from cli.listing import emit_list
     from pricing.money import ZERO
 
     wanted: list[str] = []
@@ -73,22 +77,24 @@ def list_(rt: Runtime, statuses: tuple[str, ...], source_file: str | None) -> No
         total = sum((cast(Decimal, line["amount"]) for line in lines if line["currency"] == "GBP"), ZERO)
         return {"statuses": wanted, "lines": lines, "count": len(lines), "total": total}
 
-    data = rt.run(service)
+    data = rt.run(service, read_only=True)
 
     def text() -> str:
+        from cli.formats import count, money
         from cli.tables import table
 
         lines: list[dict[str, Any]] = data["lines"]  # type: ignore[assignment]
         if not lines:
             return f"No bank lines {'/'.join(wanted)}."
-        rows = [[line["id"], line["date"], line["amount"] if line["currency"] == "GBP"
+        rows = [[line["id"], line["date"], money(line["amount"]) if line["currency"] == "GBP"
                  else f"{line['amount']} {line['currency']}", line["reference"], line["status"],
                  line["urn"] or "", line["reason"] or "", f"{line['file']}:{line['line_no'] or '?'}"]
                 for line in lines]
-        return table(["Line", "Date", "Amount £", "Reference", "Status", "URN", "Why", "File"], rows,
-                     align="rlrlllll", title=f"{data['count']} bank lines {'/'.join(wanted)}, £{data['total']}")
+        return table(["Line", "Date", "Amount", "Reference", "Status", "URN", "Why", "File"], rows,
+                     align="rlrlllll", wrap=("Reference", "Why"),
+                     title=f"{count(int(data['count']), 'bank line')} {'/'.join(wanted)}, {money(data['total'])}")  # type: ignore[call-overload]
 
-    rt.emit(data, text)
+    emit_list(rt, data, text, records=data["lines"])  # type: ignore[arg-type]
 
 
 @receipts.command("match")
@@ -112,10 +118,16 @@ def match(rt: Runtime, line: str, urn: str, invoices: tuple[str, ...]) -> None:
     line_id = _line_id(rt, line)
     data = rt.run(lambda ctx: match_by_hand(ctx, line_id, urn, invoices))
     rt.emit(data, lambda: "\n".join(
-        [f"Bank line {data['id']} ({data['amount']}, {data['date']}) matched to {data['urn']}: "
+        [f"Bank line {data['id']} ({_money(data['amount'])}, {data['date']}) matched to {data['urn']}: "
          f"payment {data['payment']}."]
-        + [f"  {a['invoice']}: {a['amount']}" for a in data["allocations"]]  # type: ignore[attr-defined]
-        + [f"  left as credit: {data['unallocated']}"]))
+        + [f"  {a['invoice']}: {_money(a['amount'])}" for a in data["allocations"]]  # type: ignore[attr-defined]
+        + [f"  left as credit: {_money(data['unallocated'])}"]))
+
+
+def _money(value: object) -> str:
+    from cli.formats import money
+
+    return money(value)
 
 
 @receipts.command("reject")
@@ -133,7 +145,7 @@ def reject(rt: Runtime, line: str, reason: str) -> None:
 
     line_id = _line_id(rt, line)
     data = rt.run(lambda ctx: reject_line(ctx, line_id, reason))
-    rt.emit(data, f"Bank line {data['id']} ({data['amount']}, {data['date']}) rejected: {data['reason']}.")
+    rt.emit(data, lambda: f"Bank line {data['id']} ({_money(data['amount'])}, {data['date']}) rejected: {data['reason']}.")
 
 
 @receipts.command("rematch")
@@ -155,5 +167,11 @@ def rematch(rt: Runtime) -> None:
     clock = rt.clock()
     result = drive(rt, lambda: run_rematch(rt.engine(), clock, actor_name()))
     data = result.as_json()
-    rt.emit(data, lambda: (f"{data['count']} waiting lines matched now (£{data['total']}); "
+    rt.emit(data, lambda: (f"{_count(data['count'], 'waiting line')} matched now ({_money(data['total'])}); "
                            f"{data['still_unmatched']} still unmatched, {data['still_future']} dated after today."))
+
+
+def _count(n: object, noun: str) -> str:
+    from cli.formats import count
+
+    return count(int(n), noun)  # type: ignore[call-overload]

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from cli.listing import CSV_HELP, FORCE_HELP, list_options
 from cli.runtime import Runtime, pass_runtime
 
 AGED_DEBT_MODULE = "cli.aged_debt"
@@ -40,7 +41,7 @@ def report() -> None:
     \b
     Example:
       traded --as-of 2026-03-31 report case-costs --year 2025/26
-      traded --as-of 2026-03-31 report budget --fy FY2025/26 --pdf budget.pdf
+      traded --as-of 2026-03-31 report budget --pdf budget.pdf
     """
 
 
@@ -62,6 +63,14 @@ def _year(text: str | None) -> Any:
         raise InvalidInput(f'Academic year {text!r} must look like "2025/26".', code="bad_year") from exc
 
 
+def _fy(text: str | None, ctx: Any) -> Any:
+    """The financial year asked for, else the one the as-of date falls in (as other reports default their year)."""
+    from billing.budgets import parse_financial_year
+    from pricing.calendars import FinancialYear
+
+    return parse_financial_year(text) if text is not None else FinancialYear.of(ctx.today)
+
+
 def _check_outputs(rt: Runtime, force: bool, *files: str | None) -> None:
     """Refuse a bad output path before any work is done (billing.outputs)."""
     from billing.outputs import check_output
@@ -79,9 +88,10 @@ def _write(rt: Runtime, write: Callable[[], object]) -> None:
 
 
 @report.command("case-costs")
-@click.option("--year", default=None, metavar="Y", help="Academic year, e.g. 2025/26 (default: this one).")
-@click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the rows as CSV.")
-@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
+@click.option("--year", default=None, metavar="YEAR",
+              help="Academic year, e.g. 2025/26 (default: the as-of date's).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
 def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool) -> None:
     """Per case: hours (deemed-delivered apart), staff cost, day-rate value, income, net.
@@ -106,15 +116,17 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
     data = report_.as_json()
 
     def text() -> str:
-        rows = [[c.ref, c.urn, c.school[:18], "yes" if c.covered else "no", c.hours, c.deemed_hours,
+        from cli.formats import count
+
+        rows = [[c.ref, c.urn, c.school, c.covered, c.hours, c.deemed_hours,
                  _m(c.cost), _m(c.day_rate_value), _m(c.income_billed), _m(c.subscription_share),
                  _m(c.income - c.cost)] for c in report_.cases]
         t, a = data["totals"], data["averages"]  # type: ignore[index]
-        rows.append(["TOTAL", "", f"{t['cases']} cases", "", t["hours"], t["deemed_hours"], _m(t["cost"]),
+        rows.append(["TOTAL", "", count(t['cases'], 'case'), "", t["hours"], t["deemed_hours"], _m(t["cost"]),
                      _m(t["day_rate_value"]), _m(t["income_billed"]), _m(t["subscription_share"]),
                      _m(t["income"] - t["cost"])])
         out = [table(["Case", "URN", "School", "Covered", "Hours", "Deemed", "Cost", "Day-rate value",
-                      "Billed", "Sub. share", "Net"], rows, "lllrrrrrrrr",
+                      "Billed", "Sub. share", "Net"], rows, "llllrrrrrrr", wrap=("School",),
                      title=f"Case costs {report_.year.name} (as of {report_.as_of})")]
         out.append(f"Average per case: cost {_m(a['cost'])}, day-rate value {_m(a['day_rate_value'])}, "
                    f"income {_m(a['income'])}, {a['hours']} hours "
@@ -122,9 +134,10 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
         if report_.allocations:
             out.append(table(["School", "Subscription income", "Covered case hrs", "Other hrs", "To cases",
                               "To other services", "Unallocated"],
-                             [[a_.school[:28], _m(a_.subscription_income), a_.case_hours, a_.other_hours,
+                             [[a_.school, _m(a_.subscription_income), a_.case_hours, a_.other_hours,
                                _m(a_.to_cases), _m(a_.to_other_services), _m(a_.unallocated)]
-                              for a_ in report_.allocations], "lrrrrrr", title="Subscription income allocation"))
+                              for a_ in report_.allocations], "lrrrrrr", wrap=("School",),
+                             title="Subscription income allocation"))
         out.append("How: cost = hours (deemed-delivered included) x the staff member's hourly cost in force on the "
                    "session's date; day-rate value = hours / hours per day x the year's day rate (not rounded up); "
                    "billed = extra-casework invoice lines net of VAT less credit notes; subscription share = the "
@@ -140,9 +153,9 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
 
 
 @report.command("school")
-@click.option("--year", default=None, metavar="Y", help="Academic year, e.g. 2025/26 (default: every year).")
-@click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the rows as CSV.")
-@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
+@click.option("--year", default=None, metavar="YEAR", help="Academic year, e.g. 2025/26 (default: every year).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
 def school_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool) -> None:
     """Per school and academic year: subscription income, extras, interest, cost, net.
@@ -166,24 +179,25 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool)
     data = rep.as_json()
 
     def text() -> str:
-        rows = [[r.school[:34], r.urn, r.year, _m(r.subscription), _m(r.extras), _m(r.interest), _m(r.cost),
+        rows = [[r.school, r.urn, r.year, _m(r.subscription), _m(r.extras), _m(r.interest), _m(r.cost),
                  _m(r.net)] for r in rep.rows]
         t = data["totals"]  # type: ignore[index]
         rows.append(["TOTAL", "", "", _m(t["subscription"]), _m(t["extras"]), _m(t["interest"]), _m(t["cost"]),
                      _m(t["net"])])
         return table(["School", "URN", "Year", "Subscription", "Extras", "Interest", "Cost", "Net"], rows,
-                     "lllrrrrr", title=f"Income and cost per school (as of {rep.as_of}; net of VAT; income by days of service)")
+                     "lllrrrrr", wrap=("School",), title=f"Income and cost per school (as of {rep.as_of}; net of VAT; income by days of service)")
 
     rt.emit(data, text)
 
 
 @report.command("budget")
-@click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
-@click.option("--csv", "csv_file", default=None, metavar="FILE", help="Also write the lines as CSV.")
+@click.option("--fy", default=None, metavar="FY",
+              help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
 @click.option("--pdf", "pdf_file", default=None, metavar="FILE", help="Also write the PDF pack with charts.")
-@click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
-def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None, force: bool) -> None:
+def budget_cmd(rt: Runtime, fy: str | None, csv_file: str | None, pdf_file: str | None, force: bool) -> None:
     """Income and cost against budget by funding source: actual to date, variance, forecast.
 
     Income is recognised by the days of service, not by invoice: a subscription's fee
@@ -194,15 +208,15 @@ def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None,
 
     \b
     Example:
-      traded --as-of 2026-01-31 report budget --fy FY2025/26 --csv budget.csv --pdf budget.pdf
+      traded --as-of 2026-01-31 report budget --csv budget.csv --pdf budget.pdf
+      traded --as-of 2026-07-31 report budget --fy FY2025/26
     """
-    from billing.budgets import parse_financial_year
     from billing.reports.budget import BudgetReport, budget_report
     from billing.reports.csv_export import budget_table, write_csv
     from cli.tables import table
 
     _check_outputs(rt, force, csv_file, pdf_file)
-    rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, parse_financial_year(fy)), read_only=True)
+    rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, _fy(fy, ctx)), read_only=True)
     if csv_file:
         _write(rt, lambda: write_csv(csv_file, budget_table(rep), force, rt.engine().url))
     if pdf_file:
@@ -216,11 +230,11 @@ def budget_cmd(rt: Runtime, fy: str, csv_file: str | None, pdf_file: str | None,
     def text() -> str:
         rows: list[list[object]] = []
         for r in rep.rows:
-            rows.append([r.line[:30], r.kind, _SHORT.get(r.source, r.source), "" if r.fte is None else r.fte,
+            rows.append([r.line, r.kind, _SHORT.get(r.source, r.source), "" if r.fte is None else r.fte,
                          _m(r.budget), _m(r.budget_to_date), _m(r.actual), _m(r.variance), _m(r.forecast),
                          "" if r.basis == "actual" else r.basis])
         out = [table(["Line", "Kind", "Source", "FTE", "Budget", "Budget to date", "Actual to date", "Variance",
-                      "Forecast", "Basis"], rows, "lllrrrrrrl",
+                      "Forecast", "Basis"], rows, "lllrrrrrrl", wrap=("Line",),
                      title=f"Budget {rep.fy.name}: actual to {rep.as_of} ({rep.days_elapsed} of {rep.fy.days} days)")]
         out.append(table(["Funding source", "Kind", "Budget", "Budget to date", "Actual", "Variance", "Forecast"],
                          [[s["source"], s["kind"], _m(s["budget"]), _m(s["budget_to_date"]), _m(s["actual"]),
@@ -285,26 +299,31 @@ def set_cmd(rt: Runtime, fy: str, line: str, kind: str, source: str, amount: str
 
 
 @budget.command("list")
-@click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
+@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@list_options
 @pass_runtime
-def list_cmd(rt: Runtime, fy: str) -> None:
+def list_cmd(rt: Runtime, fy: str | None) -> None:
     """List a financial year's budget lines.
 
     \b
     Example:
       traded budget list --fy FY2025/26
+      traded --as-of 2026-01-31 budget list --csv budget-lines.csv
     """
-    from billing.budgets import budget_lines, parse_financial_year
+    from billing.budgets import budget_lines
+    from cli.formats import count
+    from cli.listing import emit_list
     from cli.tables import table
 
-    def service(ctx: Any) -> list[dict[str, object]]:
-        return [{"line": ln.line, "kind": ln.kind, "source": ln.source, "amount": ln.amount, "fte": ln.fte}
-                for ln in budget_lines(ctx, parse_financial_year(fy))]
+    def service(ctx: Any) -> tuple[str, list[dict[str, object]]]:
+        year = _fy(fy, ctx)
+        return year.name, [{"line": ln.line, "kind": ln.kind, "source": ln.source, "amount": ln.amount,
+                            "fte": ln.fte} for ln in budget_lines(ctx, year)]
 
-    data = rt.run(service, read_only=True)
-    rt.emit(data, lambda: table(["Line", "Kind", "Funding source", "FTE", "Amount"],
-                                [[d["line"], d["kind"], d["source"], d["fte"] or "", _m(d["amount"])]
-                                 for d in data], "lllrr"))
+    name, data = rt.run(service, read_only=True)
+    emit_list(rt, data, lambda: table(["Line", "Kind", "Funding source", "FTE", "Amount"],
+                                      [[d["line"], d["kind"], d["source"], d["fte"] or "", _m(d["amount"])]
+                                       for d in data], "lllrr", title=f"{name}: {count(len(data), 'budget line')}"))
 
 
 @budget.command("cost")
