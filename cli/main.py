@@ -48,6 +48,15 @@ def _available(name: str) -> bool:
 
 
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes on the command line that are not UTF-8 arrive as lone surrogates: refuse them
+        # here, once, rather than let them reach a database driver or a file name.
+        for arg in args:
+            if any("\udc80" <= ch <= "\udcff" for ch in arg):
+                shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                raise click.UsageError(f"{shown[:60]!r} is not valid UTF-8 text", ctx)
+        return super().parse_args(ctx, lift_global_options(self, ctx, args))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if _available(name))
 
@@ -58,9 +67,6 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
         return command
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, lift_global_options(self, ctx, args))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]

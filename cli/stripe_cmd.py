@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.params import WholeNumber
 from cli.runtime import Runtime, pass_runtime
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ EVENT_STATUSES = ("waiting", "parked", "unallocated", "review", "processed", "ig
 @click.option("--status", "statuses", multiple=True, type=click.Choice(EVENT_STATUSES), metavar="STATUS",
               help="waiting (the default: parked, unallocated and review), parked, unallocated, review, "
                    "processed, ignored or all; repeatable.")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=None, metavar="N", help="At most N events.")
+@click.option("--limit", type=WholeNumber("count", 1, 100_000), default=None, metavar="N", help="At most N events.")
 @pass_runtime
 def events_(rt: Runtime, statuses: tuple[str, ...], limit: int | None) -> None:
     """List the Stripe webhook events received, by default those waiting for a person.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -64,7 +65,7 @@ def add(rt: Runtime, urn: str, tier: str, start: str, schedule: str, po_number: 
 
 
 @subscription.command("cancel")
-@click.argument("subscription_id", metavar="ID", type=int)
+@click.argument("subscription_id", metavar="ID", type=RECORD_ID)
 @click.option("--notice", required=True, metavar="DATE", help="The day written notice was given.")
 @click.option("--end", "end", required=True, metavar="DATE", help="The end date asked for.")
 @click.option("--by", "by", default="school", show_default=True, metavar="school|service")
@@ -110,7 +111,7 @@ def cancel(rt: Runtime, subscription_id: int, notice: str, end: str, by: str) ->
 
 
 @subscription.command("renew")
-@click.argument("subscription_id", metavar="ID", type=int)
+@click.argument("subscription_id", metavar="ID", type=RECORD_ID)
 @pass_runtime
 def renew(rt: Runtime, subscription_id: int) -> None:
     """Renew for the next two-academic-year term, from the day after this one ends.
@@ -126,7 +127,7 @@ def renew(rt: Runtime, subscription_id: int) -> None:
 
 
 @subscription.command("show")
-@click.argument("subscription_id", metavar="ID", type=int)
+@click.argument("subscription_id", metavar="ID", type=RECORD_ID)
 @pass_runtime
 def show(rt: Runtime, subscription_id: int) -> None:
     """Show a subscription and its charges.
