@@ -20,16 +20,17 @@ def interest() -> None:
 
 def _show(rt: Runtime, data: dict[str, object], what: str) -> None:
     def text() -> str:
+        from cli.formats import count, money
         from cli.tables import table
 
         rows = [[c["invoice"], c["urn"], c["how"], c["id"] if c["id"] is not None else "", c["from"], c["to"],
-                 c["days"], c["amount"], c["due_now"]]
+                 c["days"], money(c["amount"]), money(c["due_now"])]
                 for c in data["charges"]]  # type: ignore[attr-defined]
         preview = " (dry run: nothing written)" if data["dry_run"] else ""
         return table(["Invoice", "URN", "Change", "Charge", "From", "To", "Days", "Amount", "Due now"], rows,
                      align="lllrllrrr",
-                     title=f"{what}{preview}: {len(rows)} changes, raised {data['raised']}, "
-                           f"taken back {data['reduced']}")
+                     title=f"{what}{preview}: {count(len(rows), 'change')}, raised {money(data['raised'])}, "
+                           f"taken back {money(data['reduced'])}")
 
     rt.emit(data, text)
 
@@ -92,5 +93,11 @@ def waive(rt: Runtime, charge_id: int, reason: str) -> None:
     from billing.interest_run import waive_interest
 
     data = rt.run(lambda ctx: waive_interest(ctx, charge_id, reason).as_json())
-    rt.emit(data, f"Interest charge {data['id']} ({data['amount']}) waived"
+    rt.emit(data, lambda: f"Interest charge {data['id']} ({_money(data['amount'])}) waived"
             + (f" by credit note {data['credit_note']}." if data["credit_note"] else "."))
+
+
+def _money(value: object) -> str:
+    from cli.formats import money
+
+    return money(value)
