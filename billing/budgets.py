@@ -92,9 +92,7 @@ def budget_lines(ctx: Context, year: FinancialYear) -> list[BudgetLine]:
 def add_cost(ctx: Context, on: date, amount: str | Decimal, source: str, description: str,
              case_id: int | None = None) -> Cost:
     """Record a non-staff cost actually incurred (venue, materials, travel), optionally on a case (§9)."""
-    value = parse_money(amount, "cost")
-    if value <= 0:
-        raise InvalidInput(f"A cost must be more than 0.00, not {value}.")
+    value = parse_money(amount, "cost", positive=True)
     if not (description or "").strip():
         raise InvalidInput("A cost needs a description.")
     what = " ".join(clean_line(description, "cost description", 300).split())

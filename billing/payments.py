@@ -77,10 +77,7 @@ def parse_amount(text: str | Decimal, what: str = "amount") -> Decimal:
     Read by :func:`pricing.money.parse_money` (grouping, £, ASCII digits, at most
     9,999,999,999.99); a gateway's pence arrive here as a Decimal and get the same bound.
     """
-    value = parse_money(text, what)
-    if value <= 0:
-        raise InvalidInput(f"{what} {text} must be more than 0.00")
-    return value
+    return parse_money(text, what, positive=True)
 
 
 def _lock_school(ctx: Context, school: School) -> None:

@@ -54,7 +54,7 @@ def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
 
 def _document_text(data: dict[str, object]) -> str:
     from cli.formats import money
-    from cli.tables import table
+    from cli.tables import paragraph, table
 
     label = "Credit note" if data["kind"] == "credit_note" else "Invoice"
     head = [f"{label} {data['number']} to {data['school']} (URN {data['urn']})",
@@ -74,7 +74,7 @@ def _document_text(data: dict[str, object]) -> str:
     foot = f"Net {money(data['net'])}  VAT {money(data['vat'])}  Total {money(data['total'])}"
     if "outstanding" in data:
         foot += f"  Outstanding {money(data['outstanding'])} ({data['status']})"
-    return "\n".join([*head, body, foot])
+    return "\n".join([*(paragraph(line) for line in head), body, paragraph(foot)])
 
 
 @invoice.command("show")
@@ -172,7 +172,7 @@ def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
     from pricing.money import parse_money
 
     def service(ctx: object) -> dict[str, object]:
-        note = issue_credit_note(ctx, invoice_number, parse_money(amount, "credit note amount"), reason)  # type: ignore[arg-type]
+        note = issue_credit_note(ctx, invoice_number, parse_money(amount, "credit note amount", positive=True), reason)  # type: ignore[arg-type]
         assert note.corrects is not None
         return {"number": note.number, "invoice": note.corrects.number, "amount": note.total}
 

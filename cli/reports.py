@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from cli.listing import CSV_HELP, FORCE_HELP, list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
 AGED_DEBT_MODULE = "cli.aged_debt"
@@ -107,7 +108,7 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
     """
     from billing.reports.case_costs import CaseCostReport, case_costs
     from billing.reports.csv_export import case_costs_table, write_csv
-    from cli.tables import table
+    from cli.tables import paragraph, table
 
     _check_outputs(rt, force, csv_file)
     report_: CaseCostReport = rt.run(lambda ctx: case_costs(ctx, _year(year)), read_only=True)
@@ -128,9 +129,9 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
         out = [table(["Case", "URN", "School", "Covered", "Hours", "Deemed", "Cost", "Day-rate value",
                       "Billed", "Sub. share", "Net"], rows, "llllrrrrrrr", wrap=("School",),
                      title=f"Case costs {report_.year.name} (as of {report_.as_of})")]
-        out.append(f"Average per case: cost {_m(a['cost'])}, day-rate value {_m(a['day_rate_value'])}, "
+        out.append(paragraph(f"Average per case: cost {_m(a['cost'])}, day-rate value {_m(a['day_rate_value'])}, "
                    f"income {_m(a['income'])}, {a['hours']} hours "
-                   f"(the service's own figure: {_m(a['benchmark_low'])} to {_m(a['benchmark_high'])}).")
+                   f"(the service's own figure: {_m(a['benchmark_low'])} to {_m(a['benchmark_high'])})."))
         if report_.allocations:
             out.append(table(["School", "Subscription income", "Covered case hrs", "Other hrs", "To cases",
                               "To other services", "Unallocated"],
@@ -138,13 +139,13 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
                                _m(a_.to_cases), _m(a_.to_other_services), _m(a_.unallocated)]
                               for a_ in report_.allocations], "lrrrrrr", wrap=("School",),
                              title="Subscription income allocation"))
-        out.append("How: cost = hours (deemed-delivered included) x the staff member's hourly cost in force on the "
+        out.append(paragraph("How: cost = hours (deemed-delivered included) x the staff member's hourly cost in force on the "
                    "session's date; day-rate value = hours / hours per day x the year's day rate (not rounded up); "
                    "billed = extra-casework invoice lines net of VAT less credit notes; subscription share = the "
                    "school's subscription income for the year (by days of service to date, whatever the billing "
                    "schedule) shared by delivered hours over its covered cases and "
                    "covered orders, largest remainder so the shares add up exactly. Unallocated = income with no "
-                   "covered work delivered yet.")
+                   "covered work delivered yet."))
         if csv_file:
             out.append(f"CSV written to {csv_file}.")
         return "\n".join(out)
@@ -213,7 +214,7 @@ def budget_cmd(rt: Runtime, fy: str | None, csv_file: str | None, pdf_file: str 
     """
     from billing.reports.budget import BudgetReport, budget_report
     from billing.reports.csv_export import budget_table, write_csv
-    from cli.tables import table
+    from cli.tables import paragraph, table
 
     _check_outputs(rt, force, csv_file, pdf_file)
     rep: BudgetReport = rt.run(lambda ctx: budget_report(ctx, _fy(fy, ctx)), read_only=True)
@@ -241,16 +242,16 @@ def budget_cmd(rt: Runtime, fy: str | None, csv_file: str | None, pdf_file: str 
                            _m(s["variance"]), _m(s["forecast"])] for s in rep.by_source()], "llrrrrr",
                          title="By funding source"))
         t = data["totals"]  # type: ignore[index]
-        out.append(f"Net (income - cost): budget {_m(t['net']['budget'])}, actual {_m(t['net']['actual'])}, "
-                   f"forecast {_m(t['net']['forecast'])}.")
-        out.append(f"Income is recognised by the days of service, not by invoice. Invoiced this year "
+        out.append(paragraph(f"Net (income - cost): budget {_m(t['net']['budget'])}, actual {_m(t['net']['actual'])}, "
+                   f"forecast {_m(t['net']['forecast'])}."))
+        out.append(paragraph(f"Income is recognised by the days of service, not by invoice. Invoiced this year "
                    f"{_m(rep.invoiced_in_year)}; invoiced for service in later years (deferred) {_m(rep.deferred)}; "
-                   f"invoiced earlier for service this year (brought forward) {_m(rep.brought_forward)}.")
-        out.append("Sources: council = council budget; forum/HNB = schools forum / high-needs block; traded = traded "
+                   f"invoiced earlier for service this year (brought forward) {_m(rep.brought_forward)}."))
+        out.append(paragraph("Sources: council = council budget; forum/HNB = schools forum / high-needs block; traded = traded "
                    "income. Basis 'allocation': a council or schools forum contribution, counted as received evenly "
                    "by day. Variance = actual less budget to date (the budget spread evenly by day); forecast = "
                    "actual / days elapsed x days in the year. Staff actuals are hours recorded on sessions x each "
-                   "person's dated hourly cost: the cost of recorded delivery, not payroll.")
+                   "person's dated hourly cost: the cost of recorded delivery, not payroll."))
         for path, what in ((csv_file, "CSV"), (pdf_file, "PDF pack")):
             if path:
                 out.append(f"{what} written to {path}.")
@@ -331,7 +332,7 @@ def list_cmd(rt: Runtime, fy: str | None) -> None:
 @click.option("--amount", required=True, metavar="AMOUNT")
 @click.option("--source", required=True, metavar="SOURCE", help="Funding source that bears it.")
 @click.option("--description", required=True, metavar="TEXT")
-@click.option("--case", "case_id", default=None, type=int, metavar="ID", help="The case it was for, if any.")
+@click.option("--case", "case_id", default=None, type=RECORD_ID, metavar="ID", help="The case it was for, if any.")
 @pass_runtime
 def cost_cmd(rt: Runtime, on: str, amount: str, source: str, description: str, case_id: int | None) -> None:
     """Record a non-staff cost (venue, materials, travel).

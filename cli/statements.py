@@ -39,7 +39,7 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
 
     def text() -> str:
         from cli.formats import money
-        from cli.tables import table
+        from cli.tables import paragraph, table
 
         # The kind of document beside its number ("invoice INV-000003"): one column fewer, so the
         # statement stays a table on an 80-column terminal.
@@ -52,7 +52,7 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
                      align="lllrrr", wrap=("Document", "Description"),
                      title=f"Statement for {data['name']} ({data['urn']}), {data['from']} to {data['to']}")]
         overdue = data["overdue"]
-        out.append("Overdue: " + ", ".join(f"{k} days {money(v)}" for k, v in overdue.items()))  # type: ignore[attr-defined]
+        out.append(paragraph("Overdue: " + ", ".join(f"{k} days {money(v)}" for k, v in overdue.items())))  # type: ignore[attr-defined]
         if data.get("pdf"):
             out.append(f"PDF written to {data['pdf']}")
         return "\n".join(out)

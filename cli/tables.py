@@ -9,9 +9,10 @@ wrapped, never narrowed below its longest cell) or *text* (names, descriptions,
 reasons: wrapped between words, never inside one, so an amount or an invoice number
 in a sentence stays whole). Callers name the text columns with ``wrap=`` (indexes or
 headers); without it a right-aligned column (``align`` "r") is fixed and a
-left-aligned one is text only when one of its cells holds a space. When even the
-narrowest layout is wider than the terminal, the table is printed one record per
-block, ``Field: value`` a line, so nothing is ever cut.
+left-aligned one is text only when one of its cells holds a space. A table is drawn
+in a box when it fits; else as plain columns two spaces apart (the box's rules take
+room an 80-column terminal needs for a seven-figure amount); and when even that cannot
+fit, one record per block, ``Field: value`` a line. Nothing is ever cut.
 
 Cells are shown as the screen formats (cli/formats.py): ``None`` blank, booleans
 yes/no, dates ``2026-01-01``, instants ``2026-01-01 09:30`` in Europe/London;
@@ -29,6 +30,7 @@ DEFAULT_WIDTH = 100
 MIN_WIDTH = 20
 _BORDER_PER_COLUMN = 3  # "│ " before each cell and " " after it
 _BORDER_END = 1  # the closing "│"
+_GAP = "  "  # between plain columns
 
 
 def terminal_width() -> int:
@@ -42,6 +44,15 @@ def terminal_width() -> int:
     except (AttributeError, ValueError, OSError):
         pass
     return DEFAULT_WIDTH
+
+
+def paragraph(text: str, width: int | None = None) -> str:
+    """Prose (a report's notes) wrapped between words to the terminal's width; words are never split."""
+    import textwrap
+
+    total = max(width if width is not None else terminal_width(), MIN_WIDTH)
+    return "\n".join(textwrap.fill(line, total, break_long_words=False, break_on_hyphens=False) or line
+                     for line in text.splitlines())
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "",
@@ -59,11 +70,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str =
     right = [i < len(align) and align[i] == "r" for i in range(len(headers))]
     fixed = [_is_fixed(i, h, right[i], [r[i] for r in cells], wrap) for i, h in enumerate(headers)]
     natural, minimum = _measure(headers, cells, fixed)
-    available = total - _BORDER_PER_COLUMN * len(headers) - _BORDER_END
-    if sum(minimum) > available:
-        return _blocks(headers, cells, title, total)
-    widths = natural if sum(natural) <= available else _share(minimum, natural, available)
-    return _render(headers, cells, right, widths, title, total)
+    boxed = total - _BORDER_PER_COLUMN * len(headers) - _BORDER_END
+    plain = total - len(_GAP) * (len(headers) - 1)
+    if sum(minimum) <= boxed:
+        widths = natural if sum(natural) <= boxed else _share(minimum, natural, boxed)
+        return _render(headers, cells, right, widths, title, total)
+    if sum(minimum) <= plain:
+        widths = natural if sum(natural) <= plain else _share(minimum, natural, plain)
+        return _plain(headers, cells, right, widths, title, total)
+    return _blocks(headers, cells, title, total)
 
 
 def _is_fixed(index: int, header: str, right: bool, column: list[str],
@@ -133,6 +148,41 @@ def _render(headers: Sequence[str], cells: list[list[str]], right: list[bool], w
     return "\n".join([*_title_lines(title, total), buf.getvalue().rstrip("\n")])
 
 
+def _plain(headers: Sequence[str], cells: list[list[str]], right: list[bool], widths: list[int],
+           title: str | None, total: int) -> str:
+    """Columns two spaces apart under a rule, each cell wrapped between words within its width."""
+    from rich.cells import cell_len
+
+    def lines_of(text: str, width: int) -> list[str]:
+        import textwrap
+
+        out: list[str] = []
+        for line in text.splitlines() or [""]:
+            out += textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
+        return out
+
+    def row_lines(row: Sequence[str], bottom: bool = False) -> list[str]:
+        parts = [lines_of(cell, w) for cell, w in zip(row, widths, strict=True)]
+        height = max(len(p) for p in parts)
+        if bottom:  # headers sit on the rule, like the boxed table's
+            parts = [[""] * (height - len(p)) + p for p in parts]
+        out = []
+        for k in range(height):
+            cols = []
+            for part, w, is_right in zip(parts, widths, right, strict=True):
+                text = part[k] if k < len(part) else ""
+                pad = " " * (w - cell_len(text))
+                cols.append(pad + text if is_right else text + pad)
+            out.append(_GAP.join(cols).rstrip())
+        return out
+
+    body = [*_title_lines(title, total), *row_lines(headers, bottom=True),
+            _GAP.join("─" * w for w in widths)]
+    for row in cells:
+        body += row_lines(row)
+    return "\n".join(body)
+
+
 def _blocks(headers: Sequence[str], cells: list[list[str]], title: str | None, total: int) -> str:
     """One record per block: ``Field: value`` lines, long values wrapped between words under the value."""
     import textwrap
@@ -154,4 +204,5 @@ def _blocks(headers: Sequence[str], cells: list[list[str]], title: str | None, t
                 for part in wrapped:
                     out.append(f"{label:<{label_width}} {part}" if first else f"{indent}{part}")
                     first = False
+    out.append("")  # a blank line after the last block, before whatever follows it
     return "\n".join(out)

@@ -56,7 +56,8 @@ _EXPONENT = re.compile(r"[0-9.,]*[eE][+-]?[0-9]+")
 _NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
 
 
-def parse_money(value: str | Decimal | int, what: str = "amount", *, allow_negative: bool = False) -> Decimal:
+def parse_money(value: str | Decimal | int, what: str = "amount", *, allow_negative: bool = False,
+                positive: bool = False) -> Decimal:
     """The one reader of an amount typed by a person or read from a file (CLI, bank files, webhooks).
 
     Accepts ``1234.50``, ``1234.5``, ``1234``, thousands separators in whole groups of
@@ -65,7 +66,8 @@ def parse_money(value: str | Decimal | int, what: str = "amount", *, allow_negat
     with one line naming the value and what is wrong: badly placed commas (``12,50``,
     ``1,2,3``), exponents, a ``+`` (or a ``-`` where none belongs), digits other than ASCII
     0-9, more than two decimal places, NaN and infinities, nothing at all, and anything
-    above :data:`MAX_AMOUNT`. A ``Decimal`` or ``int`` (an amount already in the engine,
+    above :data:`MAX_AMOUNT`; with ``positive``, zero too (``payment amount '0' must be more
+    than 0.00``), so every command that needs money refuses the same input in the same words. A ``Decimal`` or ``int`` (an amount already in the engine,
     or whole pence turned into pounds) gets the same checks of places, sign and size.
 
     >>> parse_money("£1,234.5")
@@ -87,6 +89,8 @@ def parse_money(value: str | Decimal | int, what: str = "amount", *, allow_negat
         raise MoneyError(f"{what} {shown} is more than the largest amount the ledger holds ({MAX_AMOUNT:,})")
     if amount != amount.quantize(PENNY):
         raise MoneyError(f"{what} {shown} has more than two decimal places")
+    if positive and amount <= 0:
+        raise MoneyError(f"{what} {shown} must be more than 0.00")
     return to_pence(amount)
 
 
