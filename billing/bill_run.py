@@ -48,6 +48,7 @@ from billing.invoicing import (
 from billing.models import BillRun, Charge, InvoiceLine, School
 from billing.numbering import INVOICE_SERIES, lock_series
 from billing.pricebooks import council
+from invoices.documents import Line
 from invoices.totals import document_totals
 from pricing.clock import Clock, FixedClock
 from pricing.money import ZERO
@@ -74,9 +75,26 @@ class RunInvoice:
     total: Decimal
     lines: int
     interest_only: bool
+    items: tuple[Line, ...] = ()
+    """The priced lines (a dry run's preview only: an issued invoice's lines are on the invoice)."""
 
-    def as_json(self) -> dict[str, object]:
-        return {"number": self.number, "urn": self.urn, "total": self.total}
+    def as_json(self, lines: bool = False) -> dict[str, object]:
+        data: dict[str, object] = {"number": self.number, "urn": self.urn, "total": self.total}
+        if lines:
+            data.update({"school": self.school, "interest_only": self.interest_only, "net": self.net,
+                         "vat": self.vat, "lines": [_line_json(line) for line in self.items]})
+        return data
+
+
+RATE_PLACES = Decimal("0.01")
+"""A VAT rate as an issued line stores it (percent, two places: "20.00")."""
+
+
+def _line_json(line: Line) -> dict[str, object]:
+    """A previewed line in the shape of `invoice show`'s lines."""
+    return {"description": line.description, "period_start": line.period_start, "period_end": line.period_end,
+            "quantity": line.quantity, "unit_price": line.unit_price, "net": line.net, "vat_code": line.vat_code,
+            "vat_rate": line.vat_rate.quantize(RATE_PLACES), "vat": line.vat, "total": line.total}
 
 
 @dataclass(frozen=True)
@@ -94,9 +112,9 @@ class BillRunResult:
     def total(self) -> Decimal:
         return sum((inv.total for inv in self.invoices), ZERO)
 
-    def as_json(self) -> dict[str, object]:
-        """The `bill run` JSON of cli-contract.md."""
-        return {"invoices": [inv.as_json() for inv in self.invoices], "count": self.count, "total": self.total}
+    def as_json(self, lines: bool = False) -> dict[str, object]:
+        """The `bill run` JSON of cli-contract.md; with ``lines`` each invoice's school, net, VAT and lines too."""
+        return {"invoices": [inv.as_json(lines) for inv in self.invoices], "count": self.count, "total": self.total}
 
 
 # A group is one invoice: (school id, interest only).
@@ -145,8 +163,9 @@ def _preview(ctx: Context, group: Group) -> RunInvoice | None:
         return None
     school = ctx.session.get(School, group[0])
     assert school is not None
-    net, vat, total = document_totals(price_charges(ctx, charges, ctx.today))
-    return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1])
+    priced = price_charges(ctx, charges, ctx.today)
+    net, vat, total = document_totals(priced)
+    return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1], tuple(priced))
 
 
 def _issue(ctx: Context, group: Group, run_id: int | None) -> RunInvoice | None:

@@ -143,10 +143,21 @@ def add_order(
     return order
 
 
-def list_orders(ctx: Context, urn: str | None = None) -> list[Order]:
+ORDER_STATUSES = ("open", "delivered", "cancelled")
+
+
+def list_orders(ctx: Context, urn: str | None = None, year: AcademicYear | None = None,
+                status: str | None = None) -> list[Order]:
+    """Orders by id: one school's, one academic year's (of delivery), or one status's."""
+    if status is not None and status not in ORDER_STATUSES:
+        raise InvalidInput(f"status {status!r} must be one of {', '.join(ORDER_STATUSES)}", code="bad_status")
     query = select(Order).order_by(Order.id)
     if urn is not None:
         query = query.where(Order.school_id == get_school(ctx, urn).id)
+    if year is not None:
+        query = query.where(Order.academic_year == year.start_year)
+    if status is not None:
+        query = query.where(Order.status == status)
     return list(ctx.session.scalars(query))
 
 

@@ -1,4 +1,4 @@
-"""`traded bill run [--dry-run]`.
+"""`traded bill run [--dry-run [--lines]]`, `traded bill list|show`.
 
 Unlike other commands the bill run commits school by school (see
 billing.bill_run), so it drives the engine itself rather than through
@@ -20,6 +20,8 @@ from typing import Any
 
 import click
 
+from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, actor_name, pass_runtime
 
 FAIL_AFTER_ENV = "TRADED_FAIL_AFTER_INVOICES"
@@ -91,9 +93,12 @@ def _drive(rt: Runtime, call: Callable[[], Any], writes: bool) -> Any:
 
 @bill.command("run")
 @click.option("--dry-run", is_flag=True, help="Show what would be invoiced (without numbers) and write nothing.")
+@click.option("--lines", "show_lines", is_flag=True,
+              help="With --dry-run: every line each invoice would carry (description, period, quantity, "
+                   "unit price, net, VAT, total).")
 @pass_runtime
-def run(rt: Runtime, dry_run: bool) -> None:
-    """Invoice every charge due up to the as-of date, once per school (§7).
+def run(rt: Runtime, dry_run: bool, show_lines: bool) -> None:
+    """Invoice every charge due up to the as-of date, once per school (docs/rules.md §7).
 
     Each school's invoice is committed on its own, so an interrupted run
     leaves whole invoices only; running it again issues the rest and nothing
@@ -102,10 +107,18 @@ def run(rt: Runtime, dry_run: bool) -> None:
     \b
     Example:
       traded --as-of 2025-09-01 bill run --dry-run
+      traded --as-of 2025-09-01 bill run --dry-run --lines
       traded --as-of 2025-09-01 --json bill run
+    \b
+    JSON: {"invoices": [{"number", "urn", "total"}], "count", "total"}; with --dry-run --lines
+          each invoice also has "school", "interest_only", "net", "vat" and "lines":
+          [{"description", "period_start", "period_end", "quantity", "unit_price", "net",
+            "vat_code", "vat_rate", "vat", "total"}]
     """
     from billing.bill_run import run_bill_run
 
+    if show_lines and not dry_run:
+        rt.fail_usage("--lines goes with --dry-run (an issued invoice's lines: traded invoice show NUMBER)")
     clock = rt.clock()
     fail_after = _whole_number_env(rt, FAIL_AFTER_ENV)
     batch = _whole_number_env(rt, BATCH_ENV)
@@ -123,6 +136,8 @@ def run(rt: Runtime, dry_run: bool) -> None:
 
         if not result.invoices:
             return f"Nothing due up to {result.run_on.isoformat()}: no invoices {'would be ' if dry_run else ''}issued."
+        if show_lines:
+            return _lines_text(result)
         rows = [[inv.number or "(draft)", inv.urn, inv.school, "interest" if inv.interest_only else "",
                  inv.lines, money(inv.total)] for inv in result.invoices]
         verb = "would be issued (dry run, nothing written)" if dry_run else "issued"
@@ -130,4 +145,95 @@ def run(rt: Runtime, dry_run: bool) -> None:
                      wrap=("School",), title=f"{count(result.count, 'invoice')} {verb} on "
                                             f"{result.run_on.isoformat()}, total {money(result.total)}")
 
-    rt.emit(result.as_json(), text)
+    rt.emit(result.as_json(lines=show_lines), text)
+
+
+def _lines_text(result: Any) -> str:
+    """A dry run's invoices one by one: the school and totals over a table of its lines."""
+    from cli.formats import count, money
+    from cli.tables import table
+
+    parts = [f"{count(result.count, 'invoice')} would be issued on {result.run_on.isoformat()} "
+             f"(dry run, nothing written), total {money(result.total)}"]
+    for inv in result.invoices:
+        kind = ", interest only" if inv.interest_only else ""
+        parts += ["", f"{inv.school} (URN {inv.urn}{kind}): {count(len(inv.items), 'line')}, "
+                      f"net {money(inv.net)}, VAT {money(inv.vat)}, total {money(inv.total)}"]
+        parts.append(table(
+            ["Description", "Qty", "Unit price", "VAT rate", "Net", "VAT", "Total"],
+            [[ln.description + (f"\n{ln.period_start} to {ln.period_end}" if ln.period_start else ""),
+              ln.quantity, money(ln.unit_price), f"{ln.vat_code} {ln.vat_rate.normalize():f}%",
+              money(ln.net), money(ln.vat), money(ln.total)] for ln in inv.items],
+            align="lrrlrrr", wrap=("Description",)))
+    return "\n".join(parts)
+
+
+@bill.command("list")
+@list_options
+@pass_runtime
+def list_(rt: Runtime) -> None:
+    """List bill runs: run date, when it started and finished, status, invoices issued and their total.
+
+    Status: done; running (its process is still issuing); interrupted (stopped part-way:
+    its invoices stand, the next run issues the rest). Invoices and total count what the
+    run did issue.
+
+    \b
+    Example:
+      traded bill list
+      traded --json bill list
+    \b
+    JSON: [{"id", "run_on", "started": "2025-09-01 12:00", "finished",
+            "status": "running|done|interrupted", "invoices", "total": "142033.25", "actor"}]
+    """
+    from billing.views.documents import list_bill_runs
+    from cli.listing import emit_list
+
+    rows = rt.run(lambda ctx: [r.as_json() for r in list_bill_runs(ctx)], read_only=True)
+
+    def text() -> str:
+        from cli.formats import count, money
+        from cli.tables import table
+
+        return table(["ID", "Run date", "Started", "Finished", "Status", "Invoices", "Total", "By"],
+                     [[r["id"], r["run_on"], r["started"], r["finished"], r["status"], r["invoices"],
+                       money(r["total"]), r["actor"]] for r in rows],
+                     align="rllllrrl", title=count(len(rows), "bill run"))
+
+    emit_list(rt, rows, text)
+
+
+@bill.command("show")
+@click.argument("run_id", metavar="ID", type=RECORD_ID)
+@pass_runtime
+def show(rt: Runtime, run_id: int) -> None:
+    """Show a bill run and every invoice it issued.
+
+    \b
+    Example:
+      traded bill show 3
+    \b
+    JSON: {"id", "run_on", "started", "finished", "status", "invoices", "total", "actor",
+           "invoice_list": [{"number", "urn", "school", "issued", "net", "vat", "total", "interest_only"}]}
+    """
+    from billing.views.documents import show_bill_run
+
+    data = rt.run(lambda ctx: show_bill_run(ctx, run_id).as_json(), read_only=True)
+
+    def text() -> str:
+        from cli.details import details
+        from cli.formats import count, money
+        from cli.tables import table
+
+        invoices: Any = data["invoice_list"]
+        return "\n".join([
+            details([("Bill run", data["id"]), ("Run date", data["run_on"]), ("Started", data["started"]),
+                     ("Finished", data["finished"]), ("Status", data["status"]), ("By", data["actor"]),
+                     ("Invoices", data["invoices"]), ("Total", money(data["total"]))]),
+            table(["Number", "URN", "School", "Kind", "Net", "VAT", "Total"],
+                  [[i["number"], i["urn"], i["school"], "interest" if i["interest_only"] else "", money(i["net"]),
+                    money(i["vat"]), money(i["total"])] for i in invoices],
+                  align="llllrrr", wrap=("School",), title=count(len(invoices), "invoice")),
+        ])
+
+    rt.emit(data, text)

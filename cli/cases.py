@@ -1,4 +1,4 @@
-"""`traded case open|close|ack|late-acks`: casework referrals."""
+"""`traded case open|close|ack|late-acks|list|show`: casework referrals."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -129,3 +130,87 @@ def late_acks(rt: Runtime, year: str | None) -> None:
                      align="lllrrr", title=f"{len(rows)} referrals acknowledged after 48 hours")
 
     rt.emit(rows, text)
+
+
+@case.command("list")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's cases.")
+@click.option("--year", default=None, metavar="YEAR", help="Only cases referred in this academic year, e.g. 2025/26.")
+@click.option("--open", "open_only", is_flag=True, help="Only cases not yet closed.")
+@list_options
+@pass_runtime
+def list_(rt: Runtime, urn: str | None, year: str | None, open_only: bool) -> None:
+    """List cases by referral date: reference, school, plan, status, sessions, hours and casework charged.
+
+    \b
+    Example:
+      traded case list --urn 100279 --year 2025/26 --open
+      traded --json case list --open
+    \b
+    JSON: [{"id", "ref", "urn", "school", "year", "referred", "planning", "plan_ends",
+            "acknowledged", "closed", "status": "open|closed", "covered", "session_count",
+            "hours": "7.50", "charged": "1350.00"}]
+    """
+    from billing.views.casework import list_cases
+    from cli.listing import emit_list
+    from pricing.calendars import AcademicYear
+
+    def service(ctx: Any) -> list[dict[str, object]]:
+        ay = AcademicYear.parse(year) if year else None
+        return [c.as_json() for c in list_cases(ctx, urn, ay, open_only)]
+
+    rows = rt.run(service, read_only=True)
+
+    def text() -> str:
+        from cli.formats import count, money
+        from cli.tables import table
+
+        return table(["ID", "Case", "URN", "School", "Referred", "Closed", "Covered", "Sessions", "Hours", "Charged"],
+                     [[r["id"], r["ref"], r["urn"], r["school"], r["referred"], r["closed"], r["covered"],
+                       r["session_count"], r["hours"], money(r["charged"])] for r in rows],
+                     align="rllllllrrr", wrap=("School",), title=count(len(rows), "case"))
+
+    emit_list(rt, rows, text)
+
+
+@case.command("show")
+@click.argument("case_key", metavar="ID|REF")
+@pass_runtime
+def show(rt: Runtime, case_key: str) -> None:
+    """Show a case (by id or reference) with its sessions and the casework charged on it.
+
+    \b
+    Example:
+      traded case show C25-0001
+      traded --json case show 1
+    \b
+    JSON: {"id", "ref", ... as in case list, "sessions": [{"id", "start", "staff", "hours",
+           "delivered_hours", "status", ...}], "charges": [{"id", "description", "period_start",
+           "period_end", "due", "amount", "status", "invoice"}]}
+    """
+    from billing.views.casework import show_case
+
+    data = rt.run(lambda ctx: show_case(ctx, case_key).as_json(), read_only=True)
+
+    def text() -> str:
+        from cli.details import charges_table, details
+        from cli.formats import money, yes_no
+
+        parts = [details([
+            ("Case", data["ref"]), ("Id", data["id"]), ("School", f"{data['school']} (URN {data['urn']})"),
+            ("Year", data["year"]), ("Referred", data["referred"]), ("Planning", data["planning"]),
+            ("Plan ends", data["plan_ends"]), ("Acknowledged", data["acknowledged"]),
+            ("Closed", data["closed"] or "open"), ("Covered", yes_no(data["covered"])),
+            ("Hours", data["hours"]), ("Charged", money(data["charged"])),
+        ])]
+        sessions: Any = data["sessions"]
+        if sessions:
+            from cli.sessions import sessions_table
+
+            parts.append(sessions_table(sessions, title="Sessions"))
+        charges: Any = data["charges"]
+        if charges:
+            parts.append(charges_table(charges))
+        return "\n".join(parts)
+
+    rt.emit(data, text)
+

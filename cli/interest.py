@@ -1,9 +1,13 @@
-"""`traded interest run|waive`."""
+"""`traded interest run|recompute|waive|list|show`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 from pricing.text import REASON_HELP
 
@@ -101,3 +105,79 @@ def _money(value: object) -> str:
     from cli.formats import money
 
     return money(value)
+
+
+@interest.command("list")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's interest charges.")
+@click.option("--invoice", "invoice_number", default=None, metavar="NUMBER",
+              help="Only the interest earned on this late invoice.")
+@click.option("--status", default=None, metavar="due|invoiced|waived|withdrawn")
+@list_options
+@pass_runtime
+def list_(rt: Runtime, urn: str | None, invoice_number: str | None, status: str | None) -> None:
+    """List interest charges with the ids `interest waive` takes.
+
+    Status: due (raised, billed by the next bill run), invoiced (on the interest
+    invoice shown), waived (with a reason; by credit note once invoiced), withdrawn
+    (taken back by a recomputation before it was invoiced). Reduced: what
+    recomputations took back from it by credit note.
+
+    \b
+    Example:
+      traded interest list --urn 100279 --status invoiced
+      traded --json interest list --invoice INV-000012
+    \b
+    JSON: [{"id", "invoice", "urn", "school", "from", "to", "days", "amount": "95.98",
+            "status": "due|invoiced|waived|withdrawn", "interest_invoice", "waived_by",
+            "reduced": "0.00", "credit_notes": []}]
+    """
+    from billing.views.interest import list_interest
+    from cli.listing import emit_list
+
+    rows = rt.run(lambda ctx: [c.as_json() for c in list_interest(ctx, urn, invoice_number, status)],
+                  read_only=True)
+
+    def text() -> str:
+        from cli.formats import count, money
+        from cli.tables import table
+
+        return table(["ID", "Late invoice", "URN", "From", "To", "Days", "Amount", "Status", "Interest invoice",
+                      "Reduced"],
+                     [[r["id"], r["invoice"], r["urn"], r["from"], r["to"], r["days"], money(r["amount"]),
+                       r["status"], r["interest_invoice"], money(r["reduced"]) if r["reduced"] else ""]
+                      for r in rows], align="rllllrrllr", title=count(len(rows), "interest charge"))
+
+    emit_list(rt, rows, text)
+
+
+@interest.command("show")
+@click.argument("charge_id", metavar="ID", type=RECORD_ID)
+@pass_runtime
+def show(rt: Runtime, charge_id: int) -> None:
+    """Show one interest charge: the late invoice, the days and amount, and where it stands.
+
+    \b
+    Example:
+      traded interest show 42
+    \b
+    JSON: as one row of `interest list`.
+    """
+    from billing.views.interest import show_interest
+
+    data = rt.run(lambda ctx: show_interest(ctx, charge_id).as_json(), read_only=True)
+
+    def text() -> str:
+        from cli.details import details
+        from cli.formats import money
+
+        notes: Any = data["credit_notes"]
+        return details([
+            ("Interest charge", data["id"]), ("Late invoice", data["invoice"]),
+            ("School", f"{data['school']} (URN {data['urn']})"), ("From", data["from"]), ("To", data["to"]),
+            ("Days", data["days"]), ("Amount", money(data["amount"])), ("Status", data["status"]),
+            ("Interest invoice", data["interest_invoice"]), ("Waived by", data["waived_by"]),
+            ("Reduced", money(data["reduced"]) if data["reduced"] else None),
+            ("Credit notes", ", ".join(notes)),
+        ])
+
+    rt.emit(data, text)

@@ -1,9 +1,13 @@
-"""`traded order add|cancel|list`."""
+"""`traded order add|cancel|list|show`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -91,24 +95,81 @@ def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, 
 
 
 @order.command("list")
-@click.option("--urn", default=None, help="Only this school's orders.")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's orders.")
+@click.option("--year", default=None, metavar="YEAR", help="Only orders for this academic year, e.g. 2025/26.")
+@click.option("--status", default=None, metavar="open|delivered|cancelled")
+@list_options
 @pass_runtime
-def list_(rt: Runtime, urn: str | None) -> None:
-    """List orders.
+def list_(rt: Runtime, urn: str | None, year: str | None, status: str | None) -> None:
+    """List orders by id: item, quantity, delivery date, whether covered, price and status.
 
     \b
     Example:
       traded order list --urn 100279
+      traded order list --year 2025/26 --status open
+    \b
+    JSON: [{"id", "urn", "item", "quantity", "covered", "covered_quantity", "price": "1350.00",
+            "unit_price", "year", "deliver_on", "status"}]
     """
     from billing.orders import list_orders, order_json
+    from cli.listing import emit_list
+    from pricing.calendars import AcademicYear
 
-    rows = rt.run(lambda ctx: [order_json(o) for o in list_orders(ctx, urn)], read_only=True)
+    def service(ctx: object) -> list[dict[str, object]]:
+        return [order_json(o) for o in list_orders(ctx, urn, AcademicYear.parse(year) if year else None,  # type: ignore[arg-type]
+                                                   status)]
+
+    rows = rt.run(service, read_only=True)
 
     def text() -> str:
+        from cli.formats import count, money
         from cli.tables import table
 
         return table(["ID", "URN", "Item", "Qty", "Deliver", "Covered", "Price", "Status"],
-                     [[r["id"], r["urn"], r["item"], r["quantity"], r["deliver_on"], r["covered"], r["price"],
-                       r["status"]] for r in rows], align="lllrllrl", title=f"{len(rows)} orders")
+                     [[r["id"], r["urn"], r["item"], r["quantity"], r["deliver_on"], r["covered"], money(r["price"]),
+                       r["status"]] for r in rows], align="rllrllrl", title=count(len(rows), "order"))
 
-    rt.emit(rows, text)
+    emit_list(rt, rows, text)
+
+
+@order.command("show")
+@click.argument("order_id", metavar="ID", type=RECORD_ID)
+@pass_runtime
+def show(rt: Runtime, order_id: int) -> None:
+    """Show an order with its sessions and the charges raised on it (and the invoices they are on).
+
+    \b
+    Example:
+      traded order show 4
+    \b
+    JSON: {"id", "urn", "item", ... as in order list, "ordered", "po_number", "cancelled_by",
+           "notice", "costs_incurred", "sessions": [...as in session list],
+           "charges": [{"id", "description", "period_start", "period_end", "due", "amount", "status", "invoice"}]}
+    """
+    from billing.views.orders import show_order
+
+    data = rt.run(lambda ctx: show_order(ctx, order_id), read_only=True)
+
+    def text() -> str:
+        from cli.details import charges_table, details
+        from cli.formats import money
+
+        parts = [details([
+            ("Order", data["id"]), ("URN", data["urn"]), ("Item", data["item"]), ("Quantity", data["quantity"]),
+            ("Covered", f"{data['covered_quantity']} of {data['quantity']}"),
+            ("Price", money(data["price"])), ("Year", data["year"]), ("Ordered", data["ordered"]),
+            ("Deliver on", data["deliver_on"]), ("Status", data["status"]), ("PO number", data["po_number"]),
+            ("Cancelled by", data["cancelled_by"]), ("Notice", data["notice"]),
+            ("Costs incurred", money(data["costs_incurred"])),
+        ])]
+        sessions: Any = data["sessions"]
+        if sessions:
+            from cli.sessions import sessions_table
+
+            parts.append(sessions_table(sessions, title="Sessions"))
+        charges: Any = data["charges"]
+        if charges:
+            parts.append(charges_table(charges))
+        return "\n".join(parts)
+
+    rt.emit(data, text)

@@ -1,9 +1,10 @@
-"""`traded reminders run`."""
+"""`traded reminders run|list`."""
 
 from __future__ import annotations
 
 import click
 
+from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -46,3 +47,44 @@ def run(rt: Runtime, out: str | None, force: bool) -> None:
         return "\n".join(lines)
 
     rt.emit(data, text)
+
+
+@reminders.command("list")
+@click.option("--urn", default=None, metavar="URN", help="Only reminders sent to this school.")
+@click.option("--invoice", "invoice_number", default=None, metavar="NUMBER", help="Only reminders about this invoice.")
+@click.option("--from", "from_", default=None, metavar="DATE", help="Only reminders sent on or after this day.")
+@click.option("--to", "to", default=None, metavar="DATE", help="Only reminders sent on or before this day.")
+@list_options
+@pass_runtime
+def list_(rt: Runtime, urn: str | None, invoice_number: str | None, from_: str | None, to: str | None) -> None:
+    """List the reminders already sent: the day, the school, the invoice, the level and what was outstanding.
+
+    \b
+    Example:
+      traded reminders list --urn 100279
+      traded reminders list --from 2025-10-01 --to 2025-12-31
+    \b
+    JSON: [{"id", "urn", "school", "invoice", "due", "level": 7|30|60, "sent",
+            "outstanding": "4500.00"}]
+    """
+    from billing.views.reminders import list_reminders
+    from cli.listing import emit_list
+    from pricing.clock import parse_date
+
+    def service(ctx: object) -> list[dict[str, object]]:
+        return [r.as_json() for r in list_reminders(ctx, urn, invoice_number,  # type: ignore[arg-type]
+                                                    parse_date(from_) if from_ else None,
+                                                    parse_date(to) if to else None)]
+
+    rows = rt.run(service, read_only=True)
+
+    def text() -> str:
+        from cli.formats import count, money
+        from cli.tables import table
+
+        return table(["Sent", "URN", "School", "Invoice", "Due", "Level", "Outstanding"],
+                     [[r["sent"], r["urn"], r["school"], r["invoice"], r["due"], f"{r['level']} days",
+                       money(r["outstanding"])] for r in rows],
+                     align="lllllrr", wrap=("School",), title=count(len(rows), "reminder"))
+
+    emit_list(rt, rows, text)

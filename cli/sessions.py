@@ -1,4 +1,4 @@
-"""`traded session add|deliver|change`: visits and the 48-hour rule."""
+"""`traded session add|deliver|change|list|show`: visits and the 48-hour rule."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -107,3 +109,86 @@ def change(rt: Runtime, session_id: int, notified: str | None, no_notice: bool, 
         click.echo(f"WARNING: {data['warning']}", err=True)
     rt.emit(data, f"Session {data['id']}: {str(data['outcome']).replace('_', ' ')}"
                   + (", charged." if data["charged"] else ", no charge."))
+
+
+@session.command("list")
+@click.option("--case", "case_key", default=None, metavar="ID|REF", help="Only this case's sessions.")
+@click.option("--urn", default=None, metavar="URN", help="Only sessions at this school.")
+@click.option("--from", "from_", default=None, metavar="DATE", help="Only sessions starting on or after this day.")
+@click.option("--to", "to", default=None, metavar="DATE", help="Only sessions starting on or before this day.")
+@list_options
+@pass_runtime
+def list_(rt: Runtime, case_key: str | None, urn: str | None, from_: str | None, to: str | None) -> None:
+    """List sessions in time order: start (Europe/London), case or order, staff, hours and outcome.
+
+    \b
+    Example:
+      traded session list --case C25-0001
+      traded session list --urn 100279 --from 2025-09-01 --to 2025-12-31
+    \b
+    JSON: [{"id", "case", "case_id", "order_id", "urn", "school", "service",
+            "start": "2025-09-29 09:30", "staff", "hours": "2.50", "delivered_hours",
+            "status": "scheduled|delivered|moved|dropped|deemed_delivered", "notified", "moved_to"}]
+    """
+    from billing.views.casework import list_sessions
+    from cli.listing import emit_list
+    from pricing.clock import parse_date
+
+    def service(ctx: Any) -> list[dict[str, object]]:
+        return [s.as_json() for s in list_sessions(ctx, case_key, urn, parse_date(from_) if from_ else None,
+                                                   parse_date(to) if to else None)]
+
+    rows = rt.run(service, read_only=True)
+
+    def text() -> str:
+        from cli.formats import count
+
+        return sessions_table(rows, title=count(len(rows), "session"), with_school=True)
+
+    emit_list(rt, rows, text)
+
+
+def sessions_table(rows: list[dict[str, Any]], title: str, with_school: bool = False) -> str:
+    """Sessions as a table (also under `case show`)."""
+    from cli.tables import table
+
+    def on(s: dict[str, Any]) -> object:
+        return s["case"] or (f"order {s['order_id']}" if s["order_id"] else "")
+
+    headers = ["ID", "Start", *(["Case / order", "URN"] if with_school else []), "Staff", "Hours", "Delivered",
+               "Status"]
+    return table(headers,
+                 [[s["id"], s["start"], *([on(s), s["urn"]] if with_school else []), s["staff"], s["hours"],
+                   s["delivered_hours"], s["status"]] for s in rows],
+                 align="rl" + ("ll" if with_school else "") + "lrrl", wrap=("Staff",), title=title)
+
+
+@session.command("show")
+@click.argument("session_id", metavar="ID", type=RECORD_ID)
+@pass_runtime
+def show(rt: Runtime, session_id: int) -> None:
+    """Show one session: when, where, who, planned and delivered hours, and the 48-hour outcome.
+
+    \b
+    Example:
+      traded session show 7
+    \b
+    JSON: {"id", "case", "case_id", "order_id", "urn", "school", "service", "start", "staff",
+           "hours", "delivered_hours", "status", "notified", "moved_to"}
+    """
+    from billing.views.casework import show_session
+
+    data = rt.run(lambda ctx: show_session(ctx, session_id).as_json(), read_only=True)
+
+    def text() -> str:
+        from cli.details import details
+
+        return details([
+            ("Session", data["id"]), ("Case", data["case"]), ("Order", data["order_id"]),
+            ("School", f"{data['school']} (URN {data['urn']})"), ("Service", data["service"]),
+            ("Start", data["start"]), ("Staff", data["staff"]), ("Planned hours", data["hours"]),
+            ("Delivered hours", data["delivered_hours"]), ("Status", data["status"]),
+            ("Notified", data["notified"]), ("Moved to session", data["moved_to"]),
+        ])
+
+    rt.emit(data, text)

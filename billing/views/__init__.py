@@ -27,9 +27,11 @@ def invoices_of_charges(ctx: Context, charge_ids: Iterable[int]) -> dict[int, st
     """The number of the invoice each invoiced charge sits on (charges not yet invoiced are absent)."""
     found: dict[int, str] = {}
     for part in chunks(sorted(set(charge_ids))):
-        found.update(ctx.session.execute(
-            select(InvoiceLine.charge_id, Invoice.number).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-            .where(among(ctx.session, InvoiceLine.charge_id, part))).tuples().all())
+        for charge_id, number in ctx.session.execute(
+                select(InvoiceLine.charge_id, Invoice.number).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+                .where(among(ctx.session, InvoiceLine.charge_id, part))):
+            if charge_id is not None:
+                found[charge_id] = number
     return found
 
 

@@ -106,7 +106,7 @@ def find_case(ctx: Context, key: str) -> Case:
     return found
 
 
-def _case_query() -> Select[tuple[Case, School, int | None, Decimal | None, Decimal | None]]:
+def _case_query() -> Select[Case, School, int | None, Decimal | None, Decimal | None]:
     """Cases with their school, session count, hours counted and casework charged: one statement."""
     worked = (select(Session.case_id, func.count(Session.id).label("n"),
                      func.sum(Session.delivered_hours).filter(Session.status.in_(COUNTED)).label("hours"))
@@ -120,7 +120,7 @@ def _case_query() -> Select[tuple[Case, School, int | None, Decimal | None, Deci
             .order_by(Case.referred_on, Case.id))
 
 
-def _case_views(ctx: Context, stmt: Select[tuple[Case, School, int | None, Decimal | None, Decimal | None]],
+def _case_views(ctx: Context, stmt: Select[Case, School, int | None, Decimal | None, Decimal | None],
                 ) -> list[CaseView]:
     return [CaseView(
         id=case.id, ref=case.ref, urn=school.urn, school=school.name,
@@ -128,7 +128,7 @@ def _case_views(ctx: Context, stmt: Select[tuple[Case, School, int | None, Decim
         plan_ends=plan_end(case.planning_on) if case.planning_on else None,
         acknowledged=case.acknowledged_at, closed=case.closed_on, covered=case.covered, sessions=n or 0,
         hours=Decimal(hours or NO_HOURS).quantize(NO_HOURS), charged=charged or ZERO)
-        for case, school, n, hours, charged in ctx.session.execute(stmt).tuples()]
+        for case, school, n, hours, charged in ctx.session.execute(stmt)]
 
 
 def list_cases(ctx: Context, urn: str | None = None, year: AcademicYear | None = None,
@@ -155,7 +155,7 @@ def show_case(ctx: Context, key: str) -> CaseDetail:
 # --- sessions ---------------------------------------------------------------------------------
 
 
-def _session_query() -> Select[tuple[Session, str, str | None, str, str]]:
+def _session_query() -> Select[Session, str, str | None, str, str]:
     parent = aliased(Order)
     school_id = func.coalesce(Case.school_id, parent.school_id)
     return (select(Session, Staff.name, Case.ref, School.urn, School.name)
@@ -189,11 +189,11 @@ def list_sessions(ctx: Context, case_key: str | None = None, urn: str | None = N
         stmt = stmt.where(Session.starts_at >= since)
     if until is not None:
         stmt = stmt.where(Session.starts_at < until)
-    return [_session_view(*row) for row in ctx.session.execute(stmt).tuples()]
+    return [_session_view(*row) for row in ctx.session.execute(stmt)]
 
 
 def show_session(ctx: Context, session_id: int) -> SessionView:
-    row = ctx.session.execute(_session_query().where(Session.id == session_id)).tuples().first()
+    row = ctx.session.execute(_session_query().where(Session.id == session_id)).first()
     if row is None:
         raise NotFound(f"There is no session {session_id}.", code="unknown_session")
     return _session_view(*row)

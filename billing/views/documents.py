@@ -53,7 +53,7 @@ def list_credit_notes(ctx: Context, urn: str | None = None, invoice: str | None 
         stmt = stmt.where(Invoice.corrects_id == get_invoice(ctx, invoice).id)
     return [CreditNoteView(note.number, corrects, str(note.customer.get("urn")), str(note.customer.get("name")),
                            note.issued_on, note.net, note.vat, note.total, note.reason)
-            for note, corrects in ctx.session.execute(stmt).tuples()]
+            for note, corrects in ctx.session.execute(stmt)]
 
 
 def show_credit_note(ctx: Context, number: str) -> dict[str, object]:

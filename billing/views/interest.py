@@ -64,7 +64,13 @@ def _status(charge: Charge, interest_invoice: str | None) -> str:
     return "invoiced" if interest_invoice else "due"
 
 
-def _query() -> Select[tuple[Charge, str | None, str, str]]:
+def _days(charge: Charge) -> int:
+    """The days of interest the charge adds (its detail; older charges kept them as the quantity)."""
+    days = (charge.detail or {}).get("days")
+    return int(str(days)) if days is not None else int(charge.quantity)
+
+
+def _query() -> Select[Charge, str | None, str, str]:
     late = aliased(Invoice)
     return (select(Charge, late.number, School.urn, School.name)
             .join(School, School.id == Charge.school_id).outerjoin(late, late.id == Charge.late_invoice_id)
@@ -92,8 +98,8 @@ def show_interest(ctx: Context, charge_id: int) -> InterestChargeView:
     return found[0]
 
 
-def _views(ctx: Context, stmt: Select[tuple[Charge, str | None, str, str]]) -> list[InterestChargeView]:
-    rows = list(ctx.session.execute(stmt).tuples())
+def _views(ctx: Context, stmt: Select[Charge, str | None, str, str]) -> list[InterestChargeView]:
+    rows = list(ctx.session.execute(stmt))
     ids = [charge.id for charge, *_ in rows]
     billed = invoices_of_charges(ctx, ids)
     reductions: dict[int, list[tuple[Decimal, str]]] = {}
@@ -102,7 +108,7 @@ def _views(ctx: Context, stmt: Select[tuple[Charge, str | None, str, str]]) -> l
             select(InterestReduction.charge_id, InterestReduction.amount, Invoice.number)
             .join(Invoice, Invoice.id == InterestReduction.credit_note_id)
             .where(among(ctx.session, InterestReduction.charge_id, part)).order_by(InterestReduction.id)
-        ).tuples():
+        ):
             reductions.setdefault(charge_id, []).append((amount, number))
     out = []
     for charge, late_number, school_urn, school_name in rows:
@@ -111,7 +117,7 @@ def _views(ctx: Context, stmt: Select[tuple[Charge, str | None, str, str]]) -> l
         notes = tuple(number for _, number in taken) + ((str(waived_by),) if waived_by else ())
         out.append(InterestChargeView(
             id=charge.id, invoice=late_number or "", urn=school_urn, school=school_name,
-            period_start=charge.period_start, period_end=charge.period_end, days=int(charge.quantity),
+            period_start=charge.period_start, period_end=charge.period_end, days=_days(charge),
             amount=charge.amount, status=_status(charge, billed.get(charge.id)),
             interest_invoice=billed.get(charge.id), waived_by=str(waived_by) if waived_by else None,
             reduced=sum((amount for amount, _ in taken), ZERO), credit_notes=notes))

@@ -51,4 +51,4 @@ def list_reminders(ctx: Context, urn: str | None = None, invoice: str | None = N
     if end is not None:
         stmt = stmt.where(Reminder.sent_on <= end)
     return [ReminderView(r.id, school_urn, name, number, due, r.level, r.sent_on, r.outstanding)
-            for r, number, due, school_urn, name in ctx.session.execute(stmt).tuples()]
+            for r, number, due, school_urn, name in ctx.session.execute(stmt)]
