@@ -92,13 +92,122 @@ def list_(rt: Runtime) -> None:
 @click.argument("urn")
 @pass_runtime
 def show(rt: Runtime, urn: str) -> None:
-    """Show one school.
+    """Show one school (and, after a conversion, its successor or predecessor and the date).
 
     \b
     Example:
       traded school show 100279
     """
+    from billing.school_edits import conversion_json
     from billing.schools import get_school
 
-    data = rt.run(lambda ctx: school_json(get_school(ctx, urn)), read_only=True)
-    rt.emit(data, lambda: "\n".join(f"{k:>9}: {v}" for k, v in data.items() if v is not None))
+    def service(ctx: object) -> dict[str, object]:
+        found = get_school(ctx, urn)  # type: ignore[arg-type]
+        return {**school_json(found), **conversion_json(ctx, found)}  # type: ignore[arg-type]
+
+    data = rt.run(service, read_only=True)
+    def text() -> str:
+        from cli.details import details
+
+        labels = {"urn": "URN", "la_code": "LA code", "laestab": "LAESTAB"}
+        return details([(labels.get(key, key.replace("_", " ").capitalize()), value) for key, value in data.items()])
+
+    rt.emit(data, text)
+
+
+@school.command("edit")
+@click.argument("urn")
+@click.option("--name", default=None, help="The school's name as invoices should show it.")
+@click.option("--address", default=None, metavar="TEXT",
+              help="Postal address, its lines separated by line breaks ('' clears it).")
+@click.option("--postcode", default=None, metavar="TEXT", help="Postcode ('' clears it).")
+@click.option("--email", default=None, metavar="EMAIL", help="Where invoices and statements go ('' clears it).")
+@click.option("--roll", default=None, metavar="N", help="Number on roll ('' clears it).")
+@click.option("--la-code", default=None, metavar="NNN", help="Local authority code, e.g. 204.")
+@click.option("--laestab", default=None, metavar="NNNNNNN", help="LA code and establishment number, e.g. 2044310.")
+@click.option("--type", "type_", default=None, metavar="maintained|academy|free|independent",
+              help="A change of type: with --new-urn (a conversion) or --correction, and --on.")
+@click.option("--on", "on", default=None, metavar="DATE",
+              help="The day a change of type (or of LA code that changes VAT) applies from.")
+@click.option("--new-urn", default=None, metavar="URN",
+              help="A conversion: the new establishment's URN (an academy's); charges from --on follow it.")
+@click.option("--correction", is_flag=True, help="The school was registered with the wrong type: change it in place.")
+@click.option("--reason", default=None, metavar="TEXT", help="Why (kept in the audit trail).")
+@pass_runtime
+def edit(rt: Runtime, urn: str, name: str | None, address: str | None, postcode: str | None, email: str | None,
+         roll: str | None, la_code: str | None, laestab: str | None, type_: str | None, on: str | None,
+         new_urn: str | None, correction: bool, reason: str | None) -> None:
+    """Correct a school's particulars, or record a dated change of type; every change is audited.
+
+    Issued invoices never change (they keep the particulars they were issued with):
+    the next invoice, statement and letter show the new ones.
+
+    A change of type is dated with --on and is one of two things. A conversion
+    (--new-urn): the school becomes a new establishment, an academy above all, with
+    its own URN; that record (made from this one's particulars, or the one already
+    registered) is linked as the successor, this record keeps its type, and charges
+    due from --on and not yet invoiced move to it with their VAT decided again
+    (O for the council's own maintained schools, else S/E). A correction
+    (--correction): the type was registered wrongly and is changed in place; charges
+    due from --on and not yet invoiced have their VAT decided again. Invoices issued
+    from --on are listed, never changed: correct one with a credit note.
+
+    \b
+    Example:
+      traded school edit 100279 --address "Clissold Road, London" --postcode "N16 9EX"
+      traded school edit 100279 --type academy --on 2026-04-01 --new-urn 149999 --name "Stoke Newington Academy"
+      traded school edit 100280 --type academy --on 2025-09-01 --correction --reason "Registered as maintained in error"
+    \b
+    JSON: {"urn", "changed": {"address": {"before", "after"}, ...}, "school": {as school show},
+           "successor": {as school show} | null, "charges": [{"id", "description", "due",
+           "moved_to", "vat_before", "vat_after"}], "issued_since": ["INV-000012", ...]}
+    """
+    from billing.school_edits import SchoolChanges, edit_school
+    from pricing.clock import parse_date
+
+    def service(ctx: object) -> dict[str, object]:
+        changes = SchoolChanges(name=name, address=address, postcode=postcode, email=email, number_on_roll=roll,
+                                la_code=la_code, laestab=laestab, type=type_,
+                                effective=parse_date(on) if on else None, new_urn=new_urn, correction=correction,
+                                reason=reason)
+        done = edit_school(ctx, urn, changes)  # type: ignore[arg-type]
+        return {
+            "urn": done.school.urn,
+            "changed": {field: {"before": before, "after": after} for field, (before, after) in done.changes.items()},
+            "school": school_json(done.school),
+            "successor": school_json(done.successor) if done.successor is not None else None,
+            "charges": [{"id": c.id, "description": c.description, "due": c.due, "moved_to": c.moved_to,
+                         "vat_before": c.vat_before, "vat_after": c.vat_after} for c in done.charges],
+            "issued_since": list(done.issued_since),
+        }
+
+    data = rt.run(service)
+    rt.emit(data, lambda: _edit_text(data))
+
+
+def _edit_text(data: dict[str, object]) -> str:
+    from cli.formats import count, day
+
+    changed: dict[str, dict[str, object]] = data["changed"]  # type: ignore[assignment]
+    if not changed:
+        return f"URN {data['urn']}: nothing to change."
+    if data["successor"] is not None:
+        successor: dict[str, object] = data["successor"]  # type: ignore[assignment]
+        lines = [f"URN {data['urn']} becomes {successor['type']} URN {successor['urn']} ({successor['name']}) "
+                 f"on {day(changed['converted_on']['after'])}."]
+    else:
+        lines = [f"URN {data['urn']} updated:"]
+        lines += [f"  {field}: {_shown(c['before'])} → {_shown(c['after'])}" for field, c in changed.items()]
+    charges: list[dict[str, object]] = data["charges"]  # type: ignore[assignment]
+    if charges:
+        lines.append(f"{count(len(charges), 'charge')} not yet invoiced, from that date:")
+        lines += [f"  {c['id']} due {day(c['due'])}: VAT {c['vat_before']} → {c['vat_after']}"
+                  + (f", now billed to URN {c['moved_to']}" if c["moved_to"] else "") for c in charges]
+    issued: list[str] = data["issued_since"]  # type: ignore[assignment]
+    if issued:
+        lines.append(f"Already issued from that date, unchanged (correct by credit note if need be): {', '.join(issued)}")
+    return "\n".join(lines)
+
+
+def _shown(value: object) -> str:
+    return "(none)" if value is None else repr(str(value).replace("\n", ", "))
