@@ -95,8 +95,8 @@ def show(rt: Runtime, number: str) -> None:
 
 @invoice.command("pdf")
 @click.argument("number")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the PDF.")
+@click.option("--out", "--pdf", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Where to write the PDF (--pdf is the same option).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
 @pass_runtime
 def pdf(rt: Runtime, number: str, out: Path, force: bool) -> None:

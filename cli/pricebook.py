@@ -89,7 +89,8 @@ def load(rt: Runtime, file: str) -> None:
 
 
 @pricebook.command("show")
-@click.option("--year", default=None, metavar="YYYY/YY", help="Only the version in force for this academic year.")
+@click.option("--year", default=None, metavar="YEAR",
+              help="Only the version in force for this academic year, e.g. 2025/26.")
 @pass_runtime
 def show(rt: Runtime, year: str | None) -> None:
     """Show tiers, fees, entitlements, day rate and catalogue items.

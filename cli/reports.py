@@ -273,7 +273,7 @@ def budget() -> None:
 @budget.command("set")
 @click.option("--fy", required=True, metavar="FY", help="Financial year, e.g. FY2025/26.")
 @click.option("--line", required=True, metavar="NAME", help="The line's name (a post, or an income or cost head).")
-@click.option("--kind", required=True, type=click.Choice(["income", "cost"]))
+@click.option("--kind", required=True, type=click.Choice(["income", "cost"]), metavar="income|cost")
 @click.option("--source", required=True, metavar="SOURCE",
               help='"council budget", "schools forum / high-needs block" or "traded income" '
                    "(or council, schools-forum, traded).")

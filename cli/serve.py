@@ -33,8 +33,9 @@ def build_app(rt: Runtime, max_body: int | None = None) -> Starlette:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST", help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), metavar="PORT",
+              help="Port to listen on.")
 @click.option("--max-body", default=256 * 1024, show_default=True,  # billing.gateway.app.MAX_WEBHOOK_BODY
               type=click.IntRange(1024, 16 * 1024 * 1024),
               metavar="BYTES", help="Largest webhook body accepted; a larger one gets 413 unread.")

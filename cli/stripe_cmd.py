@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.listing import list_options
 from cli.params import WholeNumber
 from cli.runtime import Runtime, pass_runtime
 
@@ -101,6 +102,7 @@ EVENT_STATUSES = ("waiting", "parked", "unallocated", "review", "processed", "ig
               help="waiting (the default: parked, unallocated and review), parked, unallocated, review, "
                    "processed, ignored or all; repeatable.")
 @click.option("--limit", type=WholeNumber("count", 1, 100_000), default=None, metavar="N", help="At most N events.")
+@list_options
 @pass_runtime
 def events_(rt: Runtime, statuses: tuple[str, ...], limit: int | None) -> None:
     """List the Stripe webhook events received, by default those waiting for a person.
@@ -114,8 +116,10 @@ def events_(rt: Runtime, statuses: tuple[str, ...], limit: int | None) -> None:
     Example:
       traded stripe events
       traded --json stripe events --status parked
+      traded stripe events --status all --csv stripe-events.csv
     """
     from billing.gateway.inbox import NEEDS_A_PERSON, list_events
+    from cli.listing import emit_list
 
     wanted: list[str] = []
     for status in statuses or ("waiting",):
@@ -129,6 +133,7 @@ def events_(rt: Runtime, statuses: tuple[str, ...], limit: int | None) -> None:
     data = rt.run(service, read_only=True)
 
     def text() -> str:
+        from cli.formats import count
         from cli.tables import table
         from pricing.clock import format_london
 
@@ -137,10 +142,10 @@ def events_(rt: Runtime, statuses: tuple[str, ...], limit: int | None) -> None:
             return f"No Stripe events {'/'.join(wanted)}."
         return table(["Event", "Type", "Status", "Received", "Why"],
                      [[r["event"], r["type"], r["status"], format_london(r["received_at"]), r["note"] or ""]
-                      for r in rows],
-                     title=f"{data['count']} Stripe events {'/'.join(wanted)}")
+                      for r in rows], wrap=("Why",),
+                     title=f"{count(len(rows), 'Stripe event')} {'/'.join(wanted)}")
 
-    rt.emit(data, text)
+    emit_list(rt, data, text, records=data["events"])  # type: ignore[arg-type]
 
 
 @stripe.command("retry")
