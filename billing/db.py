@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -88,18 +89,35 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+_REVISION_LINE = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:['"]([^'"]+)['"]|None)""", re.M)
+
+
+@lru_cache(maxsize=1)
+def shipped_revisions() -> dict[str, str | None]:
+    """Every migration shipped with this code: revision -> the revision it follows (None for the first).
+
+    Read from the version files' ``revision =`` and ``down_revision =`` lines,
+    without importing Alembic or the migrations, so that a command that only
+    reads pays nothing for the schema check (a test compares this with Alembic's
+    own reading of the folder).
+    """
+    found: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        fields = {m.group(1): m.group(2) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))}
+        if "revision" in fields and fields["revision"]:
+            found[fields["revision"]] = fields.get("down_revision")
+    return found
+
+
 @lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest migration shipped with this version of the code."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    if head is None:
-        raise TradedError(f"no migrations found in {MIGRATIONS}: the installation is incomplete")
-    return head
+    revisions = shipped_revisions()
+    heads = sorted(set(revisions) - {down for down in revisions.values() if down})
+    if len(heads) != 1:
+        found = f"heads {', '.join(heads)}" if heads else "no migrations"
+        raise TradedError(f"{found} in {MIGRATIONS}: the installation is incomplete or broken")
+    return heads[0]
 
 
 def reader(engine: Engine) -> Engine:
@@ -107,25 +125,44 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def current_revision(engine: Engine) -> str | None:
-    from alembic.migration import MigrationContext
-
+def _history(engine: Engine) -> tuple[bool, str | None, list[str]]:
+    """Whether the database has a migration history, its revision, and (without one) its tables: one connection."""
     with reader(engine).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        inspector = inspect(conn)
+        if not inspector.has_table("alembic_version"):
+            return False, None, inspector.get_table_names()
+        versions = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(versions) > 1:
+        raise TradedError(f"the database has {len(versions)} schema revisions ({', '.join(sorted(versions))}); "
+                          "traded keeps one: it was changed by hand", code="schema_history_broken")
+    return True, (versions[0] if versions else None), []
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None: no history yet)."""
+    return _history(engine)[1]
 
 
 def known_revision(revision: str) -> bool:
     """Whether this version of the code ships migration ``revision``."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
+    return revision in shipped_revisions()
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    try:
-        return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
-    except CommandError:
-        return False
+
+def _checked(engine: Engine, history: tuple[bool, str | None, list[str]]) -> str | None:
+    has_history, current, tables = history
+    if not has_history:
+        if tables:
+            raise TradedError(
+                f"the database has {len(tables)} tables but no traded schema history: it is not a traded "
+                f"database ({engine.url.render_as_string(hide_password=True)}); use an empty or a traded database",
+                code="not_a_traded_database")
+        return None
+    if current is not None and not known_revision(current):
+        raise TradedError(
+            f"the database is at schema revision {current}, newer than this version of traded knows "
+            f"(its newest is {head_revision()}): install the newer traded that made it",
+            code="schema_too_new")
+    return current
 
 
 def check_schema_history(engine: Engine) -> str | None:
@@ -135,22 +172,7 @@ def check_schema_history(engine: Engine) -> str | None:
     database: adding our schema to it would mix two applications' data), and one
     at a revision newer than this code knows (made by a later version of traded).
     """
-    inspector = inspect(reader(engine))
-    if not inspector.has_table("alembic_version"):
-        tables = inspector.get_table_names()
-        if tables:
-            raise TradedError(
-                f"the database has {len(tables)} tables but no traded schema history: it is not a traded "
-                f"database ({engine.url.render_as_string(hide_password=True)}); use an empty or a traded database",
-                code="not_a_traded_database")
-        return None
-    current = current_revision(engine)
-    if current is not None and not known_revision(current):
-        raise TradedError(
-            f"the database is at schema revision {current}, newer than this version of traded knows "
-            f"(its newest is {head_revision()}): install the newer traded that made it",
-            code="schema_too_new")
-    return current
+    return _checked(engine, _history(engine))
 
 
 def upgrade(engine: Engine) -> str:
@@ -165,11 +187,16 @@ def upgrade(engine: Engine) -> str:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Migrate an empty database; refuse one that is behind (a shared install upgrades on purpose)."""
-    if not inspect(reader(engine)).has_table("alembic_version"):
+    """Migrate an empty database; refuse one that is behind (a shared install upgrades on purpose).
+
+    On a database already at the head this is one cheap look at ``alembic_version``
+    and no Alembic at all: every command runs it, so it must cost nothing.
+    """
+    history = _history(engine)
+    if not history[0]:
         upgrade(engine)
         return
-    current, head = check_schema_history(engine), head_revision()
+    current, head = _checked(engine, history), head_revision()
     if current != head:
         raise TradedError(
             f"the database is at schema revision {current}, this version needs {head}: run `traded db upgrade`",

@@ -106,3 +106,30 @@ def test_0002_also_upgrades_a_database_made_before_the_charge_reference_indexes(
             conn.exec_driver_sql(f"DROP INDEX {name}")
     command.upgrade(alembic_config(engine), "head")
     assert "IS NOT NULL" in _index_sql(engine, "ix_charges_case_id")
+
+
+def test_the_cheap_reading_of_the_migrations_folder_agrees_with_alembic() -> None:
+    """Commands check the schema without importing Alembic: the revisions they read must be Alembic's own."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from billing.db import MIGRATIONS, shipped_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert shipped_revisions() == {rev.revision: rev.down_revision for rev in script.walk_revisions()}
+    assert head_revision() == script.get_current_head()
+
+
+def test_a_read_only_command_on_a_current_database_imports_no_alembic(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    ensure_schema(make_engine(url))
+    probe = ("import sys; from cli.main import main\n"
+             "try:\n    main(['--db', sys.argv[1], 'school', 'list'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'fpdf', 'pydantic'}))")
+    out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
