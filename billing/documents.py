@@ -14,11 +14,9 @@ from sqlalchemy import select
 
 from billing.balances import invoice_figures, invoice_status
 from billing.context import Context
-from billing.invoicing import document_lines, get_invoice
 from billing.models import Invoice
 from billing.schools import get_school
 from invoices.documents import Document, Party, PaymentDetails
-from invoices.pdf import render_document
 from pricing.errors import InvalidInput
 
 
@@ -57,6 +55,8 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
     ``pay_link`` (a card-payment page, when the gateway is configured) is printed
     with the payment instructions.
     """
+    from billing.invoicing import document_lines
+
     supplier = invoice.supplier
     customer = invoice.customer
     corrects = invoice.corrects
@@ -91,6 +91,8 @@ def with_pay_link(details: PaymentDetails | None, pay_link: str | None) -> Payme
 
 
 def pdf_bytes(invoice: Invoice, pay_link: str | None = None) -> bytes:
+    from invoices.pdf import render_document
+
     return render_document(to_document(invoice, pay_link))
 
 
@@ -172,6 +174,8 @@ def list_invoices(ctx: Context, urn: str | None = None, status: str | None = Non
 
 def show_invoice(ctx: Context, number: str) -> dict[str, object]:
     """One invoice or credit note with its lines (and, for an invoice, what is outstanding)."""
+    from billing.invoicing import get_invoice
+
     invoice = get_invoice(ctx, number)
     if invoice.kind != "invoice":
         return document_json(invoice)
@@ -185,6 +189,7 @@ def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> 
 
     An existing file is replaced only with ``force``; the database is never a valid ``out`` (billing.outputs).
     """
+    from billing.invoicing import get_invoice
     from billing.outputs import check_output, write_output
 
     database = ctx.session.get_bind().engine.url
