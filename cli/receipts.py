@@ -1,4 +1,4 @@
-"""`traded receipts list|match|reject|rematch`: the worklist of bank lines (domain-rules §8).
+"""`traded receipts list|match|reject|rematch`: the worklist of bank lines (docs/rules.md §8).
 
 Bank statements come in with `traded payment import FILE`; every line is kept
 with a status, and the lines that are not payments yet wait here.
