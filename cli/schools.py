@@ -30,14 +30,14 @@ def school() -> None:
 
 
 @school.command("add")
-@click.option("--urn", required=True, help="Six-digit unique reference number.")
-@click.option("--name", required=True)
+@click.option("--urn", required=True, metavar="URN", help="Six-digit unique reference number.")
+@click.option("--name", required=True, metavar="TEXT", help="The school's name as invoices should show it.")
 @click.option("--type", "type_", required=True, metavar="maintained|academy|free|independent")
 @click.option("--roll", default=None, metavar="N", help="Number on roll.")
-@click.option("--email", default=None)
-@click.option("--address", default=None)
-@click.option("--postcode", default=None)
-@click.option("--laestab", default=None, help="LA code and establishment number, e.g. 2044310.")
+@click.option("--email", default=None, metavar="EMAIL", help="Where invoices and statements go.")
+@click.option("--address", default=None, metavar="TEXT", help="Postal address, its lines separated by line breaks.")
+@click.option("--postcode", default=None, metavar="TEXT")
+@click.option("--laestab", default=None, metavar="NNNNNNN", help="LA code and establishment number, e.g. 2044310.")
 @pass_runtime
 def add(rt: Runtime, urn: str, name: str, type_: str, roll: str | None, email: str | None,
         address: str | None, postcode: str | None, laestab: str | None) -> None:
@@ -117,7 +117,7 @@ def show(rt: Runtime, urn: str) -> None:
 
 @school.command("edit")
 @click.argument("urn")
-@click.option("--name", default=None, help="The school's name as invoices should show it.")
+@click.option("--name", default=None, metavar="TEXT", help="The school's name as invoices should show it.")
 @click.option("--address", default=None, metavar="TEXT",
               help="Postal address, its lines separated by line breaks ('' clears it).")
 @click.option("--postcode", default=None, metavar="TEXT", help="Postcode ('' clears it).")

@@ -21,8 +21,8 @@ def staff() -> None:
 
 
 @staff.command("add")
-@click.option("--name", required=True)
-@click.option("--role", required=True)
+@click.option("--name", required=True, metavar="NAME", help="Their name, as sessions give it with --staff.")
+@click.option("--role", required=True, metavar="TEXT", help="Their role, e.g. Senior worker.")
 @click.option("--cost-per-hour", "cost", required=True, metavar="AMOUNT",
               help="Salary plus on-costs over productive hours, e.g. 38.50.")
 @click.option("--from", "from_", default=None, metavar="DATE", help="Date the rate applies from.")
