@@ -37,12 +37,13 @@ def run(rt: Runtime, out: str | None, force: bool) -> None:
     data = rt.run(lambda ctx: run_reminders(ctx, Path(out) if out else None, force).as_json())
 
     def text() -> str:
+        from cli.formats import count, money
         from cli.tables import table
 
-        rows = [[r["urn"], r["invoice"], r["level"], r["days_overdue"], r["outstanding"]]
+        rows = [[r["urn"], r["invoice"], r["level"], r["days_overdue"], money(r["outstanding"])]
                 for r in data["reminders"]]  # type: ignore[attr-defined]
         lines = [table(["URN", "Invoice", "Level", "Days overdue", "Outstanding"], rows, align="llrrr",
-                       title=f"{len(rows)} reminders")]
+                       title=count(len(rows), "reminder"))]
         lines += [f"Letter: {p}" for p in data["letters"]]  # type: ignore[attr-defined]
         return "\n".join(lines)
 
