@@ -47,9 +47,9 @@ def report() -> None:
 
 
 def _m(value: Any) -> str:
-    from pricing.money import as_pounds
+    from cli.formats import money
 
-    return "" if value is None else as_pounds(value)
+    return money(value)
 
 
 def _year(text: str | None) -> Any:
