@@ -7,14 +7,18 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test install lock lint typecheck bench migration-initial clean
 
 $(BIN)/python:
+	@echo "==> Creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --upgrade pip
 
 # The exact versions the tests passed with (requirements.lock), then traded itself without resolving again.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "==> Installing the pinned dependencies from requirements.lock (a couple of minutes the first time)"
+	$(BIN)/python -m pip install -r requirements.lock
+	@echo "==> Installing traded itself (editable, no dependencies resolved again)"
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
+	@echo "==> Installed: $(BIN)/traded"
 
 # After changing a dependency in pyproject.toml: re-pin requirements.lock, then `make test`.
 lock: $(BIN)/python
@@ -27,10 +31,12 @@ install: $(STAMP)
 # The demo has its own database file: traded.db, where a real ledger lives, is never touched.
 demo: $(STAMP)
 	rm -f demo.db demo.db-wal demo.db-shm
+	@echo "==> Building demo.db: 31 schools, a year of cases, bill runs and payments; PDFs in demo-output/ (under a minute)"
 	$(BIN)/traded --db sqlite:///demo.db demo --out demo-output
 
 # Two workers on a two-core machine: each has its own SQLite files and PostgreSQL database.
 test: $(STAMP)
+	@echo "==> Running the test suite on two workers: SQLite, and PostgreSQL if one answers (the last line says which)"
 	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)

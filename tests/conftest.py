@@ -8,10 +8,12 @@ the run instead of skipping those tests.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -46,6 +48,38 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_PG and _PG_PROBLEM is not None:
         raise pytest.UsageError(f"TRADED_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {_PG_PROBLEM}")
+
+
+_ON_POSTGRES = re.compile(r"\[(?:[^\]]*-)?postgresql(?:-[^\]]*)?\]$")
+
+
+_PG_SUMMARY: list[tuple[str, bool]] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Whether the PostgreSQL pass ran, counted from the PostgreSQL-parametrised tests' reports."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        counts[outcome] = sum(1 for report in terminalreporter.stats.get(outcome, [])
+                              if getattr(report, "when", "call") in ("call", "setup")
+                              and _ON_POSTGRES.search(getattr(report, "nodeid", "")))
+    if not any(counts.values()):
+        return
+    where = PG_ADMIN_URL.rsplit("@", 1)[-1]
+    figures = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    if _PG_PROBLEM is None and counts["passed"] + counts["failed"] + counts["error"]:
+        _PG_SUMMARY.append((f"traded: the PostgreSQL pass ran on {where}: {figures}", False))
+    else:
+        _PG_SUMMARY.append((f"traded: the PostgreSQL pass DID NOT RUN ({_PG_PROBLEM or 'skipped'}): "
+                            f"{figures}; only SQLite was tested", True))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The very last line of `make test`, even under -q (which hides the header)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for line, warn in _PG_SUMMARY:
+        if reporter is not None:
+            reporter.write_line(line, yellow=warn, bold=warn, green=not warn)
 
 
 def _pg_url(dbname: str) -> str:
