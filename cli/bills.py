@@ -150,15 +150,20 @@ def run(rt: Runtime, dry_run: bool, show_lines: bool) -> None:
 
 def _lines_text(result: Any) -> str:
     """A dry run's invoices one by one: the school and totals over a table of its lines."""
-    from cli.formats import count, money
-    from cli.tables import table
+    from textwrap import fill
 
-    parts = [f"{count(result.count, 'invoice')} would be issued on {result.run_on.isoformat()} "
-             f"(dry run, nothing written), total {money(result.total)}"]
+    from cli.formats import count, money
+    from cli.tables import table, terminal_width
+
+    def heading(text: str) -> str:  # wrapped between words: an amount or a URN is never split
+        return fill(text, terminal_width(), break_long_words=False, break_on_hyphens=False)
+
+    parts = [heading(f"{count(result.count, 'invoice')} would be issued on {result.run_on.isoformat()} "
+                     f"(dry run, nothing written), total {money(result.total)}")]
     for inv in result.invoices:
         kind = ", interest only" if inv.interest_only else ""
-        parts += ["", f"{inv.school} (URN {inv.urn}{kind}): {count(len(inv.items), 'line')}, "
-                      f"net {money(inv.net)}, VAT {money(inv.vat)}, total {money(inv.total)}"]
+        parts += ["", heading(f"{inv.school} (URN {inv.urn}{kind}): {count(len(inv.items), 'line')}, "
+                              f"net {money(inv.net)}, VAT {money(inv.vat)}, total {money(inv.total)}")]
         parts.append(table(
             ["Description", "Qty", "Unit price", "VAT rate", "Net", "VAT", "Total"],
             [[ln.description + (f"\n{ln.period_start} to {ln.period_end}" if ln.period_start else ""),

@@ -11,13 +11,21 @@ from collections.abc import Sequence
 
 
 def details(pairs: Sequence[tuple[str, object]], title: str | None = None) -> str:
+    from textwrap import wrap
+
     from cli.formats import screen
+    from cli.tables import terminal_width
 
     shown = [(label, screen(value)) for label, value in pairs if value is not None and value != ""]
     width = max((len(label) for label, _ in shown), default=0)
+    room = max(terminal_width() - width - 2, 20)
     lines = [title] if title else []
-    # A value of several lines (an address) keeps its lines under the first.
-    lines += [f"{label:>{width}}: " + value.replace("\n", "\n" + " " * (width + 2)) for label, value in shown]
+    for label, value in shown:
+        # Long values wrap between words (an amount or a number is never split); a value of
+        # several lines (an address) keeps its lines; every line after the first sits under the first.
+        parts = [piece for line in value.split("\n")
+                 for piece in (wrap(line, room, break_long_words=False, break_on_hyphens=False) or [""])]
+        lines.append(f"{label:>{width}}: " + ("\n" + " " * (width + 2)).join(parts))
     return "\n".join(lines)
 
 

@@ -141,11 +141,12 @@ def list_(rt: Runtime, urn: str | None, invoice_number: str | None, status: str 
         from cli.formats import count, money
         from cli.tables import table
 
-        return table(["ID", "Late invoice", "URN", "From", "To", "Days", "Amount", "Status", "Interest invoice",
+        return table(["ID", "Late invoice", "School", "From", "To", "Days", "Amount", "Status", "Interest invoice",
                       "Reduced"],
-                     [[r["id"], r["invoice"], r["urn"], r["from"], r["to"], r["days"], money(r["amount"]),
-                       r["status"], r["interest_invoice"], money(r["reduced"]) if r["reduced"] else ""]
-                      for r in rows], align="rllllrrllr", title=count(len(rows), "interest charge"))
+                     [[r["id"], r["invoice"], f"{r['school']} ({r['urn']})", r["from"], r["to"], r["days"],
+                       money(r["amount"]), r["status"], r["interest_invoice"],
+                       money(r["reduced"]) if r["reduced"] else ""]
+                      for r in rows], align="rllllrrllr", wrap=("School",), title=count(len(rows), "interest charge"))
 
     emit_list(rt, rows, text)
 

@@ -220,9 +220,10 @@ def credit_note_list(rt: Runtime, urn: str | None, invoice_number: str | None) -
         from cli.formats import count, money
         from cli.tables import table
 
-        return table(["Number", "Invoice", "URN", "Issued", "Amount", "Reason"],
-                     [[r["number"], r["invoice"], r["urn"], r["issued"], money(r["amount"]), r["reason"]]
-                      for r in rows], align="llllrl", wrap=("Reason",), title=count(len(rows), "credit note"))
+        return table(["Number", "Invoice", "School", "Issued", "Net", "VAT", "Amount", "Reason"],
+                     [[r["number"], r["invoice"], f"{r['school']} ({r['urn']})", r["issued"], money(r["net"]),
+                       money(r["vat"]), money(r["amount"]), r["reason"]] for r in rows],
+                     align="llllrrrl", wrap=("School", "Reason"), title=count(len(rows), "credit note"))
 
     emit_list(rt, rows, text)
 

@@ -155,12 +155,12 @@ def sessions_table(rows: list[dict[str, Any]], title: str, with_school: bool = F
     def on(s: dict[str, Any]) -> object:
         return s["case"] or (f"order {s['order_id']}" if s["order_id"] else "")
 
-    headers = ["ID", "Start", *(["Case / order", "URN"] if with_school else []), "Staff", "Hours", "Delivered",
+    headers = ["ID", "Start", *(["Case / order", "School"] if with_school else []), "Staff", "Hours", "Delivered",
                "Status"]
     return table(headers,
-                 [[s["id"], s["start"], *([on(s), s["urn"]] if with_school else []), s["staff"], s["hours"],
-                   s["delivered_hours"], s["status"]] for s in rows],
-                 align="rl" + ("ll" if with_school else "") + "lrrl", wrap=("Staff",), title=title)
+                 [[s["id"], s["start"], *([on(s), f"{s['school']} ({s['urn']})"] if with_school else []), s["staff"],
+                   s["hours"], s["delivered_hours"], s["status"]] for s in rows],
+                 align="rl" + ("ll" if with_school else "") + "lrrl", wrap=("School", "Staff"), title=title)
 
 
 @session.command("show")

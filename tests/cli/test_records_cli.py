@@ -56,8 +56,8 @@ def ledger(db: str, tmp_path: Path) -> None:
              as_of="2019-10-01")  # one place covered, one charged
     cli_json(db, "credit-note", "add", "INV-000002", "--amount", "120.00", "--reason", "One day charged twice",
              as_of="2019-09-10")
+    cli_json(db, "reminders", "run", as_of="2019-10-10")  # 9 days late: the first reminder of each invoice
     cli_json(db, "interest", "run", as_of="2019-11-30")  # 3720.00 late 60 days: 146.76 (own school: none)
-    cli_json(db, "reminders", "run", as_of="2019-11-30")
     cli_json(db, "bill", "run", as_of="2019-12-01")  # INV-000003 (the order), INV-000004 (interest)
 
 
@@ -109,9 +109,9 @@ def test_every_list_shows_the_ledger_exactly(db_url: str, tmp_path: Path) -> Non
          "price": "95.00", "unit_price": "95.00", "year": "2019/20", "deliver_on": "2019-11-12", "status": "open"}]
     assert cli_json(db_url, "reminders", "list") == [
         {"id": 1, "urn": "100279", "school": "Stoke Newington School", "invoice": "INV-000001", "due": "2019-10-01",
-         "level": 60, "sent": "2019-11-30", "outstanding": "12000.00"},
+         "level": 7, "sent": "2019-10-10", "outstanding": "12000.00"},
         {"id": 2, "urn": "100280", "school": "Mossbourne Academy", "invoice": "INV-000002", "due": "2019-10-01",
-         "level": 60, "sent": "2019-11-30", "outstanding": "3720.00"}]
+         "level": 7, "sent": "2019-10-10", "outstanding": "3720.00"}]
     runs = cli_json(db_url, "bill", "list")
     assert all(INSTANT.fullmatch(r.pop("started")) and INSTANT.fullmatch(r.pop("finished")) for r in runs)
     assert runs == [
@@ -151,8 +151,9 @@ def test_filters_narrow_each_list(db_url: str, tmp_path: Path) -> None:
     assert ids("order", "list", "--year", "2020/21") == []
     assert ids("reminders", "list", "--urn", "100280", key="invoice") == ["INV-000002"]
     assert ids("reminders", "list", "--invoice", "INV-000001", key="invoice") == ["INV-000001"]
-    assert ids("reminders", "list", "--from", "2019-11-30", "--to", "2019-11-30") == [1, 2]
-    assert ids("reminders", "list", "--from", "2019-12-01") == []
+    assert ids("reminders", "list", "--from", "2019-10-10", "--to", "2019-10-10") == [1, 2]
+    assert ids("reminders", "list", "--from", "2019-10-11") == []
+    assert ids("reminders", "list", "--to", "2019-10-09") == []
 
 
 def test_show_commands_and_waiving_an_interest_charge_found_by_its_id(db_url: str, tmp_path: Path) -> None:
@@ -193,7 +194,7 @@ def test_tables_show_the_records(db_url: str, tmp_path: Path, monkeypatch: pytes
         (["credit-note", "list"], ["1 credit note", "CN-000001", "£120.00"]),
         (["staff", "list"], ["2 members of staff", "£38.50"]),
         (["interest", "list"], ["1 interest charge", "INV-000004", "£146.76"]),
-        (["reminders", "list"], ["2 reminders", "60 days", "£12,000.00"]),
+        (["reminders", "list"], ["2 reminders", "7 days", "£12,000.00"]),
         (["bill", "list"], ["2 bill runs", "£15,840.00"]),
         (["bill", "show", "2"], ["INV-000004", "£241.76"]),
         (["case", "show", "C19-0002"], ["Case: C19-0002", "Dan Okafor"]),
