@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 
 from billing.context import Context
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, Refund, School
-from billing.pricebooks import council
 from billing.schools import get_school
 from invoices.documents import AGEING_BUCKETS, EntitlementRow, Party, PaymentDetails, StatementDoc, StatementLine
 from pricing.calendars import AcademicYear
@@ -175,12 +174,15 @@ def _entitlements(ctx: Context, school: School, year: AcademicYear) -> dict[str,
         return None  # no price book for the year: nothing to show
 
 
-def school_statement(ctx: Context, urn: str, start: date | None = None, end: date | None = None) -> Statement:
+def school_statement(ctx: Context, urn: str, start: date | None = None, end: date | None = None,
+                     with_entitlements: bool = True) -> Statement:
     """One school's statement for ``start..end`` (default: the academic year to date) (§9).
 
     Opening balance (everything before ``start``), every line in the period with
     its running balance, the closing balance, overdue amounts by age at ``end``,
-    and the entitlements of the academic year holding ``end``.
+    and the entitlements of the academic year holding ``end`` (left out with
+    ``with_entitlements=False``: the screen's statement does not show them, and
+    reading them needs the price book).
     """
     school = get_school(ctx, urn)
     end = end or ctx.today
@@ -203,7 +205,7 @@ def school_statement(ctx: Context, urn: str, start: date | None = None, end: dat
     return Statement(
         urn=school.urn, name=school.name, start=start, end=end, opening_balance=opening, lines=lines,
         closing_balance=balance if lines else opening, overdue=overdue_by_age(ctx, school, end),
-        entitlements=_entitlements(ctx, school, AcademicYear.of(end)),
+        entitlements=_entitlements(ctx, school, AcademicYear.of(end)) if with_entitlements else None,
     )
 
 
@@ -211,6 +213,7 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
     """The statement as the frozen document the PDF renderer prints."""
     from billing.documents import payment_details
     from billing.invoicing import customer_snapshot, supplier_snapshot
+    from billing.pricebooks import council
 
     school = get_school(ctx, st.urn)
     supplier = supplier_snapshot(council(ctx))

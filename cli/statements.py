@@ -29,7 +29,8 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
 
     def service(ctx: object) -> dict[str, object]:
         st = school_statement(ctx, urn, parse_date(start) if start else None,  # type: ignore[arg-type]
-                              parse_date(end) if end else None)
+                              parse_date(end) if end else None,
+                              with_entitlements=rt.as_json or bool(pdf))  # the screen's table does not show them
         data = st.as_json()
         if pdf:
             data["pdf"] = str(write_statement_pdf(ctx, st, Path(pdf), force))  # type: ignore[arg-type]

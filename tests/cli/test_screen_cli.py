@@ -103,6 +103,21 @@ TABLE_COMMANDS: list[tuple[list[str], str]] = [
     (["case", "late-acks", "--year", "2025/26"], "2026-01-31"),
     (["interest", "run", "--dry-run"], "2026-03-31"),
     (["bill", "run", "--dry-run"], "2026-09-01"),
+    (["bill", "run", "--dry-run", "--lines"], "2026-09-01"),
+    (["bill", "list"], "2026-01-31"),
+    (["bill", "show", "1"], "2026-01-31"),
+    (["case", "list"], "2026-01-31"),
+    (["case", "show", "1"], "2026-01-31"),
+    (["session", "list"], "2026-01-31"),
+    (["session", "show", "1"], "2026-01-31"),
+    (["credit-note", "list"], "2026-01-31"),
+    (["credit-note", "show", "CN-000001"], "2026-01-31"),
+    (["staff", "list"], "2026-01-31"),
+    (["staff", "show", "Sam Patel"], "2026-01-31"),
+    (["interest", "list"], "2026-01-31"),
+    (["order", "show", "1"], "2026-01-31"),
+    (["reminders", "list"], "2026-01-31"),
+    (["school", "show", ACADEMY], "2026-01-31"),
 ]
 
 
