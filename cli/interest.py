@@ -90,8 +90,11 @@ def recompute(rt: Runtime, dry_run: bool) -> None:
 def waive(rt: Runtime, charge_id: int, reason: str) -> None:
     """Waive an interest charge: not yet invoiced, it is dropped; invoiced, it is credited.
 
+    The charge's id is in `traded interest list` (e.g. --invoice INV-000012).
+
     \b
     Example:
+      traded interest list --invoice INV-000012
       traded interest waive 42 --reason "Delay caused by our invoicing error"
     """
     from billing.interest_run import waive_interest
