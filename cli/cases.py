@@ -101,7 +101,8 @@ def ack(rt: Runtime, case_id: int, at: str) -> None:
 
 
 @case.command("late-acks")
-@click.option("--year", default=None, metavar="YEAR", help="Academic year, e.g. 2019/20 (default: the as-of year).")
+@click.option("--year", default=None, metavar="YEAR", help="Academic year, e.g. 2019/20 (default: the as-of date's).")
+@list_options
 @pass_runtime
 def late_acks(rt: Runtime, year: str | None) -> None:
     """Referrals acknowledged later than 48 hours after the referral day (or still waiting).
@@ -109,8 +110,10 @@ def late_acks(rt: Runtime, year: str | None) -> None:
     \b
     Example:
       traded --as-of 2020-08-31 case late-acks --year 2019/20
+      traded --as-of 2020-08-31 case late-acks --csv late-acks.csv
     """
     from billing.cases import late_acknowledgements
+    from cli.listing import emit_list
     from pricing.calendars import AcademicYear
 
     def service(ctx: Any) -> list[dict[str, object]]:
@@ -120,16 +123,17 @@ def late_acks(rt: Runtime, year: str | None) -> None:
     rows = rt.run(service, read_only=True)
 
     def text() -> str:
-        from cli.runtime import json_default
+        from cli.formats import count, when
         from cli.tables import table
 
         return table(["Case", "URN", "Referred", "Acknowledged", "Hours", "Working days"],
                      [[r["ref"], r["urn"], r["referred"],
-                       json_default(r["acknowledged"]) if r["acknowledged"] else "not yet",
+                       when(r["acknowledged"]) if r["acknowledged"] else "not yet",  # type: ignore[arg-type]
                        r["hours"], r["working_days"]] for r in rows],
-                     align="lllrrr", title=f"{len(rows)} referrals acknowledged after 48 hours")
+                     align="llllrr", wrap=("Acknowledged",),
+                     title=f"{count(len(rows), 'referral')} acknowledged after 48 hours")
 
-    rt.emit(rows, text)
+    emit_list(rt, rows, text)
 
 
 @case.command("list")
