@@ -24,7 +24,8 @@ def session() -> None:
 
 @session.command("add")
 @click.argument("case_id", required=False, type=int)
-@click.option("--order", "order_id", type=int, default=None, help="Put the session on an order instead of a case.")
+@click.option("--order", "order_id", type=int, default=None, metavar="ID",
+              help="Put the session on an order instead of a case.")
 @click.option("--start", required=True, metavar="TIME", help="Start, YYYY-MM-DD HH:MM in Europe/London.")
 @click.option("--hours", required=True, metavar="H", help="Planned hours, e.g. 2.5.")
 @click.option("--staff", required=True, metavar="NAME", help="The member of staff.")
