@@ -241,6 +241,11 @@ def _convert(ctx: Context, school: School, changes: SchoolChanges, new: dict[str
             la_code=_text(new, "la_code", school.la_code), phase=school.phase))
         created = True
     else:
+        given = sorted(set(new) - {"type"})
+        if given:  # the record exists: its particulars are corrected on it, not through its predecessor
+            option = {"number_on_roll": "roll", "la_code": "la-code"}.get(given[0], given[0])
+            raise InvalidInput(f"URN {new_urn} is already registered: link it without --{option} and correct "
+                               f"its particulars with `traded school edit {new_urn}`", code="type_change")
         if successor.type != new_type:
             raise RuleViolation(f"URN {new_urn} is registered as {successor.type}, not {new_type}",
                                 code="type_change")

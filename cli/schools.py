@@ -144,8 +144,9 @@ def edit(rt: Runtime, urn: str, name: str | None, address: str | None, postcode:
 
     A change of type is dated with --on and is one of two things. A conversion
     (--new-urn): the school becomes a new establishment, an academy above all, with
-    its own URN; that record (made from this one's particulars, or the one already
-    registered) is linked as the successor, this record keeps its type, and charges
+    its own URN; that record (made from this one's particulars and any --name,
+    --address... given, or the one already registered, as it is) is linked as the
+    successor, this record keeps its type and particulars, and charges
     due from --on and not yet invoiced move to it with their VAT decided again
     (O for the council's own maintained schools, else S/E). A correction
     (--correction): the type was registered wrongly and is changed in place; charges

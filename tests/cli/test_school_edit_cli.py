@@ -111,6 +111,20 @@ def test_an_academy_conversion_links_a_successor_and_moves_the_charges_from_its_
                        "149998", as_of="2020-01-02")["code"] == "converted"
 
 
+def test_a_conversion_links_an_academy_already_registered(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    school(db_url, tmp_path)
+    cli_json(db_url, "school", "add", "--urn", "149999", "--name", "Stoke Newington Academy", "--type", "academy")
+    out = cli_json(db_url, "school", "edit", "100279", "--type", "academy", "--on", "2020-04-01", "--new-urn",
+                   "149999", as_of="2019-12-01")
+    assert (out["successor"]["name"], [c["due"] for c in out["charges"]]) == (
+        "Stoke Newington Academy", ["2020-04-01", "2020-09-01", "2021-01-01", "2021-04-01"])
+    [(_, _, _, detail)] = audit(engine, "school.convert")
+    assert detail["created"] is False
+    # The spring term is still the maintained school's: invoiced without VAT to URN 100279.
+    assert cli_json(db_url, "bill", "run", as_of="2020-01-01")["invoices"] == [
+        {"number": "INV-000002", "urn": "100279", "total": "4000.00"}]
+
+
 def test_a_correction_changes_the_type_in_place_and_lists_what_was_already_issued(
         db_url: str, engine: Engine, tmp_path: Path) -> None:
     school(db_url, tmp_path)
@@ -149,6 +163,8 @@ def test_another_councils_la_code_makes_a_maintained_school_external_from_a_date
     (["school", "edit", "100279", "--type", "academy", "--new-urn", "149999"], "effective_date"),
     (["school", "edit", "100279", "--type", "academy", "--on", "2020-01-01", "--new-urn", "100279"], "type_change"),
     (["school", "edit", "100279", "--type", "academy", "--on", "2020-01-01", "--new-urn", "100280"], "type_change"),
+    (["school", "edit", "100279", "--type", "free", "--on", "2020-01-01", "--new-urn", "100280", "--name", "X"],
+     "type_change"),  # 100280 is registered: its particulars are edited on it
     (["school", "edit", "100279", "--type", "grammar", "--on", "2020-01-01", "--correction"], "invalid_input"),
     (["school", "edit", "100279", "--correction", "--name", "X"], "type_change"),
     (["school", "edit", "100279", "--name", "Stoke\x1b[31mNewington"], "bad_text"),
