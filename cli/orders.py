@@ -48,8 +48,14 @@ def add(rt: Runtime, urn: str, item: str, qty: str, deliver_on: str | None, po_n
         return order_json(placed)
 
     data = rt.run(service)
-    rt.emit(data, f"Order {data['id']}: {data['quantity']} × {data['item']} — "
-                  + ("covered by the subscription." if data["covered"] else f"charged {data['price']}."))
+    rt.emit(data, lambda: f"Order {data['id']}: {data['quantity']} × {data['item']} — "
+                          + ("covered by the subscription." if data["covered"] else f"charged {_money(data['price'])}."))
+
+
+def _money(value: object) -> str:
+    from cli.formats import money
+
+    return money(value)
 
 
 @order.command("cancel")
@@ -91,7 +97,7 @@ def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, 
         }
 
     data = rt.run(service)
-    rt.emit(data, f"Order {data['id']} cancelled; the school pays {data['charge']}.")
+    rt.emit(data, lambda: f"Order {data['id']} cancelled; the school pays {_money(data['charge'])} (net of VAT).")
 
 
 @order.command("list")
