@@ -122,14 +122,21 @@ def test_the_cheap_reading_of_the_migrations_folder_agrees_with_alembic() -> Non
     assert head_revision() == script.get_current_head()
 
 
-def test_a_read_only_command_on_a_current_database_imports_no_alembic(tmp_path) -> None:
+def test_everyday_read_commands_import_no_alembic_pdf_or_price_book(tmp_path) -> None:
+    """school list, invoice list and statement on screen start without Alembic, fpdf or pydantic (bench/everyday.py)."""
     import subprocess
     import sys
 
+    from tests.support import run_cli
+
     url = f"sqlite:///{tmp_path / 'current.db'}"
     ensure_schema(make_engine(url))
+    assert run_cli(url, "school", "add", "--urn", "100279", "--name", "A", "--type", "academy").exit_code == 0
     probe = ("import sys; from cli.main import main\n"
-             "try:\n    main(['--db', sys.argv[1], 'school', 'list'])\nexcept SystemExit:\n    pass\n"
+             "try:\n    main(['--db', sys.argv[1], *sys.argv[2:]])\nexcept SystemExit as exc:\n"
+             "    assert not exc.code, exc.code\n"
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'fpdf', 'pydantic'}))")
-    out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    for command in (["school", "list"], ["invoice", "list"], ["statement", "100279"]):
+        out = subprocess.run([sys.executable, "-c", probe, url, *command], capture_output=True, text=True,
+                             check=True).stdout
+        assert out.strip().splitlines()[-1] == "[]", command
