@@ -22,6 +22,7 @@ from billing.context import Context
 from billing.models import Charge, School, Subscription
 from billing.pricebooks import version_for
 from billing.schools import get_school
+from invoices.dates import doc_date
 from pricing.calendars import AcademicYear, term_of
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.fees import SCHEDULES, FeeSpan, Instalment, ScheduleName, contract_end, contract_years
@@ -35,8 +36,8 @@ SUBSCRIPTION_SERVICE = "subscription"
 
 
 def format_day(day: date) -> str:
-    """``1 Sep 2025``: the form dates take on invoice lines."""
-    return f"{day.day} {day:%b %Y}"
+    """``2025-09-01``: the form dates take on invoice lines (invoices.dates, one format on documents)."""
+    return doc_date(day)
 
 
 def covered_until(sub: Subscription) -> date:
@@ -114,8 +115,8 @@ def _overlapping(ctx: Context, school_id: int, start: date, end: date) -> Subscr
 
 
 def instalment_description(tier: str, inst: Instalment, schedule_name: str) -> str:
-    """e.g. "Premium subscription 2025/26, autumn term (1 Sep 2025 – 31 Dec 2025)"."""
-    period = f"({format_day(inst.period_start)} – {format_day(inst.period_end)})"
+    """e.g. "Premium subscription 2025/26, autumn term (2025-09-01 to 2025-12-31)"."""
+    period = f"({format_day(inst.period_start)} to {format_day(inst.period_end)})"
     if schedule_name == "termly":
         term = term_of(inst.period_start).term.value
         return f"{tier.capitalize()} subscription {inst.academic_year.name}, {term} term {period}"

@@ -15,7 +15,8 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import ClassVar
 
-from invoices.pdf import Column, PdfCanvas, long_date
+from invoices.dates import doc_date
+from invoices.pdf import Column, PdfCanvas
 from pricing.errors import InvalidInput
 
 _NUMERIC = re.compile(r"^[(-]?-?£?-?[\d,]*\.?\d+%?\)?( CR)?$")
@@ -161,7 +162,7 @@ class ReportRenderer(PdfCanvas):
         if self.subtitle:
             self.paragraph(self.subtitle, size=10, colour=self.MUTED, after=1)
         if self.as_of is not None:
-            self.paragraph(f"Prepared {long_date(self.as_of)}", size=self.SMALL_SIZE, colour=self.MUTED, after=1)
+            self.paragraph(f"Prepared {doc_date(self.as_of)}", size=self.SMALL_SIZE, colour=self.MUTED, after=1)
         self.rule(self.get_y() + 1)
         self.gap(6)
 

@@ -26,7 +26,7 @@ def test_add_returns_the_contract_and_its_dated_charges(db_url: str, tmp_path: P
     assert [(c["date"], c["amount"]) for c in out["charges"]] == [
         ("2020-01-06", "1044.81"), ("2020-04-01", "1044.81"),
         ("2020-09-01", "1116.66"), ("2021-01-01", "1116.66"), ("2021-04-01", "1116.68")]
-    assert out["charges"][0]["description"] == "Initial subscription 2019/20, spring term (6 Jan 2020 – 31 Mar 2020)"
+    assert out["charges"][0]["description"] == "Initial subscription 2019/20, spring term (2020-01-06 to 2020-03-31)"
     assert cli_json(db_url, "subscription", "show", "1")["charges"] == out["charges"]
     assert [s["id"] for s in cli_json(db_url, "subscription", "list", "--urn", "100279")] == [1]
 

@@ -54,7 +54,7 @@ class TestBudgetPack:
         assert self.pdf.startswith(b"%PDF-")
         assert "Budget pack FY2019/20" in self.text
         assert "Inclusion Support Service" in self.text
-        assert "Prepared 30 April 2020" in self.text
+        assert "Prepared 2020-04-30" in self.text
 
     def test_the_table_rows_and_total_are_shown(self):
         assert "Month Budget £ Actual £ Variance £" in self.text
