@@ -46,7 +46,7 @@ from contracts.cancellation import (
 )
 from pricing.accrual import accrued
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.money import ZERO, money, parse_money, to_pence
+from pricing.money import ZERO, as_pounds, money, parse_money, to_pence
 
 BY: tuple[str, ...] = ("school", "service")
 
@@ -164,6 +164,20 @@ class SubscriptionCancellation:
         return sum((c.amount for c in self.withdrawn), ZERO)
 
 
+def settlement_description(tier: str, start: date, end: date, accrued_fee: Decimal, invoiced_net: Decimal) -> str:
+    """The settlement line on cancellation (§4): the fee accrued to the effective end, less what was invoiced.
+
+    "Initial subscription fee, 2025-09-01 to 2026-04-27 (cancelled: £5,213.11 accrued to its
+    effective end, less £3,000.00 already invoiced)"; with nothing invoiced before, only the fee
+    to the effective end.
+    """
+    text = f"{tier.capitalize()} subscription fee, {format_day(start)} to {format_day(end)}"
+    if not invoiced_net:
+        return f"{text} (cancelled: the fee to its effective end)"
+    return (f"{text} (cancelled: {as_pounds(accrued_fee)} accrued to its effective end, "
+            f"less {as_pounds(invoiced_net)} already invoiced)")
+
+
 def cancel_subscription(
     ctx: Context, subscription_id: int, notice_on: date, requested_end: date, by: str = "school"
 ) -> SubscriptionCancellation:
@@ -204,8 +218,7 @@ def cancel_subscription(
             kind="settlement",
             source_key=f"settle/sub/{sub.id}",
             service_code=SUBSCRIPTION_SERVICE,
-            description=(f"{sub.tier.capitalize()} subscription: fee accrued {format_day(sub.starts_on)} – "
-                         f"{format_day(end)} on cancellation, less {invoiced_net} invoiced"),
+            description=settlement_description(sub.tier, sub.starts_on, end, accrued_fee, invoiced_net),
             due_on=max(notice_on, ctx.today),
             amount=settlement.amount,
             item_vat_code=SUBSCRIPTION_VAT_CODE,

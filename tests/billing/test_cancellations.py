@@ -55,6 +55,9 @@ def test_the_rules_example_less_than_twelve_weeks_notice_runs_to_notice_plus_84_
         assert charge is not None
         assert (charge.source_key, charge.kind, charge.amount, charge.due_on, charge.vat_code, charge.period_end) == (
             f"settle/sub/{sub_id}", "settlement", Decimal("5213.11"), date(2020, 1, 6), "S", date(2020, 3, 30))
+        # Nothing invoiced before: no "less 0.00 invoiced".
+        assert charge.description == (
+            "Premium subscription fee, 2019-09-01 to 2020-03-30 (cancelled: the fee to its effective end)")
         sub = get_subscription(ctx, sub_id)
         assert (sub.status, sub.notice_on, sub.requested_end, sub.effective_end, sub.cancelled_by) == (
             "cancelled", date(2020, 1, 6), date(2020, 2, 28), date(2020, 3, 30), "school")
@@ -78,6 +81,9 @@ def test_shortfall_after_invoiced_instalments_is_a_settlement_charge(engine: Eng
         assert len(done.withdrawn) == 5
         assert (done.settlement.kind, done.settlement.amount) == ("invoice", Decimal("2213.11"))
         assert done.settlement_charge is not None and done.settlement_charge.amount == Decimal("2213.11")
+        assert done.settlement_charge.description == (
+            "Premium subscription fee, 2019-09-01 to 2020-03-30 (cancelled: £5,213.11 accrued to its effective "
+            "end, less £3,000.00 already invoiced)")
 
 
 def test_more_than_twelve_weeks_notice_ends_on_the_requested_date_and_credits_the_excess(engine: Engine) -> None:
