@@ -34,6 +34,7 @@ from billing.context import Context
 from billing.models import Case, Charge, School, Session
 from billing.pricebooks import version_for
 from billing.sessions import COUNTED
+from invoices.dates import doc_date
 from pricing.calendars import AcademicYear, TermPeriod, term_of, terms
 from pricing.clock import utc_to_london
 from pricing.daycharge import billable_days
@@ -41,6 +42,7 @@ from pricing.money import to_pence
 from pricing.pricebook import CASEWORK_DAY, Version
 
 KIND = "casework"
+DEEMED = "deemed_delivered"
 
 
 def periods_from(start: date) -> Iterator[TermPeriod]:
@@ -79,6 +81,60 @@ CASE_TERMS_COLUMNS = (Case.id, Case.ref, Case.school_id, Case.academic_year, Cas
                       Case.subscription_id)
 
 
+DESCRIPTION_MAX = 300
+"""The longest line description a charge and an invoice line hold (``String(300)``)."""
+
+_INCREMENTS = {Decimal("1"): "the whole day", Decimal("0.5"): "the half day", Decimal("0.25"): "the quarter day"}
+
+
+def _plain(value: Decimal) -> str:
+    """``2``, ``1.5``: a number of days or hours without trailing zeros."""
+    return format(value.normalize(), "f")
+
+
+def _days(value: Decimal) -> str:
+    return f"{_plain(value)} day" if value == 1 else f"{_plain(value)} days"
+
+
+def casework_description(ref: str, days: Decimal, hours: Decimal, charged_before: Decimal, hours_per_day: Decimal,
+                         increment: Decimal, sessions: Sequence[tuple[date, Decimal, bool]]) -> str:
+    """What a line of extra casework says (§6): the days, the hours behind them and each session.
+
+    ``sessions`` are (London day, hours, deemed delivered). Each is listed with its
+    date and hours, deemed-delivered ones marked; when the list would not fit in
+    the line (:data:`DESCRIPTION_MAX`) it is summarised as count, first and last
+    date and hours. A later charge on the same case states the case's total hours
+    and the days charged before, so the arithmetic is always on the line::
+
+        Extra casework, case C25-0001: 1.5 days at the day rate for 9 hours (6 hours a day, rounded up
+        to the half day); sessions: 2025-09-29 2h, 2025-10-06 1.5h (deemed delivered), ...
+    """
+    rounding = f"{_plain(hours_per_day)} hours a day, rounded up to {_INCREMENTS.get(increment.normalize(), _days(increment))}"
+    head = f"Extra casework, case {ref}: {_days(days)} at the day rate"
+    if charged_before:
+        total = days + charged_before
+        head += (f": the case's {_plain(hours)} hours are {_days(total)} ({rounding}), "
+                 f"less {_days(charged_before)} charged before")
+        label = "sessions this period"
+    else:
+        head += f" for {_plain(hours)} hours ({rounding})"
+        label = "sessions"
+    if not sessions:
+        return head[:DESCRIPTION_MAX]
+    listed = ", ".join(f"{doc_date(day)} {_plain(h)}h" + (" (deemed delivered)" if deemed else "")
+                       for day, h, deemed in sessions)
+    text = f"{head}; {label}: {listed}"
+    if len(text) <= DESCRIPTION_MAX:
+        return text
+    count = len(sessions)
+    deemed = sum(1 for *_, is_deemed in sessions if is_deemed)
+    summary = (f"{count} sessions, {doc_date(sessions[0][0])} to {doc_date(sessions[-1][0])}, "
+               f"{_plain(sum((h for _, h, _ in sessions), Decimal('0')))} hours")
+    if deemed:
+        summary += f" ({deemed} deemed delivered)"
+    return f"{head}; {label}: {summary}"[:DESCRIPTION_MAX]
+
+
 def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: Sequence[Any], keys: set[str],
                       charged: Decimal, through: date, versions: dict[int, Version] | None = None) -> list[NewCharge]:
     """The day-rate charges due on one uncovered case up to ``through`` that are not yet raised (§6).
@@ -92,7 +148,7 @@ def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: S
         version = versions[case.academic_year] = version_for(ctx, AcademicYear(case.academic_year))
     item = version.item(CASEWORK_DAY)
     out: list[NewCharge] = []
-    counted: list[tuple[date, Decimal]] | None = None  # (London day, hours), worked out once per case
+    counted: list[tuple[date, Decimal, bool]] | None = None  # (London day, hours, deemed), once per case
     for period in periods_from(case.referred_on):
         closes_here = case.closed_on is not None and period.start <= case.closed_on <= period.end
         due_on = case.closed_on if closes_here else period.end + timedelta(days=1)
@@ -102,19 +158,22 @@ def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: S
         key = source_key(case, period)
         if key not in keys:
             if counted is None:
-                counted = [(utc_to_london(s.starts_at).date(), s.delivered_hours) for s in sessions
-                           if s.status in COUNTED and s.delivered_hours is not None]
+                counted = sorted((utc_to_london(s.starts_at).date(), s.delivered_hours, s.status == DEEMED)
+                                 for s in sessions if s.status in COUNTED and s.delivered_hours is not None)
             # Delivered and deemed-delivered hours on sessions starting by the period's end (London day).
-            hours = sum((h for day, h in counted if day <= period.end), Decimal("0"))
+            hours = sum((h for day, h, _ in counted if day <= period.end), Decimal("0"))
             days = billable_days(hours, version.hours_per_day, version.day_increment) - charged
             if days > 0:
                 amount = to_pence(days * version.day_rate)
                 period_end = case.closed_on if closes_here else period.end
                 assert period_end is not None
+                # The sessions behind the days: all of them on a first charge (they add up to the
+                # hours), this period's on a later one (the case's total is stated beside them).
+                behind = [s for s in counted if s[0] <= period.end and (not charged or s[0] >= period.start)]
                 out.append(NewCharge(
                     school=school, kind=KIND, source_key=key, service_code=CASEWORK_DAY,
-                    description=(f"Extra casework, case {case.ref}: {days} day(s) at the day rate, "
-                                 f"{period.start:%d %b %Y} to {period_end:%d %b %Y}"),
+                    description=casework_description(case.ref, days, hours, charged, version.hours_per_day,
+                                                     version.day_increment, behind),
                     due_on=due_on, amount=amount, item_vat_code=item.vat_code,
                     quantity=days, unit_price=version.day_rate,
                     period_start=period.start, period_end=period_end, case_id=case.id,
