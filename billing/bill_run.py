@@ -148,12 +148,16 @@ def pending_groups(ctx: Context) -> list[Group]:
     return [(school_id, interest) for school_id, interest, _ in sorted(groups, key=lambda g: (g[2], g[1]))]
 
 
+LINE_ORDER = (Charge.late_invoice_id, Charge.due_on, Charge.period_start, Charge.id)
+"""The order of an invoice's lines: by date; on an interest invoice, each late invoice's lines together."""
+
+
 def charges_for(ctx: Context, group: Group) -> list[Charge]:
     """The school's uninvoiced due charges for one invoice, in date order."""
     school_id, interest_only = group
     kind_rule = Charge.kind == INTEREST_KIND if interest_only else Charge.kind != INTEREST_KIND
     stmt = (_due_charges(ctx.today).where(Charge.school_id == school_id, kind_rule)
-            .order_by(Charge.due_on, Charge.period_start, Charge.id))
+            .order_by(*LINE_ORDER))
     return list(ctx.session.scalars(stmt))
 
 
@@ -197,7 +201,7 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
         schools.update((s.id, s) for s in ctx.session.execute(
             select(*CUSTOMER_COLUMNS).where(among(ctx.session, School.id, part))))
         stmt = (select(*BILLABLE_COLUMNS).where(*_due_on(ctx.today), among(ctx.session, Charge.school_id, part))
-                .order_by(Charge.school_id, Charge.due_on, Charge.period_start, Charge.id))
+                .order_by(Charge.school_id, *LINE_ORDER))
         for charge in ctx.session.execute(stmt):
             key = (charge.school_id, charge.kind == INTEREST_KIND)
             if key in found:

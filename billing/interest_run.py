@@ -35,9 +35,10 @@ from billing.context import Context
 from billing.invoice_history import balance_changes
 from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
 from billing.pricebooks import council
+from invoices.dates import doc_date
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.interest import InterestResult, interest_due
-from pricing.money import ZERO
+from pricing.money import ZERO, as_pounds
 from pricing.text import clean_reason
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
@@ -197,7 +198,8 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
     if more:
         charge_ids: list[int | None] = [None] * len(more)
         if not dry_run:
-            charge_ids = list(raise_charge_ids(ctx, [_new_charge(schools[row[3]], *row[:3], *row[4:]) for row in more]))
+            charge_ids = list(raise_charge_ids(ctx, [_new_charge(schools[row[3]], *row[:3], *row[4:],
+                                                                 annual_rate=annual_rate) for row in more]))
         out.extend(
             InterestCharge(number, schools[school_id].urn, charge_id, start, upto, new_days.days, amount,
                            due_now=before + amount, raised_before=before)
@@ -209,25 +211,52 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
 
 
 def _new_charge(school: School, inv_id: int, number: str, due_on: date, start: date, upto: date,
-                amount: Decimal, before: Decimal, new_days: InterestResult, count: int) -> NewCharge:
+                amount: Decimal, before: Decimal, new_days: InterestResult, count: int, *,
+                annual_rate: Decimal) -> NewCharge:
     if new_days.days:
         key = f"interest/{number}/{start.isoformat()}/{upto.isoformat()}"
-        what = f"{start.isoformat()} to {upto.isoformat()}, {new_days.days} days"
     else:
         # No new days: the history up to ``upto`` changed, or a withdrawn charge is replaced in part.
         # The charge's place in the invoice's series keeps its key unique.
         key = f"interest/{number}/{upto.isoformat()}/{count + 1}"
-        what = f"recomputed to {upto.isoformat()} over its whole history"
+    # Quantity 1 at the amount: the printed arithmetic (1 × unit = net) is true to the penny,
+    # and the description carries the days, balances and rate that make the amount.
     return NewCharge(
         school=school, kind="interest", source_key=key, service_code=INTEREST_SERVICE_CODE,
-        description=f"Late-payment interest on {number} (due {due_on.isoformat()}), {what}",
+        description=interest_description(number, due_on, upto, amount, before, new_days, annual_rate),
         due_on=upto, amount=amount, item_vat_code=INTEREST_VAT_CODE,
-        quantity=Decimal(new_days.days), unit_price=amount,
+        quantity=Decimal(1), unit_price=amount,
         period_start=start, period_end=upto, late_invoice_id=inv_id,
         detail={"days": new_days.days, "raised_before": str(before), "due_now": str(before + amount),
+                "late_invoice": number, "annual_rate": str(annual_rate),
                 "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
                                "balance": str(s.balance)} for s in new_days.stretches]},
     )
+
+
+def interest_description(number: str, due_on: date, upto: date, amount: Decimal, before: Decimal,
+                         new_days: InterestResult, annual_rate: Decimal) -> str:
+    """What an interest line says, so that the amount can be checked from the line alone (§8).
+
+    New days: each stretch's days and balance at the yearly rate, e.g. "Late-payment interest
+    on INV-000012 (due 2025-10-01): 59 days on £4,920.00 at 24% a year". When the charge is not
+    exactly that (the whole history was recomputed, or rounding once over the whole range moved
+    a penny), the line also gives the interest now due and what was charged before, whose
+    difference is the amount. No new days: only that recomputation.
+    """
+    head = f"Late-payment interest on {number} (due {doc_date(due_on)})"
+    rate = f"{format(annual_rate.normalize(), 'f')}% a year"
+    owed = f"interest to {doc_date(upto)} {as_pounds(before + amount)} less {as_pounds(before)} charged before"
+    if not new_days.days:
+        return f"{head}: recomputed over its whole history: {owed}"
+    stretches = " then ".join(f"{s.days} day{'s' if s.days != 1 else ''} on {as_pounds(s.balance)}"
+                              for s in new_days.stretches)
+    text = f"{head}: {stretches} at {rate}"
+    if len(text) > 200:  # many part payments: each stretch stays in the charge's detail
+        text = f"{head}: {new_days.days} days on the balance outstanding each day at {rate}"
+    if amount != new_days.amount:
+        text += f"; {owed}"
+    return text
 
 
 def _standing(ctx: Context, charge: Charge) -> Decimal:
@@ -259,7 +288,8 @@ def _reduce(ctx: Context, inv_id: int, number: str, school: School, upto: date, 
         need -= charge.amount
     if need < 0:  # withdrew more than was needed: the rest is raised again, as one charge
         replacement = _new_charge(school, inv_id, number, _due_on(ctx, inv_id), upto, upto, -need,
-                                  due_now + need, InterestResult(0, -need, []), count)
+                                  due_now + need, InterestResult(0, -need, []), count,
+                                  annual_rate=council(ctx).interest.annual_rate)
         new_id = None if dry_run else raise_charge_ids(ctx, [replacement])[0]
         out.append(InterestCharge(number, school.urn, new_id, upto, upto, 0, -need, due_now, before, "raised"))
         return out
