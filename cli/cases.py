@@ -14,6 +14,8 @@ from cli.runtime import Runtime, pass_runtime
 def case() -> None:
     """Open, acknowledge and close casework referrals (a case reference only, never a name).
 
+    Rules: docs/rules.md §6 (subscribers only, covered referrals, extra casework).
+
     \b
     Example:
       traded --as-of 2019-09-20 case open 100279 --referred 2019-09-16 --planning 2019-09-20

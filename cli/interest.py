@@ -16,6 +16,8 @@ from pricing.text import REASON_HELP
 def interest() -> None:
     """Raise or waive late-payment interest (2% a month, calculated daily).
 
+    Rules: docs/rules.md §8 (interest, the balance on a day, money recorded late).
+
     \b
     Example:
       traded --as-of 2019-12-31 interest run

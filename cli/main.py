@@ -181,6 +181,9 @@ def cli(ctx: click.Context, db_url: str | None, as_of: str | None, allow_future:
     The options above are global: they go before the command, and are also
     accepted after it (traded bill run --as-of 2019-09-01).
 
+    The rules it follows, in plain words with worked examples: docs/rules.md
+    (help texts cite its sections, e.g. docs/rules.md §8 for interest).
+
     \b
     Example:
       traded --as-of 2019-09-01 bill run

@@ -32,6 +32,8 @@ def _line_id(rt: Runtime, text: str) -> int:
 def receipts() -> None:
     """The receipts worklist: bank lines waiting to be matched to a school or rejected.
 
+    Rules: docs/rules.md §8 (every bank line is kept).
+
     Statements are imported with `traded payment import FILE`; every line is
     kept as matched, unmatched, future (dated after today) or rejected.
 

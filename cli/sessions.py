@@ -15,6 +15,8 @@ from cli.runtime import Runtime, pass_runtime
 def session() -> None:
     """Schedule, deliver or change sessions (the 48-hour rule).
 
+    Rules: docs/rules.md §5 (the 48-hour rule).
+
     \b
     Example:
       traded --as-of 2019-09-20 session add 1 --start "2019-10-28 09:00" --hours 2.5 --staff "Priya Shah"

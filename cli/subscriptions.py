@@ -30,6 +30,8 @@ def _charges_text(data: dict[str, object]) -> str:
 def subscription() -> None:
     """Two-year subscriptions, renewals and cancellations.
 
+    Rules: docs/rules.md §3 (subscriptions) and §4 (twelve weeks' notice).
+
     \b
     Example:
       traded subscription add 100279 --tier premium --start 2025-09-01 --schedule termly
