@@ -35,7 +35,26 @@ def interest_clause(supplier: dict[str, object]) -> str:
             "from the due date until payment is received.")
 
 
-def payment_details(supplier: dict[str, object]) -> PaymentDetails | None:
+def earns_interest(invoice: Invoice) -> bool:
+    """Whether the invoice's terms carry the late-payment clause: the council's policy for the customer (§8).
+
+    Recorded on the invoice at issue (``earns_interest`` in the customer snapshot:
+    the council's own maintained schools are not charged interest unless the
+    policy says so, and an interest invoice never earns interest). An invoice
+    issued before that was recorded is read from itself: an interest invoice
+    does not, nor does a maintained school's invoice whose lines are all outside
+    the scope of VAT (the council's own school); every other invoice does.
+    """
+    recorded = invoice.customer.get("earns_interest")
+    if isinstance(recorded, bool):
+        return recorded
+    if invoice.interest_only:
+        return False
+    return not (invoice.customer.get("type") == "maintained" and all(ln.vat_code == "O" for ln in invoice.lines))
+
+
+def payment_details(supplier: dict[str, object], charges_interest: bool = True) -> PaymentDetails | None:
+    """How to pay, from the council's particulars; the interest clause only where interest is charged."""
     if not supplier.get("bank"):
         return None
     return PaymentDetails(
@@ -45,7 +64,7 @@ def payment_details(supplier: dict[str, object]) -> PaymentDetails | None:
         account_number=str(supplier["account_number"]),
         cheque_payee=str(supplier["cheque_payee"]),
         terms_days=int(str(supplier.get("terms_days", 30))),
-        interest_clause=interest_clause(supplier),
+        interest_clause=interest_clause(supplier) if charges_interest else "",
     )
 
 
@@ -79,7 +98,8 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
         corrects_number=corrects.number if corrects is not None else None,
         corrects_issued_on=corrects.issued_on if corrects is not None else None,
         reason=invoice.reason,
-        payment=with_pay_link(payment_details(supplier), pay_link) if invoice.kind == "invoice" else None,
+        payment=(with_pay_link(payment_details(supplier, earns_interest(invoice)), pay_link)
+                 if invoice.kind == "invoice" else None),
     )
 
 

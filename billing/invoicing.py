@@ -32,7 +32,7 @@ from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, parse_money
 from pricing.pricebook import Council
 from pricing.text import clean_reason
-from pricing.vat import vat_rate_on
+from pricing.vat import customer_vat_class, vat_rate_on
 
 CREDIT_PREFIX = "Credit: "
 
@@ -54,6 +54,8 @@ class Customer(Protocol):
     def type(self) -> str: ...
     @property
     def email(self) -> str | None: ...
+    @property
+    def la_code(self) -> str | None: ...
 
 
 class Billable(Protocol):
@@ -94,7 +96,8 @@ BILLABLE_COLUMNS = (Charge.id, Charge.school_id, Charge.kind, Charge.source_key,
                     Charge.quantity, Charge.unit_price, Charge.amount, Charge.vat_code)
 """The columns of a charge that issuing reads (:class:`Billable`), and its kind."""
 
-CUSTOMER_COLUMNS = (School.id, School.urn, School.name, School.address, School.postcode, School.type, School.email)
+CUSTOMER_COLUMNS = (School.id, School.urn, School.name, School.address, School.postcode, School.type, School.email,
+                    School.la_code)
 """The columns of a school that issuing reads (:class:`Customer`)."""
 
 
@@ -113,6 +116,17 @@ def customer_snapshot(school: Customer) -> dict[str, object]:
         "type": school.type,
         "email": school.email,
     }
+
+
+def charges_interest_to(c: Council, school_type: str, la_code: str | None) -> bool:
+    """Whether the council's policy charges this customer late-payment interest (§8).
+
+    Everyone is charged except the council's own maintained schools (internal
+    recharges), unless the price book's ``council.interest.charge_own_maintained``
+    says they are too. The invoice records the answer at issue, so that its
+    printed terms carry an interest clause only where interest can be charged.
+    """
+    return c.interest.charge_own_maintained or customer_vat_class(school_type, la_code, c.la_code) != "own_maintained"
 
 
 def supplier_snapshot(c: Council) -> dict[str, object]:
@@ -266,7 +280,10 @@ def issue_invoices(
             "seq": seq, "school_id": school.id, "bill_run_id": bill_run_id, "corrects_id": None,
             "issued_on": issued_on, "tax_point": issued_on, "due_on": due_on, "interest_only": interest_only,
             "reason": None, "po_number": ", ".join(pos) if pos else None,
-            "customer": customer_snapshot(school), "supplier": supplier, "net": net, "vat": vat, "total": total,
+            # Whether this invoice earns late-payment interest, printed in its terms (an interest invoice never does).
+            "customer": {**customer_snapshot(school),
+                         "earns_interest": not interest_only and charges_interest_to(c, school.type, school.la_code)},
+            "supplier": supplier, "net": net, "vat": vat, "total": total,
             "created_at": now, "actor": ctx.actor,
         })
         priced.append(lines)

@@ -1,16 +1,18 @@
 """A school's statement of account (domain-rules §9).
 
-Every money movement on the school's own account, dated: invoices and
-late-payment interest charges (debits), credit notes and payments (credits),
-refunds of credit (debits). The balance is what the school owes; negative is
-credit held. Nothing of any other school is read: every query is filtered by
-the school's id.
+Every document and money movement on the school's own account, dated, each
+under its own number as the school filed it: invoices (debits), interest
+invoices (debits, by their own number, naming the late invoices they charge
+interest on), credit notes (credits, by their own number), payments (credits)
+and refunds of credit (debits). The balance is what the school owes; negative
+is credit held. Nothing of any other school is read: every query is filtered
+by the school's id.
 
-Interest is shown once, as its own line on the day the interest run raised it;
-when a bill run later puts it on an interest-only invoice that invoice's
-interest lines are not counted again (so a past statement does not change when
-interest is billed). A waived, not yet invoiced charge is left out; a waiver by
-credit note shows as that credit note.
+Interest an interest run has raised but no bill run has yet invoiced is not a
+document the school holds, so it is not a transaction: the statement states
+it beside the balance ("interest not yet invoiced"), and it appears as its
+interest invoice once billed. A past statement therefore never changes when
+interest is billed later.
 """
 
 from __future__ import annotations
@@ -22,12 +24,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from billing.context import Context
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, Refund, School
 from billing.schools import get_school
-from invoices.documents import AGEING_BUCKETS, EntitlementRow, Party, PaymentDetails, StatementDoc, StatementLine
+from invoices.dates import doc_date
+from invoices.documents import (
+    AGEING_BUCKETS,
+    SERVICE_NAMES,
+    EntitlementRow,
+    Party,
+    PaymentDetails,
+    StatementDoc,
+    StatementLine,
+)
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, TradedError
 from pricing.money import ZERO
@@ -57,6 +69,7 @@ class Statement:
     closing_balance: Decimal
     overdue: dict[str, Decimal]
     entitlements: dict[str, Any] | None
+    interest_not_invoiced: Decimal = ZERO  # raised by ``end``, billed after it (or not yet)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -66,6 +79,7 @@ class Statement:
                        "description": ln.description, "debit": ln.debit, "credit": ln.credit,
                        "balance": ln.balance} for ln in self.lines],
             "closing_balance": self.closing_balance,
+            "interest_not_invoiced": self.interest_not_invoiced,
             "overdue": dict(self.overdue),
             "entitlements": self.entitlements,
         }
@@ -82,32 +96,64 @@ def age_bucket(days_past_due: int) -> str:
     return "90+"
 
 
-def _interest_billed(ctx: Context, invoice_ids: list[int]) -> dict[int, Decimal]:
-    """Per invoice: the gross amount of its lines that bill interest charges (shown as interest lines)."""
-    if not invoice_ids:
+def _head(description: str) -> str:
+    """The start of a line's description, before its details: "Premium subscription 2025/26, autumn term"."""
+    cut = len(description)
+    for mark in (" (", ": ", "; "):
+        at = description.find(mark)
+        if at > 0:
+            cut = min(cut, at)
+    return description[:cut]
+
+
+def _invoice_descriptions(ctx: Context, invoices: list[Invoice]) -> dict[int, str]:
+    """What each invoice was for, in a few words: its first line and how many more, or the late invoices
+    an interest invoice charges interest on."""
+    if not invoices:
         return {}
-    rows = ctx.session.execute(
-        select(InvoiceLine.invoice_id, func.sum(InvoiceLine.total))
-        .join(Charge, Charge.id == InvoiceLine.charge_id)
-        .where(Charge.kind == "interest", InvoiceLine.invoice_id.in_(invoice_ids))
-        .group_by(InvoiceLine.invoice_id)
-    )
-    return {inv_id: amount or ZERO for inv_id, amount in rows}
+    ids = [inv.id for inv in invoices]
+    first: dict[int, str] = {}
+    count: dict[int, int] = defaultdict(int)
+    for inv_id, description in ctx.session.execute(
+        select(InvoiceLine.invoice_id, InvoiceLine.description).where(InvoiceLine.invoice_id.in_(ids))
+        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+    ):
+        first.setdefault(inv_id, description)
+        count[inv_id] += 1
+    late = aliased(Invoice)
+    late_numbers: dict[int, list[str]] = defaultdict(list)
+    for inv_id, number in ctx.session.execute(
+        select(InvoiceLine.invoice_id, late.number).distinct()
+        .join(Charge, Charge.id == InvoiceLine.charge_id).join(late, late.id == Charge.late_invoice_id)
+        .where(InvoiceLine.invoice_id.in_(ids), Charge.kind == "interest").order_by(InvoiceLine.invoice_id, late.number)
+    ):
+        late_numbers[inv_id].append(number)
+    out = {}
+    for inv in invoices:
+        due = f"; due {doc_date(inv.due_on)}" if inv.due_on else ""
+        if inv.interest_only and late_numbers.get(inv.id):
+            numbers = late_numbers[inv.id]
+            on = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+            what = f"Late-payment interest on {on}"
+        else:
+            what = _head(first.get(inv.id, "Invoice"))
+            more = count[inv.id] - 1
+            if more:
+                what += f" and {more} other line{'s' if more != 1 else ''}"
+        out[inv.id] = f"{what}{due}"[:300]
+    return out
 
 
 def ledger_entries(ctx: Context, school: School) -> list[Entry]:
-    """Every debit and credit on one school's account, in date order."""
+    """Every document and money movement on one school's account, each by its own number, in date order."""
     entries: list[Entry] = []
     documents = list(ctx.session.scalars(select(Invoice).where(Invoice.school_id == school.id)))
     numbers = {d.id: d.number for d in documents}
-    interest_lines = _interest_billed(ctx, [d.id for d in documents if d.kind == "invoice"])
+    described = _invoice_descriptions(ctx, [d for d in documents if d.kind == "invoice"])
     for doc in documents:
         if doc.kind == "invoice":
-            debit = doc.total - interest_lines.get(doc.id, ZERO)
-            if debit == 0 and doc.id in interest_lines:
-                continue  # an interest-only invoice: its charges are already interest lines
-            due = f", due {doc.due_on.isoformat()}" if doc.due_on else ""
-            entries.append(Entry(doc.issued_on, "invoice", doc.number, f"Invoice{due}", debit, ZERO, doc.id))
+            kind = "interest" if doc.interest_only else "invoice"
+            entries.append(Entry(doc.issued_on, kind, doc.number, described[doc.id], doc.total, ZERO, doc.id))
         else:
             corrected = numbers.get(doc.corrects_id or -1)
             if corrected is None and doc.corrects_id is not None:
@@ -116,12 +162,6 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
             reason = f": {doc.reason}" if doc.reason else ""
             entries.append(Entry(doc.issued_on, "credit_note", doc.number,
                                  f"Credit note against {corrected}{reason}"[:300], ZERO, doc.total, doc.id))
-    for charge in ctx.session.scalars(
-        select(Charge).where(Charge.school_id == school.id, Charge.kind == "interest", Charge.status == "due")
-    ):
-        late = numbers.get(charge.late_invoice_id or -1, "")
-        entries.append(Entry(charge.due_on, "interest", late or f"interest {charge.id}", charge.description,
-                             charge.amount, ZERO, charge.id))
     for payment in ctx.session.scalars(select(Payment).where(Payment.school_id == school.id)):
         ref = f" ({payment.reference})" if payment.reference else ""
         entries.append(Entry(payment.received_on, "payment", f"PAY-{payment.id}",
@@ -132,6 +172,16 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
                              f"Refund of credit: {refund.reason}"[:300], refund.amount, ZERO, refund.id))
     entries.sort(key=lambda e: (e.on, _KIND_ORDER[e.kind], e.order))
     return entries
+
+
+def interest_not_invoiced(ctx: Context, school: School, on: date) -> Decimal:
+    """Interest raised on the school's late invoices by ``on`` and not invoiced by then (not waived or withdrawn)."""
+    billed_by = (exists().where(InvoiceLine.charge_id == Charge.id, Invoice.id == InvoiceLine.invoice_id,
+                                Invoice.issued_on <= on))
+    total = ctx.session.scalar(select(func.sum(Charge.amount)).where(
+        Charge.school_id == school.id, Charge.kind == "interest", Charge.status == "due", Charge.due_on <= on,
+        ~billed_by))
+    return total or ZERO
 
 
 def overdue_by_age(ctx: Context, school: School, as_of: date) -> dict[str, Decimal]:
@@ -206,22 +256,27 @@ def school_statement(ctx: Context, urn: str, start: date | None = None, end: dat
         urn=school.urn, name=school.name, start=start, end=end, opening_balance=opening, lines=lines,
         closing_balance=balance if lines else opening, overdue=overdue_by_age(ctx, school, end),
         entitlements=_entitlements(ctx, school, AcademicYear.of(end)) if with_entitlements else None,
+        interest_not_invoiced=interest_not_invoiced(ctx, school, end),
     )
 
 
 def statement_document(ctx: Context, st: Statement) -> StatementDoc:
     """The statement as the frozen document the PDF renderer prints."""
     from billing.documents import payment_details
-    from billing.invoicing import customer_snapshot, supplier_snapshot
+    from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
     from billing.pricebooks import council
 
     school = get_school(ctx, st.urn)
-    supplier = supplier_snapshot(council(ctx))
+    policy = council(ctx)
+    supplier = supplier_snapshot(policy)
     customer = customer_snapshot(school)
     rows = []
     for item in (st.entitlements or {}).get("items", []):
-        rows.append(EntitlementRow(str(item["service"]), item.get("included"), int(item.get("used", 0)),
-                                   int(item.get("beyond", 0))))
+        included, used = item.get("included"), int(item.get("used", 0))
+        if included == 0 and not used:
+            continue  # neither included nor bought: nothing to report
+        service = str(item["service"])
+        rows.append(EntitlementRow(SERVICE_NAMES.get(service, service), included, used, int(item.get("beyond", 0))))
     return StatementDoc(
         supplier=Party(name=str(supplier["name"]), address=str(supplier["address"]),
                        vat_number=str(supplier["vat_number"]), email=str(supplier["email"]),
@@ -231,7 +286,9 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
         period_start=st.start, period_end=st.end, as_of=ctx.today,
         opening_balance=st.opening_balance, lines=tuple(st.lines), closing_balance=st.closing_balance,
         overdue=st.overdue, entitlements=tuple(rows), year_name=AcademicYear.of(st.end).name,
-        payment=_with_pay_link(ctx, school, payment_details(supplier)),
+        payment=_with_pay_link(ctx, school, payment_details(
+            supplier, charges_interest_to(policy, school.type, school.la_code))),
+        interest_not_invoiced=st.interest_not_invoiced,
     )
 
 

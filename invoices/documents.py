@@ -26,7 +26,15 @@ DocumentKind = Literal["invoice", "credit_note"]
 DOCUMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note")
 STATEMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "refund", "interest")
 AGEING_BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "90+")
-REMINDER_LEVELS: tuple[int, ...] = (7, 30, 60)
+REMINDER_LEVELS: tuple[int, ...] = (7, 30, 60)  # the stages: first reminder, second reminder, final notice
+SERVICE_NAMES: dict[str, str] = {  # §2's services as a school reads them (the price book keys them by code)
+    "casework": "Casework referrals",
+    "whole_class": "Whole-class support",
+    "training": "CPD / training sessions",
+    "team_teach": "Team Teach training places",
+    "ambassadors": "Ambassadors Programme places",
+    "coaching": "Staff coaching sessions",
+}
 PAYMENT_TERMS_DAYS = 30  # §7: due 30 days after issue
 DEFAULT_INTEREST_CLAUSE = (  # §8, as printed under the payment terms
     "Interest is charged on overdue balances at 2% per month, calculated daily, "
@@ -290,9 +298,11 @@ class StatementDoc:
     entitlements: tuple[EntitlementRow, ...]
     year_name: str
     payment: PaymentDetails | None = None
+    interest_not_invoiced: Decimal = ZERO  # late-payment interest raised, to be invoiced separately
 
     def __post_init__(self) -> None:
         name = f'The statement for "{self.customer.name}"'
+        _set(self, "interest_not_invoiced", _exact(self.interest_not_invoiced, f"{name} interest not invoiced"))
         if self.period_end < self.period_start:
             raise InvalidInput(f"{name} ends {self.period_end} before it starts {self.period_start}.")
         _set(self, "opening_balance", _exact(self.opening_balance, f"{name} opening balance"))

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
+from invoices.dates import doc_date
 from invoices.documents import OverdueInvoice, ReminderLetter
-from invoices.pdf import Column, PdfCanvas, amount, long_date, short_date
+from invoices.pdf import Column, PdfCanvas, amount
 from pricing.money import ZERO, as_pounds
 
 __all__ = ["ReminderLetter", "ReminderRenderer", "render_reminder", "reminder_wording"]
@@ -44,14 +45,14 @@ def reminder_wording(letter: ReminderLetter) -> tuple[str, list[str]]:
             f"If you have a query about an invoice, please contact us{contact} so that we can help.",
         ]
     if letter.level_days == 30:
-        by = long_date(letter.sent_on + timedelta(days=SECOND_REMINDER_DAYS))
+        by = doc_date(letter.sent_on + timedelta(days=SECOND_REMINDER_DAYS))
         return "Second reminder: payment overdue", [
             f"We wrote to you recently about {which}, which remain unpaid more than 30 days after "
             f"they fell due. The amount outstanding is {owed}.",
             f"Please arrange payment in full by {by}. If there is a reason why payment cannot be made, "
             f"such as a query about an invoice, please contact us{contact} straight away so that we can resolve it.",
         ]
-    by = long_date(letter.sent_on + timedelta(days=FINAL_NOTICE_DAYS))
+    by = doc_date(letter.sent_on + timedelta(days=FINAL_NOTICE_DAYS))
     return "FINAL NOTICE: payment now seriously overdue", [
         f"Despite our earlier reminders, {owed} on {which} remains unpaid more than 60 days after it fell due.",
         f"Unless we receive payment in full, or hear from you, by {by}, we may refer this debt to the "
@@ -79,7 +80,7 @@ class ReminderRenderer(PdfCanvas):
             title=f"{letter.level_days}-day payment reminder to {letter.customer.name}",
             author=letter.supplier.name,
             created_on=letter.sent_on,
-            footer_left=f"Reminder {letter.customer.urn or ''} {short_date(letter.sent_on)}".replace("  ", " "),
+            footer_left=f"Reminder {letter.customer.urn or ''} {doc_date(letter.sent_on)}".replace("  ", " "),
         )
         self.letter = letter
 
@@ -103,7 +104,7 @@ class ReminderRenderer(PdfCanvas):
         top = self.MARGIN_TOP
         x = self.right_edge - self.LETTERHEAD_W
         right = self.party_block(x, top, self.LETTERHEAD_W, letter.supplier, name_size=11, show_contact=True)
-        right = self.text_block(x, right + 3, self.LETTERHEAD_W, long_date(letter.sent_on), "B")
+        right = self.text_block(x, right + 3, self.LETTERHEAD_W, doc_date(letter.sent_on), "B")
         left = self.party_block(self.MARGIN_LEFT, top + 22, self.ADDRESS_W, letter.customer,
                                 label="FOR THE ATTENTION OF THE SCHOOL BUSINESS MANAGER", name_size=10)
         self.set_y(max(left, right) + 8)
@@ -114,7 +115,7 @@ class ReminderRenderer(PdfCanvas):
         self.paragraph(f"{subject}{urn}", "B", 12, after=4, colour=colour)
 
     def _row(self, inv: OverdueInvoice) -> list[str]:
-        return [inv.number, short_date(inv.issued_on), short_date(inv.due_on), amount(inv.total),
+        return [inv.number, doc_date(inv.issued_on), doc_date(inv.due_on), amount(inv.total),
                 amount(inv.outstanding), str(inv.days_overdue)]
 
     def _draw_invoices(self) -> None:

@@ -12,14 +12,15 @@ document's own date, so the same document always renders to the same bytes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from fpdf import FPDF
 
+from invoices.dates import doc_date, doc_period
 from invoices.documents import Document, Line, Party, PaymentDetails, vat_summary
 from pricing.money import as_pounds, to_pence
 
@@ -79,22 +80,6 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def long_date(d: date) -> str:
-    """``1 September 2019`` (independent of the machine's locale)."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def short_date(d: date) -> str:
-    """``1 Sep 2019`` for table cells."""
-    return f"{d.day} {_MONTHS[d.month - 1][:3]} {d.year}"
-
-
 def amount(value: Decimal) -> str:
     """A table amount: ``4,500.00`` (the column header carries the £)."""
     return f"{to_pence(value):,.2f}"
@@ -115,14 +100,6 @@ def unit_price(value: Decimal) -> str:
 def percent(rate: Decimal) -> str:
     """``20%``, ``17.5%``."""
     return format(rate.normalize(), "f") + "%"
-
-
-def period_text(start: date | None, end: date | None) -> str:
-    if start is None or end is None:
-        return ""
-    if start == end:
-        return short_date(start)
-    return f"{short_date(start)} to {short_date(end)}"
 
 
 VAT_CODE_NAMES = {
@@ -198,6 +175,7 @@ class PdfCanvas(FPDF):
         self.footer_left = latin1(footer_left)
         self.footer_right = latin1(author)
         self._table_header: tuple[Sequence[Column], float] | None = None
+        self._continued: str | None = None  # a group heading to repeat on a new page, "(continued)"
         self._font_now: tuple[str, float] = ("", 0.0)
         self._ink_now: tuple[int, int, int] = self.INK
         self.set_text_color(*self.INK)
@@ -251,6 +229,9 @@ class PdfCanvas(FPDF):
         if self._table_header is not None:
             columns, size = self._table_header
             self.draw_table_header(columns, size)
+            if self._continued:
+                heading, self._continued = self._continued, None
+                self._draw_row(columns, [f"{heading} (continued)", *[""] * (len(columns) - 1)], size, True)
 
     def footer(self) -> None:
         y = self.h - self.FOOTER_OFFSET
@@ -450,8 +431,17 @@ class PdfCanvas(FPDF):
         self.font("", size)
 
     def draw_table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, size: float | None = None,
-              bold_rows: frozenset[int] = frozenset(), min_rows_with_header: int = 1) -> None:
-        """Rows under a shaded header; a row that does not fit moves to a new page under a repeated header."""
+              bold_rows: frozenset[int] = frozenset(), min_rows_with_header: int = 1,
+              keep_last_with: float = 0.0, keep_with_next: frozenset[int] = frozenset(),
+              continued: dict[int, str] | None = None) -> None:
+        """Rows under a shaded header; a row that does not fit moves to a new page under a repeated header.
+
+        ``keep_last_with`` mm of what follows the table (totals, terms, a remittance slip) stay
+        on the last row's page: the last row moves over with them rather than leave them a page
+        of their own. A row in ``keep_with_next`` (a group's heading) never ends a page, and a
+        row that starts a new page under a heading in ``continued`` has it repeated above it,
+        "(continued)".
+        """
         size = self.BODY_SIZE if size is None else size
         self.font("", size)
         line_h = self._line_h()
@@ -459,12 +449,42 @@ class PdfCanvas(FPDF):
         self.ensure_space(line_h * 2 + 2 * self.CELL_PAD + first * min_rows_with_header)
         self.draw_table_header(columns, size)
         self._table_header = (columns, size)
+        page, on_page = self.page_no(), 0  # rows of this table on the current page
         try:
             for index, row in enumerate(rows):
+                if keep_last_with and index == len(rows) - 1 and on_page:
+                    # Never when it is the page's only row: the page would be left with none.
+                    self.font("B" if index in bold_rows else "", size)
+                    self.ensure_space(self._row_height(columns, row, self._line_h()) + keep_last_with)
+                elif index in keep_with_next and index + 1 < len(rows):
+                    self.font("B" if index in bold_rows else "", size)
+                    first_h = self._row_height(columns, row, self._line_h())
+                    self.font("B" if index + 1 in bold_rows else "", size)
+                    self.ensure_space(first_h + self._row_height(columns, rows[index + 1], self._line_h()))
+                self._continued = (continued or {}).get(index)
                 self._draw_row(columns, row, size, index in bold_rows)
+                self._continued = None
+                page, on_page = (page, on_page + 1) if self.page_no() == page else (self.page_no(), 1)
         finally:
             self._table_header = None
         self.font()
+
+    def measure(self, draw: Callable[[Self], None]) -> float:
+        """The height in mm that ``draw`` takes on a fresh page of a scratch copy of this renderer.
+
+        The blocks that end a document (totals, terms, a remittance slip) are measured this
+        way, with the very code that draws them, so that the table before them can keep its
+        last row with them.
+        """
+        scratch = self.scratch()
+        scratch.add_page()
+        top = scratch.get_y()
+        draw(scratch)
+        return scratch.get_y() - top
+
+    def scratch(self) -> Self:
+        """A blank renderer like this one, for :meth:`measure` (a renderer built from a document overrides it)."""
+        return type(self)(title="", author="", created_on=None)
 
     def _row_height(self, columns: Sequence[Column], row: Sequence[str], line_h: float) -> float:
         most = max(len(self.wrap(cell, col.width - 2 * self.CELL_PAD)) for col, cell in zip(columns, row, strict=True))
@@ -505,8 +525,8 @@ class DocumentRenderer(PdfCanvas):
     TITLE_SIZE: ClassVar[float] = 20.0
     SUPPLIER_NAME_SIZE: ClassVar[float] = 13.0
     LINE_COLUMNS: ClassVar[tuple[Column, ...]] = (
-        Column("Description", 69.0),
-        Column("Qty", 13.0, "R"),
+        Column("Description", 71.0),
+        Column("Qty", 11.0, "R"),
         Column("Unit price £", 21.0, "R"),
         Column("VAT rate", 17.0, "R"),
         Column("Net £", 20.0, "R"),
@@ -523,6 +543,11 @@ class DocumentRenderer(PdfCanvas):
     TOTALS_LABEL_W: ClassVar[float] = 38.0
     TOTALS_VALUE_W: ClassVar[float] = 32.0
     PAY_LABEL_W: ClassVar[float] = 38.0
+    LINES_GAP: ClassVar[float] = 5.0
+    SLIP_GAP: ClassVar[float] = 5.0  # at least this much space above the remittance slip's cut line
+    SLIP_LABEL_W: ClassVar[float] = 27.0
+    SLIP_RIGHT_X: ClassVar[float] = 105.0
+    SLIP_RIGHT_LABEL_W: ClassVar[float] = 33.0
 
     def __init__(self, doc: Document) -> None:
         super().__init__(
@@ -533,19 +558,39 @@ class DocumentRenderer(PdfCanvas):
         )
         self.doc = doc
 
+    def scratch(self) -> DocumentRenderer:
+        return DocumentRenderer(self.doc)
+
+    @property
+    def slip(self) -> PaymentDetails | None:
+        """The payment details a tear-off remittance slip is printed from: every invoice with them."""
+        return None if self.doc.is_credit_note else self.doc.payment
+
     def render(self) -> bytes:
         self.add_page()
         self._draw_heading()
         self._draw_customer()
         if self.doc.is_credit_note:
             self._draw_correction()
-        self._draw_lines()
+        # The totals, terms and slip stay on the page of the last line: no page of terms alone.
+        slip = self.slip
+        slip_h = self.measure(lambda pdf: pdf._draw_remittance(slip)) + self.SLIP_GAP if slip else 0.0
+        tail = self.measure(lambda pdf: pdf._draw_tail()) + slip_h
+        self._draw_lines(keep_with=tail + self.LINES_GAP)
+        self.ensure_space(tail)  # a last line too tall to move with them: the totals, terms and slip go on together
+        self._draw_tail()
+        if slip is not None:
+            self.set_y(self.content_bottom - slip_h + self.SLIP_GAP)  # at the foot of the page, to tear off
+            self._draw_remittance(slip)
+        return self.finish()
+
+    def _draw_tail(self) -> None:
+        """What follows the lines: VAT summary and totals, then how to pay (or, on a credit note, its note)."""
         self._draw_summary()
         if self.doc.is_credit_note:
             self._draw_credit_footnote()
         elif self.doc.payment is not None:
             self._draw_payment(self.doc.payment)
-        return self.finish()
 
     def _draw_heading(self) -> None:
         doc = self.doc
@@ -563,13 +608,13 @@ class DocumentRenderer(PdfCanvas):
 
     def _metadata(self) -> list[tuple[str, str]]:
         doc = self.doc
-        rows = [(f"{doc.label} number", doc.number), ("Date of issue", long_date(doc.issued_on)),
-                ("Tax point", long_date(doc.tax_point))]
+        rows = [(f"{doc.label} number", doc.number), ("Date of issue", doc_date(doc.issued_on)),
+                ("Tax point", doc_date(doc.tax_point))]
         if doc.due_on is not None and not doc.is_credit_note:
-            rows.append(("Due date", long_date(doc.due_on)))
+            rows.append(("Due date", doc_date(doc.due_on)))
         if doc.is_credit_note and doc.corrects_number and doc.corrects_issued_on:
             rows.append(("Corrects invoice", doc.corrects_number))
-            rows.append(("Invoice dated", long_date(doc.corrects_issued_on)))
+            rows.append(("Invoice dated", doc_date(doc.corrects_issued_on)))
         if self._po_in_heading():
             rows.append(("Your order number", doc.po_number or ""))
         if doc.customer.urn:
@@ -623,7 +668,7 @@ class DocumentRenderer(PdfCanvas):
     def _draw_correction(self) -> None:
         doc = self.doc
         assert doc.corrects_number is not None and doc.corrects_issued_on is not None
-        text = (f"Credit note for invoice {doc.corrects_number} dated {long_date(doc.corrects_issued_on)}.")
+        text = (f"Credit note for invoice {doc.corrects_number} dated {doc_date(doc.corrects_issued_on)}.")
         if doc.reason:
             text += f"\nReason: {doc.reason}"
         self.font()
@@ -636,10 +681,11 @@ class DocumentRenderer(PdfCanvas):
         self.text_block(self.MARGIN_LEFT + 3, y + 2, self.content_width - 6, text)
         self.set_y(y + height + 5)
 
-    def _line_row(self, line: Line) -> list[str]:
-        description = line.description
-        period = period_text(line.period_start, line.period_end)
-        if period:
+    def _line_row(self, line: Line, head: str | None = None) -> list[str]:
+        description = line.description[len(head) + 2:] if head else line.description
+        period = doc_period(line.period_start, line.period_end)
+        dates = [doc_date(d) for d in (line.period_start, line.period_end) if d is not None]
+        if period and not all(d in description for d in dates):  # not when the description gives it already
             description += f"\nPeriod: {period}"
         return [
             description,
@@ -651,9 +697,44 @@ class DocumentRenderer(PdfCanvas):
             amount(line.total),
         ]
 
-    def _draw_lines(self) -> None:
-        self.draw_table(self.LINE_COLUMNS, [self._line_row(line) for line in self.doc.lines])
-        self.gap(5)
+    def _line_rows(self) -> tuple[list[list[str]], frozenset[int], dict[int, str]]:
+        """The table rows, which are group rows, and the group each grouped line is under.
+
+        Consecutive lines whose descriptions start with the same head ("Late-payment
+        interest on INV-000012 (due 2025-10-01): ...") are printed under one bold row
+        of that head with their totals (the late invoice's interest, for example),
+        each line then giving only the rest of its description. The lines, and their
+        figures, are the document's as issued.
+        """
+        rows: list[list[str]] = []
+        groups: set[int] = set()
+        under: dict[int, str] = {}
+        lines = self.doc.lines
+        at = 0
+        while at < len(lines):
+            head = group_head(lines[at].description)
+            end = at + 1
+            while head and end < len(lines) and group_head(lines[end].description) == head:
+                end += 1
+            if head and end - at > 1:
+                members = lines[at:end]
+                groups.add(len(rows))
+                rows.append([head, "", "", "", amount(sum((ln.net for ln in members), Decimal(0))),
+                             amount(sum((ln.vat for ln in members), Decimal(0))),
+                             amount(sum((ln.total for ln in members), Decimal(0)))])
+                for line in members:
+                    under[len(rows)] = head
+                    rows.append(self._line_row(line, head))
+            else:
+                rows.extend(self._line_row(line) for line in lines[at:end])
+            at = end
+        return rows, frozenset(groups), under
+
+    def _draw_lines(self, keep_with: float = 0.0) -> None:
+        rows, groups, continued = self._line_rows()
+        self.draw_table(self.LINE_COLUMNS, rows, bold_rows=groups, keep_with_next=groups, keep_last_with=keep_with,
+                        continued=continued)
+        self.gap(self.LINES_GAP)
 
     def _vat_rows(self) -> list[list[str]]:
         return [
@@ -687,26 +768,77 @@ class DocumentRenderer(PdfCanvas):
         self.set_y(max(vat_bottom, y + 8) + 6)
 
     def _draw_payment(self, pay: PaymentDetails) -> None:
+        """The terms, under the totals; how to pay is on the remittance slip at the foot of the page."""
+        self.paragraph(terms_text(pay, self.doc.due_on), size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+
+    def _draw_remittance(self, pay: PaymentDetails) -> None:
+        """A tear-off slip at the foot of the last page: who pays what, to which account, quoting what."""
         doc = self.doc
-        self.heading("How to pay", keep_with=40)
+        cut = self.get_y() + 2
+        self.set_draw_color(*self.MUTED)
+        self.set_dash_pattern(dash=1.6, gap=1.2)
+        self.line(self.MARGIN_LEFT, cut, self.right_edge, cut)
+        self.set_dash_pattern()
+        self.font("", self.SMALL_SIZE)
+        caption = "Cut here: send this slip with your payment, or quote the payment reference with your BACS payment"
+        width = self.text_width(latin1(caption)) + 4
+        self.set_fill_color(255, 255, 255)
+        self.rect(self.MARGIN_LEFT + (self.content_width - width) / 2, cut - 2, width, 4, "F")
+        self.ink(self.MUTED)
+        self.put(self.MARGIN_LEFT, cut - self.SMALL_LINE_H / 2, self.content_width, caption, "C",
+                 line_h=self.SMALL_LINE_H)
+        y = cut + 4
+        self.font("B", 11)
+        self.ink(self.ACCENT)
+        self.put(self.MARGIN_LEFT, y, self.content_width / 2, "REMITTANCE ADVICE", line_h=5)
+        self.ink()
+        to = self.text_block(self.SLIP_RIGHT_X, y + 0.5, self.right_edge - self.SLIP_RIGHT_X, f"To {doc.supplier.name}",
+                             "B")
+        y = max(y + 6.5, to + 1.5)
+        left_w = self.SLIP_RIGHT_X - self.MARGIN_LEFT - 4
+        school = [("From", doc.customer.name)] + ([("URN", doc.customer.urn)] if doc.customer.urn else [])
+        school += [("Invoice number", doc.number)]
         if doc.due_on is not None:
-            self.paragraph(f"Please pay {as_pounds(doc.total)} by {long_date(doc.due_on)}, "
-                           f"quoting {doc.number} as your payment reference.")
-        rows = [("Bank", pay.bank), ("Account name", pay.account_name), ("Sort code", pay.sort_code),
+            school.append(("Due date", doc_date(doc.due_on)))
+        school.append(("Amount due", as_pounds(doc.total)))
+        left = self.pairs(self.MARGIN_LEFT, y, self.SLIP_LABEL_W, left_w - self.SLIP_LABEL_W, school,
+                          bold_last=True, value_align="L")
+        bank = [("Pay by BACS to", pay.account_name), ("Bank", pay.bank), ("Sort code", pay.sort_code),
                 ("Account number", pay.account_number), ("Payment reference", doc.number)]
-        self.ensure_space(len(rows) * (self.LINE_H + 0.6))
-        self.set_y(self.pairs(self.MARGIN_LEFT, self.get_y(), self.PAY_LABEL_W, 90, rows, value_align="L") + 2)
-        self.paragraph(f"Cheques should be made payable to {pay.cheque_payee}, with {doc.number} written on the back.")
+        right_w = self.right_edge - self.SLIP_RIGHT_X
+        right = self.pairs(self.SLIP_RIGHT_X, y, self.SLIP_RIGHT_LABEL_W, right_w - self.SLIP_RIGHT_LABEL_W, bank,
+                           bold_last=True, value_align="L")
+        y = max(left, right) + 1
+        address = ", ".join(doc.supplier.address_lines)
+        ways = (f"Cheques should be made payable to {pay.cheque_payee}, with {doc.number} written on the back, "
+                f"and sent to {doc.supplier.name}, {address}.")
         if pay.pay_link:
-            self.paragraph(f"Pay online by card: {pay.pay_link}")
-        self.paragraph(f"Terms: payment is due within {pay.terms_days} days of the date of issue. "
-                       f"{pay.interest_clause}".strip(), size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+            ways += f" Pay online by card: {pay.pay_link}"
+        y = self.text_block(self.MARGIN_LEFT, y, self.content_width, ways, size=self.SMALL_SIZE + 0.5)
+        y = self.text_block(self.MARGIN_LEFT, y + 2.5, self.content_width,
+                            "Amount paid  £ ____________________        Date paid  ____________________")
+        self.set_y(y + 0.5)
 
     def _draw_credit_footnote(self) -> None:
         doc = self.doc
         self.paragraph(f"This credit note reduces the amount payable on invoice {doc.corrects_number}. "
                        "No payment is due on it; any credit not needed for that invoice is held on your account.",
                        size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+
+
+GROUP_HEAD_MAX = 100
+
+
+def group_head(description: str) -> str | None:
+    """The head of a line's description, before ": ", that consecutive lines can be grouped under."""
+    head, sep, rest = description.partition(": ")
+    return head if sep and rest.strip() and len(head) <= GROUP_HEAD_MAX else None
+
+
+def terms_text(pay: PaymentDetails, due_on: date | None = None) -> str:
+    """The payment terms as printed: the days allowed, then the customer's late-payment clause if any (§8)."""
+    by = f", by {doc_date(due_on)}" if due_on is not None else ""
+    return f"Terms: payment is due within {pay.terms_days} days of the date of issue{by}. {pay.interest_clause}".strip()
 
 
 def render_document(doc: Document) -> bytes:

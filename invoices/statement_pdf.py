@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
+from invoices.dates import doc_date
 from invoices.documents import EntitlementRow, StatementDoc, StatementLine
-from invoices.pdf import Column, PdfCanvas, amount, long_date, short_date
+from invoices.pdf import Column, PdfCanvas, amount
+from pricing.calendars import AcademicYear
 from pricing.money import as_pounds
 
 KIND_NAMES = {
@@ -66,12 +68,15 @@ class StatementRenderer(PdfCanvas):
 
     def __init__(self, st: StatementDoc) -> None:
         super().__init__(
-            title=f"Statement for {st.customer.name} to {long_date(st.period_end)}",
+            title=f"Statement for {st.customer.name} to {doc_date(st.period_end)}",
             author=st.supplier.name,
             created_on=st.as_of,
-            footer_left=f"Statement {st.customer.urn or st.customer.name} - {short_date(st.as_of)}",
+            footer_left=f"Statement {st.customer.urn or st.customer.name} - {doc_date(st.as_of)}",
         )
         self.st = st
+
+    def scratch(self) -> StatementRenderer:
+        return StatementRenderer(self.st)
 
     def render(self) -> bytes:
         self.add_page()
@@ -79,10 +84,22 @@ class StatementRenderer(PdfCanvas):
         self._draw_customer()
         self._draw_summary()
         self._draw_transactions()
-        self._draw_ageing()
-        self._draw_entitlements()
-        self._draw_payment()
+        # How to pay never sits on a page of its own: it keeps the last entitlement row
+        # (or, with none, the overdue figures) with it.
+        closing = self.measure(lambda pdf: pdf._draw_closing())
+        self._draw_ageing(keep_with=0.0 if self.st.entitlements else closing)
+        self._draw_entitlements(keep_with=closing)
+        self._draw_closing()
         return self.finish()
+
+    def _draw_closing(self) -> None:
+        if self.st.entitlements:
+            self.gap(1.5)
+            self.paragraph("Used includes sessions deemed delivered because a change was notified less than "
+                           "48 hours before they were due. Anything beyond what is included is charged separately.",
+                           size=self.SMALL_SIZE, colour=self.MUTED, after=5)
+            self.gap(1)
+        self._draw_payment()
 
     def _draw_heading(self) -> None:
         st = self.st
@@ -94,9 +111,11 @@ class StatementRenderer(PdfCanvas):
         self.put(self.HEAD_RIGHT_X, top, self.HEAD_RIGHT_W, "STATEMENT OF ACCOUNT", "R",
                  line_h=self.TITLE_SIZE * 0.4)
         self.ink()
-        rows = [("Statement date", long_date(st.as_of)),
-                ("Period", f"{short_date(st.period_start)} to {short_date(st.period_end)}"),
-                ("Academic year", st.year_name)]
+        first, last = AcademicYear.of(st.period_start), AcademicYear.of(st.period_end)
+        years = ("Academic year", first.name) if first == last else ("Academic years", f"{first.name} to {last.name}")
+        rows = [("Statement date", doc_date(st.as_of)),
+                ("Period", f"{doc_date(st.period_start)} to {doc_date(st.period_end)}"),
+                years]
         if st.customer.urn:
             rows.append(("Customer URN", st.customer.urn))
         right = self.pairs(self.HEAD_RIGHT_X, top + self.TITLE_SIZE * 0.45 + 3, self.META_LABEL_W,
@@ -128,15 +147,19 @@ class StatementRenderer(PdfCanvas):
         self.heading("Account summary", keep_with=self.BOX_H)
         closing = "Balance due" if st.closing_balance >= 0 else "Closing balance"
         self._boxes([
-            (f"Opening balance at {short_date(st.period_start)}", balance_text(st.opening_balance)),
+            (f"Opening balance at {doc_date(st.period_start)}", balance_text(st.opening_balance)),
             ("Invoices and charges", as_pounds(st.total_debits)),
             ("Payments and credits", as_pounds(st.total_credits)),
-            (f"{closing} at {short_date(st.period_end)}", balance_text(st.closing_balance)),
+            (f"{closing} at {doc_date(st.period_end)}", balance_text(st.closing_balance)),
         ])
+        if st.interest_not_invoiced:
+            self.paragraph(f"Late-payment interest of {as_pounds(st.interest_not_invoiced)} has been charged on overdue "
+                           "invoices and is not in this balance: it will be sent to you on an interest invoice.",
+                           size=self.SMALL_SIZE + 0.5, colour=self.MUTED, after=4)
 
     def _transaction_row(self, line: StatementLine) -> list[str]:
         return [
-            short_date(line.on),
+            doc_date(line.on),
             KIND_NAMES[line.kind],
             line.reference,
             line.description,
@@ -148,9 +171,9 @@ class StatementRenderer(PdfCanvas):
     def _draw_transactions(self) -> None:
         st = self.st
         self.heading("Transactions")
-        rows = [[short_date(st.period_start), "", "", "Opening balance", "", "", amount(st.opening_balance)]]
+        rows = [[doc_date(st.period_start), "", "", "Opening balance", "", "", amount(st.opening_balance)]]
         rows += [self._transaction_row(line) for line in st.lines]
-        rows.append([short_date(st.period_end), "", "", "Closing balance", amount(st.total_debits),
+        rows.append([doc_date(st.period_end), "", "", "Closing balance", amount(st.total_debits),
                      amount(st.total_credits), amount(st.closing_balance)])
         self.draw_table(self.TRANSACTION_COLUMNS, rows, size=self.SMALL_SIZE + 0.5,
                    bold_rows=frozenset({0, len(rows) - 1}))
@@ -158,28 +181,24 @@ class StatementRenderer(PdfCanvas):
             self.paragraph("No transactions in this period.", size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
         self.gap(5)
 
-    def _draw_ageing(self) -> None:
+    def _draw_ageing(self, keep_with: float = 0.0) -> None:
         st = self.st
-        self.heading("Amounts overdue", keep_with=self.BOX_H)
+        self.heading("Amounts overdue", keep_with=self.BOX_H + 5 + keep_with)
         boxes = [(label, as_pounds(st.overdue[key])) for key, label in AGEING_LABELS]
         boxes.append(("Total overdue", as_pounds(st.total_overdue)))
         self._boxes(boxes)
 
     def _entitlement_row(self, row: EntitlementRow) -> list[str]:
-        included = "no cap" if row.included is None else str(row.included)
+        included = {None: "Unlimited", 0: "Not included"}.get(row.included, str(row.included))
         return [row.service, included, str(row.used), str(row.beyond)]
 
-    def _draw_entitlements(self) -> None:
+    def _draw_entitlements(self, keep_with: float = 0.0) -> None:
         st = self.st
         if not st.entitlements:
             return
         self.heading(f"Your entitlements for {st.year_name}")
         self.draw_table(self.ENTITLEMENT_COLUMNS, [self._entitlement_row(r) for r in st.entitlements],
-                   size=self.SMALL_SIZE + 0.5)
-        self.paragraph("Used includes sessions deemed delivered because a change was notified less than "
-                       "48 hours before they were due. Anything beyond what is included is charged separately.",
-                       size=self.SMALL_SIZE, colour=self.MUTED, after=5)
-        self.gap(1)
+                        size=self.SMALL_SIZE + 0.5, keep_last_with=keep_with)
 
     def _draw_payment(self) -> None:
         pay = self.st.payment
@@ -196,7 +215,7 @@ class StatementRenderer(PdfCanvas):
         if pay.pay_link:
             self.paragraph(f"Pay online by card: {pay.pay_link}")
         self.paragraph(f"Invoices are due within {pay.terms_days} days of issue. {pay.interest_clause}".strip(),
-                       size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+                       size=self.SMALL_SIZE + 0.5, colour=self.MUTED, after=0)
 
 
 def render_statement(st: StatementDoc) -> bytes:

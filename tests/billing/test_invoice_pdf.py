@@ -31,8 +31,8 @@ def test_an_academy_invoice_is_a_valid_vat_invoice(engine: Engine, tmp_path: Pat
     pages, text = _text(path)
     assert pages == 1
     for expected in ["INVOICE", "INV-000002", "Mossbourne Community Academy", "141234",
-                     "Initial subscription 2025/26, autumn term", "1 Sep 2025 to 31 Dec 2025",
-                     "Date of issue 1 September 2025", "Tax point 1 September 2025", "Due date 1 October 2025",
+                     "Initial subscription 2025/26, autumn term", "2025-09-01 to 2025-12-31",
+                     "Date of issue 2025-09-01", "Tax point 2025-09-01", "Due date 2025-10-01",
                      "Borough of Eastbury Council", "VAT registration number: GB 000 0000 00", "1 Downs Park Road",
                      "20% S", "Total net £1,066.67", "Total VAT £213.33", "Total due £1,280.00",
                      "Sort code 00-00-00", "Account number 12345678", "payable to Borough of Eastbury Council",
@@ -61,7 +61,7 @@ def test_a_credit_note_is_headed_and_quotes_the_invoice(engine: Engine, tmp_path
         note = issue_credit_note(ctx, "INV-000002", Decimal("120.00"), "Session on 3 Sep not delivered")
         path = write_pdf(note, tmp_path / "cn1.pdf")
     _, text = _text(path)
-    for expected in ["CREDIT NOTE", "CN-000001", "Corrects invoice INV-000002", "Invoice dated 1 September 2025",
+    for expected in ["CREDIT NOTE", "CN-000001", "Corrects invoice INV-000002", "Invoice dated 2025-09-01",
                      "Reason: Session on 3 Sep not delivered", "Total credited £120.00", "Total VAT £20.00"]:
         assert expected in text, expected
 

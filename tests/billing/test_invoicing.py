@@ -36,7 +36,9 @@ def test_the_customer_snapshot_is_frozen_at_issue(engine: Engine) -> None:
     with service_context(engine, date(2025, 10, 1)) as ctx:
         inv = get_invoice(ctx, "INV-000002")
         assert inv.customer == {"name": "Mossbourne Community Academy", "address": "1 Downs Park Road\nLondon\nE5 8JY",
-                                "urn": ACADEMY, "type": "academy", "email": None}
+                                "urn": ACADEMY, "type": "academy", "email": None, "earns_interest": True}
+        # The terms as issued: the council's own maintained school is charged no interest (§8).
+        assert get_invoice(ctx, "INV-000001").customer["earns_interest"] is False
 
 
 def test_vat_is_rounded_per_line_half_up(engine: Engine) -> None:

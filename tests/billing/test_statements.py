@@ -47,11 +47,36 @@ def test_a_statement_has_opening_lines_running_and_closing_balance(accounts: Eng
         (date(2019, 11, 5), "credit_note", "CN-000001", D("0"), D("500.00"), D("4000.00")),
         (date(2019, 12, 15), "payment", "PAY-2", D("0"), D("4100.00"), D("-100.00")),
         (date(2019, 12, 20), "refund", "REF-1", D("100.00"), D("0"), D("0.00")),
-        # 4500 × 5 days (1..5 Nov) + 4000 × 40 days (6 Nov..15 Dec) = 182500 × .24 / 365 = 120.00
-        (date(2019, 12, 31), "interest", "INV-000002", D("120.00"), D("0"), D("120.00")),
     ]
-    assert st.closing_balance == D("120.00")
+    assert st.closing_balance == D("0.00")
+    # Interest raised but not yet invoiced is no document of the school's: it is stated beside the balance.
+    # 4500 × 5 days (1..5 Nov) + 4000 × 40 days (6 Nov..15 Dec) = 182500 × .24 / 365 = 120.00
+    assert st.interest_not_invoiced == D("120.00")
+    assert st.as_json()["interest_not_invoiced"] == D("120.00")
     assert st.overdue == {"0-30": D("0.00"), "31-60": D("0.00"), "61-90": D("0.00"), "90+": D("0.00")}
+
+
+def test_an_interest_invoice_is_listed_by_its_own_number_and_a_past_statement_does_not_change(
+        accounts: Engine) -> None:
+    from billing.bill_run import bill_run
+    from billing.numbering import next_number
+
+    with service_context(accounts, date(2020, 1, 2)) as ctx:
+        for _ in range(3):  # the hand-made invoices took INV-000001..3 from the series
+            next_number(ctx, "INV", "INV")
+        issued = bill_run(ctx).invoices
+        interest = next(inv.number for inv in issued if inv.urn == "100001")
+        st = school_statement(ctx, "100001", date(2019, 9, 1), date(2020, 1, 31))
+        before = school_statement(ctx, "100001", date(2019, 9, 1), date(2019, 12, 31))
+    assert interest == "INV-000004"
+    assert [(ln.on, ln.kind, ln.reference, ln.description, ln.debit, ln.balance) for ln in st.lines[-1:]] == [
+        (date(2020, 1, 2), "interest", "INV-000004", "Late-payment interest on INV-000002; due 2020-02-01",
+         D("120.00"), D("120.00"))]
+    assert "INV-000002" not in [ln.reference for ln in st.lines if ln.kind == "interest"]
+    assert st.interest_not_invoiced == D("0.00")
+    assert (before.closing_balance, before.interest_not_invoiced) == (D("0.00"), D("120.00"))
+    invoice = next(ln for ln in st.lines if ln.reference == "INV-000002")
+    assert invoice.description == "Work; due 2019-10-31"
 
 
 def test_the_opening_balance_carries_earlier_transactions(accounts: Engine) -> None:
@@ -68,7 +93,8 @@ def test_a_statement_shows_nothing_of_another_school(accounts: Engine) -> None:
     with service_context(accounts, date(2019, 12, 31)) as ctx:
         st = school_statement(ctx, "100002", date(2019, 1, 1), date(2019, 12, 31))
     text = repr(st.as_json())
-    assert [ln.reference for ln in st.lines] == ["INV-000003", "PAY-3", "INV-000003"]
+    assert [ln.reference for ln in st.lines] == ["INV-000003", "PAY-3"]
+    assert st.interest_not_invoiced > 0
     for foreign in ("INV-000001", "INV-000002", "CN-000001", "4500.00", "4100.00", "Overpaid", "100001"):
         assert foreign not in text
     assert st.overdue["61-90"] == D("949.99")  # 61 days past due at 31 Dec

@@ -37,10 +37,10 @@ def test_every_letter_lists_the_invoices_outstanding_and_how_to_pay():
         data = render_reminder(letter(level))
         assert data.startswith(b"%PDF-") and len(pdf_pages(data)) == 1
         text = re.sub(r"\s+", " ", pdf_text(data))
-        assert "2 December 2019" in text
+        assert "2019-12-02" in text
         assert "Oakfield Academy" in text and "account 145678" in text
-        assert "INV-000123 1 Sep 2019 1 Oct 2019 5,400.00 400.00 62" in text
-        assert "INV-000150 1 Oct 2019 31 Oct 2019 270.00 270.00 32" in text
+        assert "INV-000123 2019-09-01 2019-10-01 5,400.00 400.00 62" in text
+        assert "INV-000150 2019-10-01 2019-10-31 270.00 270.00 32" in text
         assert "Total 5,670.00 670.00" in text
         assert "sort code 30-00-00, account number 12345678" in text
         assert "2% per month, calculated daily" in text
@@ -59,7 +59,7 @@ def test_the_30_day_letter_asks_firmly_for_payment_within_7_days():
     text = text_of(30)
     assert "Second reminder: payment overdue" in text
     assert "remain unpaid more than 30 days after they fell due" in text
-    assert "Please arrange payment in full by 9 December 2019" in text
+    assert "Please arrange payment in full by 2019-12-09" in text
     assert "FINAL NOTICE" not in text and "debt recovery" not in text
 
 
@@ -67,7 +67,7 @@ def test_the_60_day_letter_is_a_final_notice_with_a_dated_deadline():
     text = text_of(60)
     assert "FINAL NOTICE: payment now seriously overdue" in text
     assert "£670.00 on the 2 invoices below remains unpaid more than 60 days after it fell due" in text
-    assert "by 16 December 2019, we may refer this debt to the council's debt recovery team" in text
+    assert "by 2019-12-16, we may refer this debt to the council's debt recovery team" in text
 
 
 def test_a_single_invoice_is_spoken_of_in_the_singular():

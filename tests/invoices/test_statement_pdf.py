@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ def autumn_statement(**changes: object) -> StatementDoc:
         (date(2019, 9, 1), "invoice", "INV-000123", "Premium subscription 2019/20", "5400.00", "0"),
         (date(2019, 9, 20), "payment", "BACS 4471", "Payment received - thank you", "0", "3000.00"),
         (date(2019, 10, 14), "credit_note", "CRN-000007", "Credit for INV-000123", "0", "600.00"),
-        (date(2019, 11, 30), "interest", "INT-000002", "Late payment interest on INV-000123", "19.73", "0"),
+        (date(2019, 11, 30), "interest", "INV-000141", "Late-payment interest on INV-000123", "19.73", "0"),
         (date(2019, 12, 2), "refund", "RFD-000001", "Refund of overpayment", "25.00", "0"),
     ])
     fields: dict[str, object] = dict(
@@ -37,6 +38,7 @@ def autumn_statement(**changes: object) -> StatementDoc:
             EntitlementRow("Casework referrals", None, 3, 0),
             EntitlementRow("CPD / training session", 1, 2, 1),
             EntitlementRow("Whole-class support", 1, 0, 0),
+            EntitlementRow("Team Teach training places", 0, 2, 2),
         ),
         year_name="2019/20", payment=bank(),
     )
@@ -54,8 +56,8 @@ class TestStatement:
         assert self.pdf.startswith(b"%PDF-")
         assert "STATEMENT OF ACCOUNT" in self.text
         assert "Oakfield Academy" in self.text and "URN: 145678" in self.text
-        assert "Statement date 31 December 2019" in self.text
-        assert "Period 1 Sep 2019 to 31 Dec 2019" in self.text
+        assert "Statement date 2019-12-31" in self.text
+        assert "Period 2019-09-01 to 2019-12-31" in self.text
         assert "Academic year 2019/20" in self.text
 
     def test_the_account_summary_adds_up(self):
@@ -64,16 +66,16 @@ class TestStatement:
         assert "£120.00" in self.text
         assert "Invoices and charges" in self.text and "£5,444.73" in self.text
         assert "Payments and credits" in self.text and "£3,600.00" in self.text
-        assert "Balance due at 31 Dec 2019" in self.text and "£1,964.73" in self.text
+        assert "Balance due at 2019-12-31" in self.text and "£1,964.73" in self.text
 
     def test_each_transaction_has_its_running_balance(self):
-        assert "1 Sep 2019 Opening balance 120.00" in self.text
-        assert "1 Sep 2019 Invoice INV-000123 Premium subscription 2019/20 5,400.00 5,520.00" in self.text
-        assert "20 Sep 2019 Payment BACS 4471 Payment received - thank you 3,000.00 2,520.00" in self.text
-        assert "14 Oct 2019 Credit note CRN-000007 Credit for INV-000123 600.00 1,920.00" in self.text
-        assert "Interest INT-000002" in self.text and "19.73 1,939.73" in self.text
-        assert "2 Dec 2019 Refund RFD-000001 Refund of overpayment 25.00 1,964.73" in self.text
-        assert "31 Dec 2019 Closing balance 5,444.73 3,600.00 1,964.73" in self.text
+        assert "2019-09-01 Opening balance 120.00" in self.text
+        assert "2019-09-01 Invoice INV-000123 Premium subscription 2019/20 5,400.00 5,520.00" in self.text
+        assert "2019-09-20 Payment BACS 4471 Payment received - thank you 3,000.00 2,520.00" in self.text
+        assert "2019-10-14 Credit note CRN-000007 Credit for INV-000123 600.00 1,920.00" in self.text
+        assert "Interest INV-000141" in self.text and "19.73 1,939.73" in self.text
+        assert "2019-12-02 Refund RFD-000001 Refund of overpayment 25.00 1,964.73" in self.text
+        assert "2019-12-31 Closing balance 5,444.73 3,600.00 1,964.73" in self.text
 
     def test_overdue_amounts_are_shown_by_age(self):
         for label, value in [("Up to 30 days overdue", "£19.73"), ("31 to 60 days", "£0.00"),
@@ -84,13 +86,20 @@ class TestStatement:
     def test_entitlements_show_included_used_and_charged_beyond(self):
         assert "Your entitlements for 2019/20" in self.text
         assert "Service Included Used Charged beyond" in self.text
-        assert "Casework referrals no cap 3 0" in self.text
+        assert "Casework referrals Unlimited 3 0" in self.text
         assert "CPD / training session 1 2 1" in self.text
         assert "Whole-class support 1 0 0" in self.text
+        assert "Team Teach training places Not included 2 2" in self.text
+        assert "no cap" not in self.text
 
     def test_it_says_how_to_pay(self):
         assert "Sort code 30-00-00" in self.text
         assert "Cheques should be made payable to Northshire County Council." in self.text
+        assert "2% per month" in self.text
+
+    def test_no_page_holds_only_how_to_pay(self):
+        pages = pdf_pages(self.pdf)
+        assert "How to pay" in pages[-1] and "Team Teach training places Not included 2 2" in pages[-1]
 
     def test_it_renders_the_same_bytes_every_time(self):
         assert render_statement(self.st) == self.pdf
@@ -102,7 +111,7 @@ def test_a_statement_in_credit_says_so():
     st = autumn_statement(opening_balance=opening, lines=lines, closing_balance=D("-250.00"),
                           overdue={"0-30": D(0), "31-60": D(0), "61-90": D(0), "90+": D(0)})
     text = pdf_text(render_statement(st))
-    assert "Closing balance at 31 Dec 2019" in text
+    assert "Closing balance at 2019-12-31" in text
     assert "£250.00 in credit" in text
     assert balance_text(D("-250.00")) == "£250.00 in credit"
     assert balance_text(D("10.00")) == "£10.00"
@@ -131,3 +140,23 @@ def test_a_long_statement_runs_onto_more_pages_with_the_header_repeated():
     everything = "\n".join(pages)
     assert all(f"INV-{i + 1:06d}" in everything for i in range(80))
     assert "Closing balance 800.00 0.00 800.00" in everything
+
+
+def test_a_period_over_two_academic_years_is_headed_with_both():
+    text = pdf_text(render_statement(autumn_statement(period_start=date(2019, 9, 1), period_end=date(2020, 9, 30),
+                                                      year_name="2020/21")))
+    assert "Academic years 2019/20 to 2020/21" in text
+    assert "Your entitlements for 2020/21" in text
+
+
+def test_interest_not_yet_invoiced_is_stated_beside_the_balance():
+    text = re.sub(r"\s+", " ", pdf_text(render_statement(autumn_statement(interest_not_invoiced=D("45.29")))))
+    assert "Late-payment interest of £45.29 has been charged on overdue invoices and is not in this balance" in text
+    assert "Late-payment interest of" not in pdf_text(render_statement(autumn_statement()))
+
+
+def test_terms_without_interest_for_a_school_not_charged_interest():
+    from dataclasses import replace
+
+    text = pdf_text(render_statement(autumn_statement(payment=replace(bank(), interest_clause=""))))
+    assert "Invoices are due within 30 days of issue." in text and "per month" not in text
