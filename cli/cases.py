@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -59,7 +60,7 @@ def open_(rt: Runtime, urn: str, ref: str | None, referred: str, planning: str |
 
 
 @case.command("close")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=RECORD_ID)
 @click.option("--on", "on", required=True, metavar="DATE", help="Closure date.")
 @pass_runtime
 def close(rt: Runtime, case_id: int, on: str) -> None:
@@ -81,7 +82,7 @@ def close(rt: Runtime, case_id: int, on: str) -> None:
 
 
 @case.command("ack")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=RECORD_ID)
 @click.option("--at", "at", required=True, metavar="TIME", help="When the referral was acknowledged (Europe/London).")
 @pass_runtime
 def ack(rt: Runtime, case_id: int, at: str) -> None:

@@ -85,7 +85,7 @@ def recompute(rt: Runtime, dry_run: bool) -> None:
 
 
 @interest.command("waive")
-@click.argument("charge_id", metavar="ID", type=int)
+@click.argument("charge_id", metavar="ID", type=RECORD_ID)
 @click.option("--reason", required=True, metavar="TEXT",
               help=f"Why it is waived (also kept in the audit trail). {REASON_HELP}")
 @pass_runtime

@@ -41,7 +41,7 @@ def add(rt: Runtime, urn: str, item: str, qty: str, deliver_on: str | None, po_n
     from pricing.errors import InvalidInput
 
     def service(ctx: object) -> dict[str, object]:
-        if not qty.strip().isdigit():
+        if not (qty.strip().isascii() and qty.strip().isdigit()) or len(qty.strip()) > 6:
             raise InvalidInput(f"quantity {qty!r} must be a whole number of at least 1", code="bad_quantity")
         placed = add_order(ctx, urn, item, int(qty), parse_date(deliver_on) if deliver_on else None,  # type: ignore[arg-type]
                            po_number)
@@ -59,7 +59,7 @@ def _money(value: object) -> str:
 
 
 @order.command("cancel")
-@click.argument("order_id", metavar="ID", type=int)
+@click.argument("order_id", metavar="ID", type=RECORD_ID)
 @click.option("--notice", required=True, metavar="DATE", help="The day notice of cancellation was given.")
 @click.option("--costs", default=None, metavar="AMOUNT", help="Costs actually incurred (charged, capped at the price).")
 @click.option("--by", "by", default="school", show_default=True, metavar="school|service")
@@ -84,7 +84,7 @@ def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, 
     from pricing.money import parse_money
 
     def service(ctx: object) -> dict[str, object]:
-        if not delivered.strip().isdigit():
+        if not (delivered.strip().isascii() and delivered.strip().isdigit()) or len(delivered.strip()) > 6:
             raise InvalidInput(f"delivered units {delivered!r} must be a whole number")
         incurred = parse_money(costs, "costs incurred") if costs is not None else None
         done = cancel_order(ctx, order_id, parse_date(notice), incurred,  # type: ignore[arg-type]

@@ -25,8 +25,8 @@ def session() -> None:
 
 
 @session.command("add")
-@click.argument("case_id", required=False, type=int)
-@click.option("--order", "order_id", type=int, default=None, metavar="ID",
+@click.argument("case_id", required=False, type=RECORD_ID)
+@click.option("--order", "order_id", type=RECORD_ID, default=None, metavar="ID",
               help="Put the session on an order instead of a case.")
 @click.option("--start", required=True, metavar="TIME", help="Start, YYYY-MM-DD HH:MM in Europe/London.")
 @click.option("--hours", required=True, metavar="H", help="Planned hours, e.g. 2.5.")
@@ -57,7 +57,7 @@ def add(rt: Runtime, case_id: int | None, order_id: int | None, start: str, hour
 
 
 @session.command("deliver")
-@click.argument("session_id", type=int)
+@click.argument("session_id", type=RECORD_ID)
 @click.option("--hours", default=None, metavar="H", help="Hours actually worked (default: as planned).")
 @pass_runtime
 def deliver(rt: Runtime, session_id: int, hours: str | None) -> None:
@@ -78,7 +78,7 @@ def deliver(rt: Runtime, session_id: int, hours: str | None) -> None:
 
 
 @session.command("change")
-@click.argument("session_id", type=int)
+@click.argument("session_id", type=RECORD_ID)
 @click.option("--notified", default=None, metavar="TIME",
               help="When the school told the service (Europe/London).")
 @click.option("--no-notice", is_flag=True, help="The school never told the service; the session could not happen.")

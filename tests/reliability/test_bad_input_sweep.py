@@ -174,7 +174,8 @@ def _cases() -> Iterator[Any]:
             ("budget-cost-description", ["budget", "cost", "--on", AS_OF, "--amount", "5.00", "--source", "council",
                                          "--description", text]),
         ]:
-            yield case(f"control-{kind}-{label}", argv)
+            # Undecodable bytes are refused by the parser, before any command: a usage error.
+            yield case(f"control-{kind}-{label}", argv, USAGE if kind == "surrogate" else REFUSED)
     for label, argv, codes in [
         ("school-add-name", ["school", "add", "--urn", "100999", "--name", BIG, "--type", "academy"], REFUSED),
         ("school-add-address", ["school", "add", "--urn", "100999", "--name", "X", "--type", "academy",
