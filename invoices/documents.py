@@ -345,11 +345,19 @@ class OverdueInvoice(NamedTuple):
     total: Decimal
     outstanding: Decimal
     days_overdue: int
+    reminded_on: date | None = None  # the last earlier letter that named it; None if this is its first
 
 
 @dataclass(frozen=True)
 class ReminderLetter:
-    """A payment reminder at 7, 30 or 60 days overdue, listing what is outstanding."""
+    """A payment reminder listing what is outstanding: a first reminder (``level_days`` 7), a second
+    reminder (30) or a final notice (60).
+
+    ``earlier`` are the days earlier letters about these invoices were sent. A first
+    reminder follows none; a second reminder or final notice follows at least one,
+    which at least one of its invoices was named in: the letter never speaks of
+    reminders that were not sent.
+    """
 
     supplier: Party
     customer: Party
@@ -359,6 +367,7 @@ class ReminderLetter:
     total_outstanding: Decimal
     interest_note: str | None = None
     payment: PaymentDetails | None = None
+    earlier: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         name = f'The {self.level_days}-day reminder to "{self.customer.name}"'
@@ -367,6 +376,10 @@ class ReminderLetter:
         invoices = tuple(OverdueInvoice(*item) for item in self.invoices)
         if not invoices:
             raise InvalidInput(f"{name} lists no invoices.")
+        earlier = tuple(sorted(set(self.earlier)))
+        _set(self, "earlier", earlier)
+        if any(day >= self.sent_on for day in earlier):
+            raise InvalidInput(f"{name} follows letters sent on or after its own date {self.sent_on}.")
         checked = []
         for inv in invoices:
             total = _exact(inv.total, f"Invoice {inv.number!r} total")
@@ -375,7 +388,14 @@ class ReminderLetter:
                 raise InvalidInput(f"Invoice {inv.number!r} has {outstanding} outstanding of {total}.")
             if inv.days_overdue < 1:
                 raise InvalidInput(f"Invoice {inv.number!r} is not overdue.")
+            if inv.reminded_on is not None and inv.reminded_on not in earlier:
+                raise InvalidInput(f"Invoice {inv.number!r} was reminded on {inv.reminded_on}, not one of the "
+                                   "earlier letters.")
             checked.append(inv._replace(total=total, outstanding=outstanding))
+        if self.level_days == REMINDER_LEVELS[0] and earlier:
+            raise InvalidInput(f"{name} is a first reminder but follows earlier letters.")
+        if self.level_days != REMINDER_LEVELS[0] and not any(inv.reminded_on for inv in checked):
+            raise InvalidInput(f"{name} must follow an earlier letter about at least one of its invoices.")
         _set(self, "invoices", tuple(checked))
         _set(self, "total_outstanding", _exact(self.total_outstanding, f"{name} total outstanding"))
         owed = sum((inv.outstanding for inv in checked), ZERO)

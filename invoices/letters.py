@@ -1,14 +1,18 @@
-"""Payment reminder letters at 7, 30 and 60 days overdue (domain-rules §8, §9: chasing debt).
+"""Payment reminder letters: a first reminder, a second reminder, a final notice (domain-rules §8, §9).
 
-The tone steps up with the level: a polite reminder at 7 days, a firmer
-second reminder at 30 asking for payment within 7 days, and a final notice at
-60 giving a dated deadline 14 days on. Every date printed comes from the
-letter itself (``sent_on``), never the clock.
+The tone steps up with the stage: a polite first reminder, a firmer second
+reminder asking for payment within 7 days, and a final notice giving a dated
+deadline 14 days on. A letter says only what is true of what was sent: the
+second reminder and the final notice name the days of the earlier letters and
+the invoices they were about, and invoices that fell overdue since are said to
+be new; every phrase agrees in number with the invoices it speaks of. Every
+date printed comes from the letter itself (``sent_on``), never the clock.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import ClassVar
 
 from invoices.dates import doc_date
@@ -20,10 +24,26 @@ __all__ = ["ReminderLetter", "ReminderRenderer", "render_reminder", "reminder_wo
 
 SECOND_REMINDER_DAYS = 7
 FINAL_NOTICE_DAYS = 14
+SUBJECTS = {7: "Payment reminder", 30: "Second reminder: payment overdue",
+            60: "FINAL NOTICE: payment now seriously overdue"}
 
 
-def _invoices_phrase(letter: ReminderLetter) -> str:
-    return "the invoice below" if len(letter.invoices) == 1 else f"the {len(letter.invoices)} invoices below"
+def _and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _invoices_phrase(invoices: Sequence[OverdueInvoice]) -> str:
+    return "the invoice below" if len(invoices) == 1 else f"the {len(invoices)} invoices below"
+
+
+def _named(invoices: Sequence[OverdueInvoice]) -> str:
+    """``invoice INV-000001``, ``invoices INV-000001 and INV-000002``; more than four by count."""
+    if len(invoices) == 1:
+        return f"invoice {invoices[0].number}"
+    if len(invoices) > 4:
+        return f"{len(invoices)} invoices"
+    return f"invoices {_and([inv.number for inv in invoices])}"
 
 
 def _contact(letter: ReminderLetter) -> str:
@@ -31,30 +51,43 @@ def _contact(letter: ReminderLetter) -> str:
     return f" on {' or '.join(ways)}" if ways else ""
 
 
+def _on(days: Sequence[date]) -> str:
+    return _and([doc_date(d) for d in days])
+
+
 def reminder_wording(letter: ReminderLetter) -> tuple[str, list[str]]:
-    """(subject, body paragraphs) for the letter's level: polite at 7, firmer at 30, final at 60."""
+    """(subject, body paragraphs) for the letter's stage: polite, then firmer, then final."""
     owed = as_pounds(letter.total_outstanding)
-    which = _invoices_phrase(letter)
+    invoices = letter.invoices
+    one = len(invoices) == 1
     contact = _contact(letter)
     if letter.level_days == 7:
-        return "Payment reminder", [
-            f"Our records show that {which}, for services from {letter.supplier.name}, "
-            f"{'is' if len(letter.invoices) == 1 else 'are'} now past the due date. "
+        return SUBJECTS[7], [
+            f"Our records show that {_invoices_phrase(invoices)}, for services from {letter.supplier.name}, "
+            f"{'is now past the due date' if one else 'are now past their due dates'}. "
             f"We would be grateful if you could arrange payment of {owed} at your earliest convenience.",
             "If you have already made this payment, thank you, and please disregard this letter. "
             f"If you have a query about an invoice, please contact us{contact} so that we can help.",
         ]
+    reminded = [inv for inv in invoices if inv.reminded_on is not None]
+    new = [inv for inv in invoices if inv.reminded_on is None]
+    days = sorted({inv.reminded_on for inv in reminded if inv.reminded_on is not None})
+    still = "is still unpaid" if len(reminded) == 1 else "are still unpaid"
+    since = (f" Since then, {_named(new)} {'has' if len(new) == 1 else 'have'} also fallen overdue." if new else "")
+    total = (f"The amount outstanding is {owed}." if one
+             else f"In all, {owed} is outstanding on {_invoices_phrase(invoices)}.")
     if letter.level_days == 30:
         by = doc_date(letter.sent_on + timedelta(days=SECOND_REMINDER_DAYS))
-        return "Second reminder: payment overdue", [
-            f"We wrote to you recently about {which}, which remain unpaid more than 30 days after "
-            f"they fell due. The amount outstanding is {owed}.",
+        return SUBJECTS[30], [
+            f"We wrote to you on {_on(days)} about {_named(reminded)}, which {still}.{since} {total}",
             f"Please arrange payment in full by {by}. If there is a reason why payment cannot be made, "
             f"such as a query about an invoice, please contact us{contact} straight away so that we can resolve it.",
         ]
     by = doc_date(letter.sent_on + timedelta(days=FINAL_NOTICE_DAYS))
-    return "FINAL NOTICE: payment now seriously overdue", [
-        f"Despite our earlier reminders, {owed} on {which} remains unpaid more than 60 days after it fell due.",
+    ours = "our reminder" if len(letter.earlier) == 1 else "our reminders"
+    return SUBJECTS[60], [
+        f"Despite {ours} of {_on(letter.earlier)}, {_named(reminded)} "
+        f"{'remains' if len(reminded) == 1 else 'remain'} unpaid.{since} {total}",
         f"Unless we receive payment in full, or hear from you, by {by}, we may refer this debt to the "
         "council's debt recovery team without further notice and may suspend further bookings of our services.",
         f"If you are unable to pay, please contact us{contact} before that date to discuss it.",
@@ -77,7 +110,7 @@ class ReminderRenderer(PdfCanvas):
 
     def __init__(self, letter: ReminderLetter) -> None:
         super().__init__(
-            title=f"{letter.level_days}-day payment reminder to {letter.customer.name}",
+            title=f"{SUBJECTS[letter.level_days].split(':')[0]} to {letter.customer.name}",
             author=letter.supplier.name,
             created_on=letter.sent_on,
             footer_left=f"Reminder {letter.customer.urn or ''} {doc_date(letter.sent_on)}".replace("  ", " "),
@@ -114,17 +147,32 @@ class ReminderRenderer(PdfCanvas):
         colour = self.ACCENT if self.letter.level_days < 60 else (160, 20, 20)
         self.paragraph(f"{subject}{urn}", "B", 12, after=4, colour=colour)
 
+    CHASED_COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("Invoice", 30.0),
+        Column("Issued", 23.0),
+        Column("Due", 23.0),
+        Column("Reminded", 23.0),
+        Column("Amount £", 28.0, "R"),
+        Column("Outstanding £", 28.0, "R"),
+        Column("Days overdue", 25.0, "R"),
+    )
+
     def _row(self, inv: OverdueInvoice) -> list[str]:
-        return [inv.number, doc_date(inv.issued_on), doc_date(inv.due_on), amount(inv.total),
-                amount(inv.outstanding), str(inv.days_overdue)]
+        row = [inv.number, doc_date(inv.issued_on), doc_date(inv.due_on), amount(inv.total),
+               amount(inv.outstanding), str(inv.days_overdue)]
+        if self.letter.earlier:  # a later letter shows when each invoice was last reminded
+            row.insert(3, doc_date(inv.reminded_on) if inv.reminded_on else "new")
+        return row
 
     def _draw_invoices(self) -> None:
         letter = self.letter
         rows = [self._row(inv) for inv in letter.invoices]
         total = sum((inv.total for inv in letter.invoices), ZERO)
-        rows.append(["Total", "", "", amount(total), amount(letter.total_outstanding), ""])
+        rows.append(["Total", "", "", *([""] if letter.earlier else []), amount(total),
+                     amount(letter.total_outstanding), ""])
+        columns = self.CHASED_COLUMNS if letter.earlier else self.INVOICE_COLUMNS
         self.gap(1)
-        self.draw_table(self.INVOICE_COLUMNS, rows, size=self.SMALL_SIZE + 1, bold_rows=frozenset({len(rows) - 1}))
+        self.draw_table(columns, rows, size=self.SMALL_SIZE + 1, bold_rows=frozenset({len(rows) - 1}))
         self.gap(5)
 
     def _draw_payment(self) -> None:
@@ -147,5 +195,5 @@ class ReminderRenderer(PdfCanvas):
 
 
 def render_reminder(letter: ReminderLetter) -> bytes:
-    """The PDF of a payment reminder letter (7, 30 or 60 days overdue)."""
+    """The PDF of a payment reminder letter: first reminder, second reminder or final notice."""
     return ReminderRenderer(letter).render()

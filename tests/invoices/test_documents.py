@@ -235,8 +235,11 @@ class TestReminderLetter:
                                                     D("5400.00"), D("400.00"), 38)
 
     def test_only_the_three_levels_exist(self):
-        for level in (7, 30, 60):
-            assert reminder(level).level_days == level
+        assert reminder(7).level_days == 7
+        chased = (("INV-000123", date(2019, 9, 1), date(2019, 10, 1), D("5400.00"), D("400.00"), 38,
+                   date(2019, 10, 8)),)
+        for level in (30, 60):  # a later stage follows the letter sent before it
+            assert reminder(level, invoices=chased, earlier=(date(2019, 10, 8),)).level_days == level
         with pytest.raises(InvalidInput, match="7, 30 or 60"):
             reminder(14)
 
