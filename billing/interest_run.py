@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from billing.bulk import among
+from billing.bulk import among, chunks
 from billing.charges import NewCharge, is_invoiced, raise_charge_ids, withdraw_charge
 from billing.context import Context
 from billing.invoice_history import balance_changes
@@ -37,7 +37,7 @@ from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, Scho
 from billing.pricebooks import council
 from invoices.dates import doc_date
 from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.interest import InterestResult, interest_due
+from pricing.interest import BalanceChange, InterestResult, interest_due
 from pricing.money import ZERO, as_pounds
 from pricing.text import clean_reason
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
@@ -61,6 +61,7 @@ class InterestCharge:
     raised_before: Decimal = ZERO
     how: str = "raised"  # raised, withdrawn, credit_note
     credit_notes: tuple[str, ...] = ()
+    replaces: tuple[int, ...] = ()  # unbilled charges of the same invoice folded into this one
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ class InterestRun:
             "as_of": self.as_of, "dry_run": self.dry_run,
             "charges": [{"invoice": c.invoice, "urn": c.urn, "id": c.charge_id, "from": c.period_start,
                          "to": c.period_end, "days": c.days, "amount": c.amount, "due_now": c.due_now,
-                         "raised_before": c.raised_before, "how": c.how, "credit_notes": list(c.credit_notes)}
+                         "raised_before": c.raised_before, "how": c.how, "credit_notes": list(c.credit_notes),
+                         "replaces": list(c.replaces)}
                         for c in self.charges],
             "raised": sum((c.amount for c in self.charges if c.amount > 0), ZERO),
             "reduced": -sum((c.amount for c in self.charges if c.amount < 0), ZERO),
@@ -196,24 +198,76 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
     schools = {s.id: s for s in ctx.session.scalars(select(School).where(among(ctx.session, School.id, school_ids)))}
     out: list[InterestCharge] = []
     if more:
-        charge_ids: list[int | None] = [None] * len(more)
-        if not dry_run:
-            charge_ids = list(raise_charge_ids(ctx, [_new_charge(schools[row[3]], *row[:3], *row[4:],
-                                                                 annual_rate=annual_rate) for row in more]))
-        out.extend(
-            InterestCharge(number, schools[school_id].urn, charge_id, start, upto, new_days.days, amount,
-                           due_now=before + amount, raised_before=before)
-            for charge_id, (_, number, _, school_id, start, upto, amount, before, new_days, _)
-            in zip(charge_ids, more, strict=True))
+        out.extend(_raise_more(ctx, more, schools, annual_rate, basis_days, changes, dry_run))
     for inv_id, number, school_id, upto, due_now, before, count in less:
         out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, before, count, dry_run))
     return out
 
 
+def _unbilled(ctx: Context, invoice_ids: list[int]) -> dict[int, list[Charge]]:
+    """Per late invoice: its interest charges due and on no invoice yet, oldest first."""
+    found: dict[int, list[Charge]] = {}
+    for part in chunks(invoice_ids):
+        for charge in ctx.session.scalars(
+            select(Charge).outerjoin(InvoiceLine, InvoiceLine.charge_id == Charge.id)
+            .where(Charge.kind == "interest", Charge.status == "due", InvoiceLine.id.is_(None),
+                   among(ctx.session, Charge.late_invoice_id, part))
+            .order_by(Charge.id)
+        ):
+            assert charge.late_invoice_id is not None
+            found.setdefault(charge.late_invoice_id, []).append(charge)
+    return found
+
+
+def _raise_more(ctx: Context, more: list[tuple[int, str, date, int, date, date, Decimal, Decimal, InterestResult, int]],
+                schools: dict[int, School], annual_rate: Decimal, basis_days: int,
+                changes: dict[int, list[BalanceChange]], dry_run: bool) -> list[InterestCharge]:
+    """Raise the interest due beyond what was raised, one charge per late invoice awaiting billing.
+
+    A late invoice whose earlier interest is not billed yet gets one charge for all of
+    it: the earlier charges are withdrawn into it, so the next interest invoice carries
+    one line per late invoice, its days, balances and rate covering the whole stretch.
+    """
+    waiting = _unbilled(ctx, [row[0] for row in more])
+    news: list[NewCharge] = []
+    shown: list[tuple[str, int, date, date, int, Decimal, Decimal, list[int]]] = []
+    total_of: dict[int, Decimal] = {}
+    for inv_id, number, due_on, school_id, start, upto, amount, before, new_days, count in more:
+        earlier = waiting.get(inv_id, [])
+        if earlier:
+            folded = sum((c.amount for c in earlier), ZERO)
+            start = min(c.period_start or start for c in earlier)
+            total = ctx.session.scalar(select(Invoice.total).where(Invoice.id == inv_id))
+            assert total is not None
+            total_of[inv_id] = total
+            span = interest_due(total, due_on, changes.get(inv_id, []), start, upto, annual_rate, basis_days)
+            new = _new_charge(schools[school_id], inv_id, number, due_on, start, upto, folded + amount,
+                              before - folded, span, count, annual_rate=annual_rate, folded=True)
+            if not dry_run:
+                for charge in earlier:
+                    withdraw_charge(ctx, charge, f"folded into one interest charge for {number} to {upto}")
+            shown.append((number, school_id, start, upto, new_days.days, amount, before, [c.id for c in earlier]))
+        else:
+            new = _new_charge(schools[school_id], inv_id, number, due_on, start, upto, amount, before, new_days,
+                              count, annual_rate=annual_rate)
+            shown.append((number, school_id, start, upto, new_days.days, amount, before, []))
+        news.append(new)
+    charge_ids: list[int | None] = [None] * len(news)
+    if not dry_run:
+        charge_ids = list(raise_charge_ids(ctx, news))
+    return [InterestCharge(number, schools[school_id].urn, charge_id, start, upto, days, amount,
+                           due_now=before + amount, raised_before=before, replaces=tuple(replaced))
+            for charge_id, (number, school_id, start, upto, days, amount, before, replaced)
+            in zip(charge_ids, shown, strict=True)]
+
+
 def _new_charge(school: School, inv_id: int, number: str, due_on: date, start: date, upto: date,
                 amount: Decimal, before: Decimal, new_days: InterestResult, count: int, *,
-                annual_rate: Decimal) -> NewCharge:
-    if new_days.days:
+                annual_rate: Decimal, folded: bool = False) -> NewCharge:
+    if folded:
+        # Earlier charges folded into this one may have used the plain key of some of its days.
+        key = f"interest/{number}/{start.isoformat()}/{upto.isoformat()}/{count + 1}"
+    elif new_days.days:
         key = f"interest/{number}/{start.isoformat()}/{upto.isoformat()}"
     else:
         # No new days: the history up to ``upto`` changed, or a withdrawn charge is replaced in part.

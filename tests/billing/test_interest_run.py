@@ -92,11 +92,32 @@ def test_a_repeated_run_charges_nothing_new_and_a_later_run_only_new_days(late: 
     assert run(late, date(2020, 1, 31)) == []
     with service_context(late, date(2020, 1, 31)) as ctx:
         charges = ctx.session.scalars(select(Charge).order_by(Charge.id)).all()
-        assert [(c.period_start, c.period_end) for c in charges] == [
-            (date(2019, 11, 1), date(2019, 11, 30)), (date(2019, 12, 1), date(2019, 12, 10)),
-            (date(2019, 12, 11), date(2019, 12, 31))]
+        # Not billed in between, each run folds the earlier charge into one for the whole stretch,
+        # so the interest invoice will carry one line for INV-000001.
+        assert [(c.status, c.period_start, c.period_end, c.amount) for c in charges] == [
+            ("withdrawn", date(2019, 11, 1), date(2019, 11, 30), D("88.77")),
+            ("withdrawn", date(2019, 11, 1), date(2019, 12, 10), D("118.36")),
+            ("due", date(2019, 11, 1), date(2019, 12, 31), D("133.15"))]
         # 45 days charged in three runs: 88.77 + 29.59 + 14.79 = 133.15, as the single-run example
-        assert sum(c.amount for c in charges) == D("133.15")
+        assert charges[-1].detail is not None and charges[-1].detail["days"] == 45
+        assert charges[-1].description == (
+            "Late-payment interest on INV-000001 (due 2019-10-31): 45 days on £4,500.00 at 24% a year")
+
+
+def test_interest_billed_between_runs_is_not_folded(late: Engine) -> None:
+    from billing.bill_run import bill_run
+    from billing.numbering import next_number
+
+    assert run(late, date(2019, 11, 30)) == [("INV-000001", 30, D("88.77"))]
+    with service_context(late, date(2019, 11, 30)) as ctx:
+        next_number(ctx, "INV", "INV")  # the fixture's hand-made INV-000001 took the first number
+        assert bill_run(ctx).count == 1
+    assert run(late, date(2019, 12, 10)) == [("INV-000001", 10, D("29.59"))]
+    with service_context(late, date(2019, 12, 10)) as ctx:
+        charges = ctx.session.scalars(select(Charge).order_by(Charge.id)).all()
+        assert [(c.status, c.period_start, c.period_end, c.amount) for c in charges] == [
+            ("due", date(2019, 11, 1), date(2019, 11, 30), D("88.77")),
+            ("due", date(2019, 12, 1), date(2019, 12, 10), D("29.59"))]
 
 
 def test_interest_only_invoices_and_own_maintained_schools_earn_nothing(late: Engine) -> None:
