@@ -234,9 +234,6 @@ class Council(BaseModel):
     # Domain rules §6: only subscribers can refer a case, unless this allows casework for
     # schools without a subscription, charged at the day rate. Absent in older stored books.
     pay_as_you_go_casework: Annotated[bool, Field(strict=True)] = False
-    # Domain rules §6: only subscribers can refer a case, unless this allows casework for
-    # schools without a subscription, charged at the day rate. Absent in older stored books.
-    pay_as_you_go_casework: Annotated[bool, Field(strict=True)] = False
     # Domain rules §6: the pattern of case references (absent in older stored books: C25-0001).
     case_refs: CaseRefs = CaseRefs()
     # Named bank CSV layouts (domain-rules §8): data, so a new bank needs no code.
