@@ -18,6 +18,9 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # SQLite's DDL is transactional too: an upgrade or downgrade that fails half-way
+            # (a migration refusing to lose data) leaves the database at the revision it started from.
+            transactional_ddl=True,
         )
         with context.begin_transaction():
             context.run_migrations()
