@@ -16,9 +16,14 @@ shows the offending character escaped (``\\x1b``), never raw:
 An address may hold line breaks between its lines (``\\r\\n`` is read as ``\\n``); no
 other field may. Lengths are bounded by the width of the column that stores them.
 Surrounding spaces are trimmed; nothing else is changed.
+
+An email address a document will be sent to (:func:`clean_email`) and a telephone
+number (:func:`clean_phone`) are checked for their shape as well.
 """
 
 from __future__ import annotations
+
+import re
 
 from pricing.errors import InvalidInput
 
@@ -131,3 +136,73 @@ def clean_reason(text: str, what: str = "reason", max_len: int = REASON_MAX) -> 
     if text is None or not _is_text(text, what).strip():
         raise InvalidInput(f"{what} is required: say briefly why")
     return clean_line(text, what, max_len)
+
+
+EMAIL_MAX = 254
+"""The longest address SMTP carries (RFC 5321: a 256-octet path less its angle brackets)."""
+_LOCAL_MAX = 64
+_DOMAIN_MAX = 253
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*", re.ASCII)
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
+
+
+def clean_email(text: str, what: str = "email", max_len: int = EMAIL_MAX) -> str:
+    """One email address a document can be sent to: ``name@school.example``, its domain in lower case.
+
+    Refused (one line, code ``bad_email``): anything but one address (no spaces,
+    commas, semicolons, a second ``@``, or a display name with ``<...>``); a part
+    before the ``@`` that is not plain ASCII (letters, digits, ``.`` between
+    them, and ``!#$%&'*+/=?^_`{|}~-``), or longer than 64 characters; a domain
+    without a dot, with an empty or malformed label, or not in ASCII (a domain
+    in another script is given in its ``xn--`` form); all of it at most
+    ``max_len`` characters. Control characters are refused as in every other field.
+    """
+    value = clean_line(text, what, max_len)
+
+    def refuse(why: str) -> InvalidInput:
+        return InvalidInput(f"{what} {value!r} is not an email address: {why}", code="bad_email")
+
+    if any(ch.isspace() for ch in value) or any(ch in value for ch in ",;<>"):
+        raise refuse("give one address alone, e.g. finance@school.example (no spaces, names or lists)")
+    if value.count("@") != 1:
+        raise refuse("it needs exactly one @, between the mailbox and the domain")
+    local, domain = value.split("@")
+    if not local:
+        raise refuse("there is nothing before the @")
+    if len(local) > _LOCAL_MAX:
+        raise refuse(f"the part before the @ is {len(local)} characters long: at most {_LOCAL_MAX} are allowed")
+    if not _LOCAL.fullmatch(local):
+        raise refuse("before the @ only ASCII letters, digits and !#$%&'*+/=?^_`{|}~- are allowed, "
+                     "with single dots between them")
+    if not domain.isascii():
+        raise refuse("give the domain in its ASCII form (xn--...)")
+    domain = domain.lower()
+    labels = domain.split(".")
+    if len(labels) < 2:
+        raise refuse("the domain needs a dot, e.g. school.example")
+    if len(domain) > _DOMAIN_MAX or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+        raise refuse(f"{domain!r} is not a domain name (letters, digits and hyphens, with dots between)")
+    return f"{local}@{domain}"
+
+
+PHONE_MAX = 30
+_PHONE = re.compile(r"(?P<number>\+?[0-9(][0-9 ()\-.]*?)(?:\s*(?:ext\.?|x)\s*(?P<ext>[0-9]{1,6}))?",
+                    re.ASCII | re.IGNORECASE)
+
+
+def clean_phone(text: str | None, what: str = "phone", max_len: int = PHONE_MAX) -> str | None:
+    """A telephone number as typed (``020 7946 0000``, ``+44 20 7946 0000 ext 204``), or ``None`` if blank.
+
+    Digits, spaces, ``+`` at the start, ``( ) - .``, and an extension after
+    ``ext`` or ``x``; 7 to 15 digits before the extension (E.164 has at most 15).
+    """
+    value = clean_optional_line(text, what, max_len)
+    if value is None:
+        return None
+    match = _PHONE.fullmatch(value)
+    digits = sum(ch.isdigit() for ch in match.group("number")) if match else 0
+    if not 7 <= digits <= 15:
+        raise InvalidInput(f"{what} {value!r} is not a telephone number: 7 to 15 digits, with spaces, + ( ) - "
+                           "and an extension (ext 204) if need be", code="bad_phone")
+    return value
