@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -177,10 +177,6 @@ class Earned:
         return self.between(self.first_day, day)
 
 
-def _known(created_at: datetime, through: date) -> bool:
-    return utc_to_london(created_at).date() <= through
-
-
 def _span(start: date | None, end: date | None, fallback: date) -> tuple[date, date]:
     first = start or fallback
     last = end or first
@@ -248,15 +244,17 @@ def _settled_credits(ctx: Context, lines: list[IncomeLine], subs: dict[int, Subs
 
 
 def earned_income(ctx: Context, through: date, lines: list[IncomeLine] | None = None) -> list[Earned]:
-    """Every item of income earned by days of service, as the ledger stood on ``through`` (§9).
+    """Every item of income earned by days of service, on the ledger as recorded now, to ``through`` (§9).
 
     ``lines`` are :func:`income_lines` up to ``through`` when the caller already has them.
     Amounts recognised on days after ``through`` are included (a report cuts them off).
     """
     lines = income_lines(ctx, through) if lines is None else lines
     out: list[Earned] = []
-    subs = {sub.id: sub for sub in ctx.session.scalars(select(Subscription).order_by(Subscription.id))
-            if _known(sub.created_at, through)}
+    # Everything recorded so far counts, by the days it belongs to: a subscription or charge recorded
+    # late with earlier dates changes the past, as late-recorded money does (docs/rules.md §8, §9).
+    # (The real instant a record was made is not a business date: a replayed ledger records today.)
+    subs = {sub.id: sub for sub in ctx.session.scalars(select(Subscription).order_by(Subscription.id))}
     for sub in subs.values():
         spans = tuple(contract_fee_spans(ctx, sub))
         out.append(Earned(("subscription", sub.id), sub.school_id, "subscription_fee", spans, sub.effective_end))
@@ -264,7 +262,7 @@ def earned_income(ctx: Context, through: date, lines: list[IncomeLine] | None = 
     invoiced = {ln.charge_id for ln in lines if ln.kind == "invoice" and ln.charge_id is not None}
     charges = [c for c in ctx.session.scalars(select(Charge).order_by(Charge.id))
                if not (c.subscription_id is not None and c.kind in SUBSCRIPTION_KINDS)
-               and (c.status == "due" or c.id in invoiced) and _known(c.created_at, through)]
+               and (c.status == "due" or c.id in invoiced)]
     delivered = _delivery_days(ctx, {c.case_id for c in charges if c.kind == "casework" and c.case_id is not None})
     shapes: dict[int, tuple[FeeSpan, ...]] = {}
     for c in charges:
