@@ -23,11 +23,11 @@ from billing.models.payments import (
     Refund,
     Reminder,
 )
-from billing.models.schools import AuditEntry, School, Staff, StaffRate
+from billing.models.schools import AuditEntry, School, SchoolContact, Staff, StaffRate
 
 __all__ = [
     "Allocation", "AllocationRelease", "AuditEntry", "BankLine", "Base", "BillRun", "BudgetLine", "Case", "Charge",
     "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine", "LedgerSetting",
-    "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School",
+    "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School", "SchoolContact",
     "Session", "Staff", "StaffRate", "Subscription",
 ]

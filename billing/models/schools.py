@@ -40,6 +40,37 @@ class School(Base):
     successor: Mapped[School | None] = relationship(remote_side=[id])
 
 
+CONTACT_ROLES = ("finance", "head", "business_manager", "senco")
+"""The roles a school's contact may have: the finance contact gets the documents (billing.contacts)."""
+
+
+class SchoolContact(Base):
+    """A person at a school the service deals with: always an adult member of its staff, never a pupil.
+
+    A contact is never deleted: removing one sets ``removed_on``, so a document
+    sent before still names who it went to. A contact is current on the days
+    from ``added_on`` up to (not including) ``removed_on``.
+    """
+
+    __tablename__ = "school_contacts"
+    __table_args__ = (
+        CheckConstraint("role IN ('finance','head','business_manager','senco')", name="role"),
+        CheckConstraint("removed_on IS NULL OR removed_on >= added_on", name="removed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    added_on: Mapped[date]
+    removed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    school: Mapped[School] = relationship()
+
+
 class Staff(Base):
     __tablename__ = "staff"
 
