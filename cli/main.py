@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("cli.db_cmd:db", "Create or migrate the database schema."),
     "demo": ("cli.demo_cmd:demo", "Build a demo database with a year of sample activity."),
     "pricebook": ("cli.pricebook:pricebook", "Load, show or print the price book."),
-    "school": ("cli.schools:school", "Register and look up schools."),
+    "school": ("cli.schools:school", "Register, correct and look up schools, and their contacts."),
     "staff": ("cli.staff:staff", "Members of the team and their hourly cost."),
     "subscription": ("cli.subscriptions:subscription", "Two-year subscriptions and cancellations."),
     "order": ("cli.orders:order", "Buy or cancel catalogue items."),

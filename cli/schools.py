@@ -1,11 +1,18 @@
-"""`traded school add|list|show`."""
+"""`traded school add|list|show|edit` and `traded school contact add|list|remove`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from cli.listing import list_options
+from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
+
+ROLES = "finance|head|business_manager|senco"
+ROLE_WORDS = {"finance": "finance", "head": "head", "business_manager": "business manager", "senco": "SENCo"}
+"""A contact's role on screen; the JSON and CSV keep the stored spelling."""
 
 
 def school_json(s: object) -> dict[str, object]:
@@ -21,7 +28,7 @@ def school_json(s: object) -> dict[str, object]:
 
 @click.group()
 def school() -> None:
-    """Register and look up schools.
+    """Register, correct and look up schools, and their contacts.
 
     \b
     Example:
@@ -92,25 +99,33 @@ def list_(rt: Runtime) -> None:
 @click.argument("urn")
 @pass_runtime
 def show(rt: Runtime, urn: str) -> None:
-    """Show one school (and, after a conversion, its successor or predecessor and the date).
+    """Show one school, its current contacts (and, after a conversion, its successor or predecessor and the date).
 
     \b
     Example:
       traded school show 100279
+    \b
+    JSON: {"urn", "name", "type", "roll", "laestab", "la_code", "email", "address", "postcode", "phase",
+           "contacts": [as school contact list], "successor", "predecessor", "converted_on" (after a conversion)}
     """
+    from billing.contacts import current_contacts
     from billing.school_edits import conversion_json
     from billing.schools import get_school
 
-    def service(ctx: object) -> dict[str, object]:
-        found = get_school(ctx, urn)  # type: ignore[arg-type]
-        return {**school_json(found), **conversion_json(ctx, found)}  # type: ignore[arg-type]
+    def service(ctx: Any) -> dict[str, object]:
+        found = get_school(ctx, urn)
+        return {**school_json(found), "contacts": [contact_json(c) for c in current_contacts(ctx, found)],
+                **conversion_json(ctx, found)}
 
     data = rt.run(service, read_only=True)
     def text() -> str:
         from cli.details import details
 
         labels = {"urn": "URN", "la_code": "LA code", "laestab": "LAESTAB"}
-        return details([(labels.get(key, key.replace("_", " ").capitalize()), value) for key, value in data.items()])
+        shown = details([(labels.get(key, key.replace("_", " ").capitalize()), value)
+                         for key, value in data.items() if key != "contacts"])
+        contacts: list[dict[str, Any]] = data["contacts"]  # type: ignore[assignment]
+        return "\n".join([shown, _contacts_table(contacts, "Contacts", with_school=False)]) if contacts else shown
 
     rt.emit(data, text)
 
@@ -212,3 +227,141 @@ def _edit_text(data: dict[str, object]) -> str:
 
 def _shown(value: object) -> str:
     return "(none)" if value is None else repr(str(value).replace("\n", ", "))
+
+
+def contact_json(c: Any) -> dict[str, object]:
+    """One contact as `school contact list` and `school show` give it."""
+    return {"id": c.id, "urn": c.school.urn, "school": c.school.name, "name": c.name, "role": c.role,
+            "email": c.email, "phone": c.phone, "added_on": c.added_on, "removed_on": c.removed_on}
+
+
+def _contacts_table(rows: list[dict[str, Any]], title: str, *, with_school: bool = True,
+                    with_dates: bool = False) -> str:
+    """Contacts on screen: a name or a school's name may wrap, never an address or a number."""
+    from cli.tables import table
+
+    headers = ["ID", *(["URN", "School"] if with_school else []), "Name", "Role", "Email", "Phone",
+               *(["Added", "Removed"] if with_dates else [])]
+    return table(headers, [[r["id"], *([r["urn"], r["school"]] if with_school else []), r["name"],
+                            ROLE_WORDS.get(r["role"], r["role"]), r["email"], r["phone"],
+                            *([r["added_on"], r["removed_on"]] if with_dates else [])] for r in rows],
+                 align="r" + "l" * (len(headers) - 1), title=title, wrap=("School", "Name", "Role"))
+
+
+@school.group("contact")
+def contact() -> None:
+    """A school's contacts: the adults at the school the service writes to.
+
+    Each has a role (finance, head, business manager, SENCo) and an email address.
+    Documents will be emailed to the school's finance contacts, or to the school's
+    own email when it has none. Contacts are members of the school's staff: never
+    record a pupil, or anything about one.
+
+    \b
+    Example:
+      traded school contact add 100279 --name "Ann Smith" --role finance --email ann.smith@stokenewington.example
+      traded school contact list 100279
+    """
+
+
+@contact.command("add")
+@click.argument("urn")
+@click.option("--name", required=True, metavar="NAME",
+              help="The person's name: a member of the school's staff, never a pupil.")
+@click.option("--role", required=True, metavar=ROLES,
+              help="What they do for the service: finance (gets the documents), head, business_manager or senco.")
+@click.option("--email", required=True, metavar="EMAIL",
+              help="One address, e.g. finance@school.example (the domain is stored in lower case).")
+@click.option("--phone", default=None, metavar="PHONE", help="A telephone number, e.g. \"020 7946 0000 ext 204\".")
+@pass_runtime
+def contact_add(rt: Runtime, urn: str, name: str, role: str, email: str, phone: str | None) -> None:
+    """Add a contact to a school, current from the as-of day; audited.
+
+    The same address in the same role twice is refused; one person in two roles
+    (a head who is also the finance contact) is two contacts.
+
+    \b
+    Example:
+      traded school contact add 100279 --name "Ann Smith" --role finance --email ann.smith@stokenewington.example
+      traded school contact add 100279 --name "Tom Reid" --role head --email head@stokenewington.example \\
+        --phone "020 7946 0000"
+    \b
+    JSON: {"id", "urn", "school", "name", "role", "email", "phone", "added_on", "removed_on": null}
+    """
+    from billing.contacts import NewContact, add_contact
+
+    def service(ctx: Any) -> dict[str, object]:
+        return contact_json(add_contact(ctx, NewContact(urn=urn, name=name, role=role, email=email, phone=phone)))
+
+    data = rt.run(service)
+    rt.emit(data, f"Added {data['name']} ({ROLE_WORDS[str(data['role'])]}, {data['email']}) to {data['school']} "
+                  f"(URN {data['urn']}): contact {data['id']}.")
+
+
+@contact.command("list")
+@click.argument("urn", required=False)
+@click.option("--role", default=None, metavar=ROLES, help="Only the contacts with this role.")
+@click.option("--all", "all_", is_flag=True, help="Also the contacts removed, with the day each was removed.")
+@list_options
+@pass_runtime
+def contact_list(rt: Runtime, urn: str | None, role: str | None, all_: bool) -> None:
+    """List the contacts current on the as-of day: one school's (URN), or every school's.
+
+    \b
+    Example:
+      traded school contact list 100279
+      traded school contact list --role finance --csv finance-contacts.csv
+    \b
+    JSON: [{"id", "urn", "school", "name", "role", "email", "phone", "added_on", "removed_on"}]
+    """
+    from billing.contacts import list_contacts
+    from cli.listing import emit_list
+
+    rows = rt.run(lambda ctx: [contact_json(c) for c in list_contacts(ctx, urn, role, all_)], read_only=True)
+
+    def text() -> str:
+        from cli.formats import count
+
+        return _contacts_table(rows, count(len(rows), "contact"), with_school=urn is None, with_dates=all_)
+
+    emit_list(rt, rows, text)
+
+
+@contact.command("remove")
+@click.argument("contact_id", metavar="ID", type=RECORD_ID)
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why, kept in the audit trail, e.g. \"Left the school\". Never a pupil's details.")
+@pass_runtime
+def contact_remove(rt: Runtime, contact_id: int, reason: str | None) -> None:
+    """Remove a contact from the as-of day on; the record is kept, so documents sent before still name them.
+
+    \b
+    Example:
+      traded school contact remove 3 --reason "Left the school"
+    \b
+    JSON: {as school contact list, "removed_on": "2026-01-05"}
+    """
+    from billing.contacts import FINANCE, current_contacts, finance_recipients, remove_contact
+
+    note: list[str] = []
+
+    def service(ctx: Any) -> dict[str, object]:
+        removed = remove_contact(ctx, contact_id, reason)
+        if removed.role == FINANCE and not current_contacts(ctx, removed.school, FINANCE):
+            urn = removed.school.urn
+            note.append(f"URN {urn} has no finance contact now: documents will go to the school's own email, "
+                        f"{finance_recipients(ctx, removed.school)[0]}." if removed.school.email else
+                        f"URN {urn} has no finance contact and no email now: add one with "
+                        f"`traded school contact add {urn} --role finance ...`.")
+        return contact_json(removed)
+
+    data = rt.run(service)
+
+    def text() -> str:
+        from cli.formats import day
+
+        return "\n".join([f"Removed contact {data['id']} ({data['name']}, {ROLE_WORDS[str(data['role'])]}) from "
+                          f"{data['school']} (URN {data['urn']}) on {day(data['removed_on'])}; the record is kept.",
+                          *note])
+
+    rt.emit(data, text)

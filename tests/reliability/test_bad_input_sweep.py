@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from billing.bill_run import bill_run
 from billing.cases import open_case
+from billing.contacts import NewContact, add_contact
 from billing.db import make_engine
 from billing.orders import add_order
 from billing.payments import record_payment
@@ -292,6 +293,8 @@ def _seed(engine: Engine) -> dict[str, str]:
         add_school(ctx, NewSchool(urn=ACADEMY, name="Eastbury Academy", type="academy", number_on_roll=900))
         add_school(ctx, NewSchool(urn=SPARE, name="Spare Academy", type="academy"))
         add_staff(ctx, STAFF, "Keyworker", "31.50", date(2025, 7, 1))
+        contact = add_contact(ctx, NewContact(urn=ACADEMY, name="Pat Jones", role="finance",
+                                              email="finance@eastbury.example"))
         sub = add_subscription(ctx, ACADEMY, "premium", date(2025, 9, 1), "termly")
     with service_context(engine, date(2025, 9, 1)) as ctx:
         invoice = bill_run(ctx).invoices[0].number
@@ -308,7 +311,7 @@ def _seed(engine: Engine) -> dict[str, str]:
     with service_context(engine, date(2025, 9, 21)) as ctx:
         order = add_order(ctx, SPARE, "cpd_place", 2, date(2025, 11, 5))
     return {"order": str(order.id), "sub": str(sub.id), "inv": invoice, "case": str(case.id), "session": str(scheduled.id),
-            "delivered": str(delivered.id)}
+            "delivered": str(delivered.id), "contact": str(contact.id)}
 
 
 def money_half(ctx: Any, number: str) -> Decimal:
