@@ -39,6 +39,16 @@ def _pg_reachable() -> str | None:
 _PG_PROBLEM = _pg_reachable()
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_width_from_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are sized by COLUMNS (cli/tables.py); pytest-xdist's workers set it to 80, plain pytest does not.
+
+    Every test starts without it, so a table is 100 columns wide (not a terminal) whoever runs
+    the suite; tests of other widths set COLUMNS themselves.
+    """
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if _PG_PROBLEM is None:
         return f"traded: PostgreSQL pass enabled ({PG_ADMIN_URL.rsplit('@', 1)[-1]})"
