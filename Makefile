@@ -42,8 +42,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check pricing contracts invoices billing cli tests bench
 
+# Strict typing where the code is clean today (billing/ and cli/ outside the gateway: issue 16).
 typecheck: $(STAMP)
-	@if [ -d billing/gateway ]; then $(BIN)/python -m mypy --strict billing/gateway; else echo 'typecheck: no gateway package yet'; fi
+	$(BIN)/python -m mypy --strict pricing contracts invoices billing/gateway
 
 bench: $(STAMP)
 	$(BIN)/python bench/billrun.py
