@@ -199,7 +199,7 @@ def show(rt: Runtime, case_key: str) -> None:
     data = rt.run(lambda ctx: show_case(ctx, case_key).as_json(), read_only=True)
 
     def text() -> str:
-        from cli.details import charges_table, details
+        from cli.details import details, sessions_and_charges
         from cli.formats import money, yes_no
 
         parts = [details([
@@ -209,14 +209,7 @@ def show(rt: Runtime, case_key: str) -> None:
             ("Closed", data["closed"] or "open"), ("Covered", yes_no(data["covered"])),
             ("Hours", data["hours"]), ("Charged", money(data["charged"])),
         ])]
-        sessions: Any = data["sessions"]
-        if sessions:
-            from cli.sessions import sessions_table
-
-            parts.append(sessions_table(sessions, title="Sessions"))
-        charges: Any = data["charges"]
-        if charges:
-            parts.append(charges_table(charges))
+        parts += sessions_and_charges(data)
         return "\n".join(parts)
 
     rt.emit(data, text)

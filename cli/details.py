@@ -8,6 +8,7 @@ left out, so a record shows what it has.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 def details(pairs: Sequence[tuple[str, object]], title: str | None = None) -> str:
@@ -37,3 +38,15 @@ def charges_table(charges: Sequence[dict[str, object]]) -> str:
     return table(["Charge", "Description", "Due", "Amount", "Status", "Invoice"],
                  [[c["id"], c["description"], c["due"], money(c["amount"]), c["status"], c["invoice"]]
                   for c in charges], align="rllrll", wrap=("Description",), title="Charges")
+
+
+def sessions_and_charges(data: dict[str, Any]) -> list[str]:
+    """The sessions and charges tables under a case or an order (`case show`, `order show`), each if any."""
+    parts = []
+    if data["sessions"]:
+        from cli.sessions import sessions_table
+
+        parts.append(sessions_table(data["sessions"], title="Sessions"))
+    if data["charges"]:
+        parts.append(charges_table(data["charges"]))
+    return parts

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from cli.listing import list_options
@@ -157,7 +155,7 @@ def show(rt: Runtime, order_id: int) -> None:
     data = rt.run(lambda ctx: show_order(ctx, order_id), read_only=True)
 
     def text() -> str:
-        from cli.details import charges_table, details
+        from cli.details import details, sessions_and_charges
         from cli.formats import money
 
         parts = [details([
@@ -168,14 +166,7 @@ def show(rt: Runtime, order_id: int) -> None:
             ("Cancelled by", data["cancelled_by"]), ("Notice", data["notice"]),
             ("Costs incurred", money(data["costs_incurred"])),
         ])]
-        sessions: Any = data["sessions"]
-        if sessions:
-            from cli.sessions import sessions_table
-
-            parts.append(sessions_table(sessions, title="Sessions"))
-        charges: Any = data["charges"]
-        if charges:
-            parts.append(charges_table(charges))
+        parts += sessions_and_charges(data)
         return "\n".join(parts)
 
     rt.emit(data, text)
