@@ -256,8 +256,8 @@ def earned_income(ctx: Context, through: date, lines: list[IncomeLine] | None = 
     # (The real instant a record was made is not a business date: a replayed ledger records today.)
     subs = {sub.id: sub for sub in ctx.session.scalars(select(Subscription).order_by(Subscription.id))}
     for sub in subs.values():
-        spans = tuple(contract_fee_spans(ctx, sub))
-        out.append(Earned(("subscription", sub.id), sub.school_id, "subscription_fee", spans, sub.effective_end))
+        out.append(Earned(("subscription", sub.id), sub.school_id, "subscription_fee",
+                          tuple(contract_fee_spans(ctx, sub)), sub.effective_end))
 
     invoiced = {ln.charge_id for ln in lines if ln.kind == "invoice" and ln.charge_id is not None}
     charges = [c for c in ctx.session.scalars(select(Charge).order_by(Charge.id))
