@@ -88,7 +88,6 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
     from pathlib import Path
 
     from billing.bank_import import COLUMN_FIELDS, run_bank_import
-    from cli.receipts import drive
     from cli.runtime import actor_name
 
     cmap: dict[str, str] = {}
@@ -99,8 +98,8 @@ def import_(rt: Runtime, file: str, profile: str | None, columns: tuple[str, ...
                                        f"{', '.join(COLUMN_FIELDS)}")
         cmap[key.strip()] = header.strip()
     clock = rt.clock()
-    result = drive(rt, lambda: run_bank_import(rt.engine(), clock, actor_name(), Path(file), cmap, profile,
-                                               rematch=not no_rematch))
+    result = rt.drive(lambda: run_bank_import(rt.engine(), clock, actor_name(), Path(file), cmap, profile,
+                                              rematch=not no_rematch))
     data = result.as_json()
 
     def text() -> str:

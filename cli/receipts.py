@@ -6,7 +6,6 @@ with a status, and the lines that are not payments yet wait here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -15,11 +14,6 @@ from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
 
 STATUS_CHOICES = ("waiting", "unmatched", "future", "matched", "rejected", "all")
-
-
-def drive(rt: Runtime, call: Callable[[], Any]) -> Any:
-    """Run a service that commits in chunks itself (not through `Runtime.run`'s one transaction)."""
-    return rt.drive(call)
 
 
 def _line_id(rt: Runtime, text: str) -> int:
@@ -167,7 +161,7 @@ def rematch(rt: Runtime) -> None:
     from cli.runtime import actor_name
 
     clock = rt.clock()
-    result = drive(rt, lambda: run_rematch(rt.engine(), clock, actor_name()))
+    result = rt.drive(lambda: run_rematch(rt.engine(), clock, actor_name()))
     data = result.as_json()
     rt.emit(data, lambda: (f"{_count(data['count'], 'waiting line')} matched now ({_money(data['total'])}); "
                            f"{data['still_unmatched']} still unmatched, {data['still_future']} dated after today."))
