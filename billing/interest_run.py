@@ -199,8 +199,8 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
     out: list[InterestCharge] = []
     if more:
         out.extend(_raise_more(ctx, more, schools, annual_rate, basis_days, changes, dry_run))
-    for inv_id, number, school_id, upto, due_now, before, count in less:
-        out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, before, count, dry_run))
+    for inv_id, number, school_id, upto, due_now, raised_net, count in less:
+        out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, raised_net, count, dry_run))
     return out
 
 

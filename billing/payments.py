@@ -138,21 +138,11 @@ def _attribute_history(ctx: Context, payment: Payment, left: Decimal, school: Sc
     ))
     if not invoices:
         return
-    ids = [i.id for i in invoices]
-    owed = {i.id: i.total for i in invoices}
-    for model, column, day in ((Allocation, Allocation.invoice_id, Allocation.allocated_on),
-                               (AllocationRelease, AllocationRelease.invoice_id, AllocationRelease.applied_on)):
-        for invoice_id, amount in ctx.session.execute(
-            select(column, func.sum(model.amount)).where(among(ctx.session, column, ids), day <= on).group_by(column)
-        ):
-            owed[invoice_id] -= amount or ZERO
-    for corrected, amount in ctx.session.execute(
-        select(Invoice.corrects_id, func.sum(Invoice.total))
-        .where(Invoice.kind == "credit_note", among(ctx.session, Invoice.corrects_id, ids), Invoice.issued_on <= on)
-        .group_by(Invoice.corrects_id)
-    ):
-        if corrected is not None:
-            owed[corrected] -= amount or ZERO
+    from billing.invoice_history import balance_changes
+
+    # What each invoice's own history says was owing at the end of ``on`` (this payment's allocations included).
+    history = balance_changes(ctx, [i.id for i in invoices])
+    owed = {i.id: i.total + sum((c.amount for c in history.get(i.id, []) if c.on <= on), ZERO) for i in invoices}
     named_ids = {i.id for i in named}
     invoices.sort(key=lambda i: (i.id not in named_ids, i.due_on or i.issued_on, i.number))
     for invoice in invoices:
