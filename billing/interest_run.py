@@ -198,7 +198,8 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
     schools = {s.id: s for s in ctx.session.scalars(select(School).where(among(ctx.session, School.id, school_ids)))}
     out: list[InterestCharge] = []
     if more:
-        out.extend(_raise_more(ctx, more, schools, annual_rate, basis_days, changes, dry_run))
+        totals = {inv_id: total for inv_id, _, total, _, _ in late}
+        out.extend(_raise_more(ctx, more, schools, totals, annual_rate, basis_days, changes, dry_run))
     for inv_id, number, school_id, upto, due_now, raised_net, count in less:
         out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, raised_net, count, dry_run))
     return out
@@ -220,7 +221,7 @@ def _unbilled(ctx: Context, invoice_ids: list[int]) -> dict[int, list[Charge]]:
 
 
 def _raise_more(ctx: Context, more: list[tuple[int, str, date, int, date, date, Decimal, Decimal, InterestResult, int]],
-                schools: dict[int, School], annual_rate: Decimal, basis_days: int,
+                schools: dict[int, School], totals: dict[int, Decimal], annual_rate: Decimal, basis_days: int,
                 changes: dict[int, list[BalanceChange]], dry_run: bool) -> list[InterestCharge]:
     """Raise the interest due beyond what was raised, one charge per late invoice awaiting billing.
 
@@ -231,16 +232,12 @@ def _raise_more(ctx: Context, more: list[tuple[int, str, date, int, date, date, 
     waiting = _unbilled(ctx, [row[0] for row in more])
     news: list[NewCharge] = []
     shown: list[tuple[str, int, date, date, int, Decimal, Decimal, list[int]]] = []
-    total_of: dict[int, Decimal] = {}
     for inv_id, number, due_on, school_id, start, upto, amount, before, new_days, count in more:
         earlier = waiting.get(inv_id, [])
         if earlier:
             folded = sum((c.amount for c in earlier), ZERO)
             start = min(c.period_start or start for c in earlier)
-            total = ctx.session.scalar(select(Invoice.total).where(Invoice.id == inv_id))
-            assert total is not None
-            total_of[inv_id] = total
-            span = interest_due(total, due_on, changes.get(inv_id, []), start, upto, annual_rate, basis_days)
+            span = interest_due(totals[inv_id], due_on, changes.get(inv_id, []), start, upto, annual_rate, basis_days)
             new = _new_charge(schools[school_id], inv_id, number, due_on, start, upto, folded + amount,
                               before - folded, span, count, annual_rate=annual_rate, folded=True)
             if not dry_run:
