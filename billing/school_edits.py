@@ -40,14 +40,13 @@ from billing.context import Context
 from billing.models import Charge, Invoice, InvoiceLine, School
 from billing.models.schools import SCHOOL_TYPES
 from billing.pricebooks import council, version_for
-from billing.schools import MAX_ROLL, NewSchool, add_school, check_urn, get_school
+from billing.schools import MAX_ROLL, NewSchool, add_school, check_urn, clean_school_email, get_school
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.pricebook import CASEWORK_DAY
 from pricing.text import clean_line, clean_lines, clean_optional_line, clean_reason
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _LA_CODE = re.compile(r"\d{3}", re.ASCII)
 _LAESTAB = re.compile(r"\d{7}", re.ASCII)
 SUBSCRIPTION_ITEM_VAT = "S"
@@ -108,10 +107,7 @@ def _clean(changes: SchoolChanges, school: School) -> dict[str, object]:
     if changes.postcode is not None:
         new["postcode"] = clean_optional_line(changes.postcode, "postcode", 10)
     if changes.email is not None:
-        email = clean_optional_line(changes.email, "email", 200)
-        if email is not None and not _EMAIL.fullmatch(email):
-            raise InvalidInput(f"email {email!r} is not an email address")
-        new["email"] = email
+        new["email"] = clean_school_email(changes.email)
     if changes.number_on_roll is not None:
         new["number_on_roll"] = _roll(changes.number_on_roll)
     if changes.type is not None:

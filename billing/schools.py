@@ -31,6 +31,14 @@ def check_urn(urn: str) -> str:
     return urn
 
 
+def clean_school_email(text: str | None) -> str | None:
+    """The school's own email (`school add --email`, `school edit --email`); blank is none."""
+    email = clean_optional_line(text, "email", 200)
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise InvalidInput(f"email {email!r} is not an email address")
+    return email
+
+
 @dataclass(frozen=True)
 class NewSchool:
     urn: str
@@ -53,9 +61,7 @@ def add_school(ctx: Context, new: NewSchool) -> School:
         raise InvalidInput(f"school type {new.type!r} must be one of {', '.join(SCHOOL_TYPES)}")
     if new.number_on_roll is not None and not 0 <= new.number_on_roll <= MAX_ROLL:
         raise InvalidInput(f"number on roll {new.number_on_roll} must be from 0 to {MAX_ROLL}")
-    email = clean_optional_line(new.email, "email", 200)
-    if email is not None and not _EMAIL.fullmatch(email):
-        raise InvalidInput(f"email {email!r} is not an email address")
+    email = clean_school_email(new.email)
     if new.laestab is not None and not _LAESTAB.fullmatch(new.laestab):
         raise InvalidInput(f"LAESTAB {new.laestab!r} must be seven digits")
     la_code = new.la_code or (new.laestab[:3] if new.laestab else None)
