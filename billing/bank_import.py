@@ -43,8 +43,8 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,11 +54,10 @@ from sqlalchemy import Engine, func, select
 
 from billing.bulk import among, chunks
 from billing.context import Context
-from billing.db import transaction
 from billing.models import BankLine
 from billing.pricebooks import council
-from billing.receipts import lock_receipts, rematch_waiting, try_match, waiting_ids
-from pricing.clock import Clock, FixedClock
+from billing.receipts import committed_units, lock_receipts, rematch_waiting, try_match, waiting_ids
+from pricing.clock import Clock
 from pricing.errors import InvalidInput
 from pricing.money import parse_money
 
@@ -475,11 +474,5 @@ def run_bank_import(engine: Engine, clock: Clock, actor: str, path: Path, column
     A bad file writes nothing. A run cut short between chunks leaves whole lines
     only; importing the file again counts those as already imported and adds the rest.
     """
-    fixed = FixedClock(clock.today(), instant=clock.now())  # one instant for every line of the import
-
-    @contextmanager
-    def unit() -> Iterator[Context]:
-        with transaction(engine) as session:
-            yield Context(session=session, clock=fixed, actor=actor)
-
+    unit = committed_units(engine, clock, actor)  # one instant for every line of the import
     return _import(unit, path, columns, profile, rematch, max(1, chunk_size))

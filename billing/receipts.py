@@ -25,8 +25,8 @@ whatever matches it. Every change of status is audited (``bank_line.*``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
@@ -260,8 +260,8 @@ def rematch_waiting(ctx: Context, ids: Sequence[int] | None = None,
     return result
 
 
-def run_rematch(engine: Engine, clock: Clock, actor: str, chunk_size: int = CHUNK) -> RematchResult:
-    """Match waiting lines again as the command line runs it: committed every ``chunk_size`` lines."""
+def committed_units(engine: Engine, clock: Clock, actor: str) -> Callable[[], AbstractContextManager[Context]]:
+    """Transactions that each commit on their own, every one on the same day and instant (read once)."""
     fixed = FixedClock(clock.today(), instant=clock.now())
 
     @contextmanager
@@ -269,6 +269,12 @@ def run_rematch(engine: Engine, clock: Clock, actor: str, chunk_size: int = CHUN
         with transaction(engine) as session:
             yield Context(session=session, clock=fixed, actor=actor)
 
+    return unit
+
+
+def run_rematch(engine: Engine, clock: Clock, actor: str, chunk_size: int = CHUNK) -> RematchResult:
+    """Match waiting lines again as the command line runs it: committed every ``chunk_size`` lines."""
+    unit = committed_units(engine, clock, actor)
     with unit() as ctx:
         council(ctx)  # refused before anything is written when no price book is loaded
         ids = waiting_ids(ctx)
