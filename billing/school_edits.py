@@ -41,6 +41,7 @@ from billing.models import Charge, Invoice, InvoiceLine, School
 from billing.models.schools import SCHOOL_TYPES
 from billing.pricebooks import council, version_for
 from billing.schools import MAX_ROLL, NewSchool, add_school, check_urn, clean_school_email, get_school
+from billing.subscriptions import SUBSCRIPTION_VAT_CODE
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.pricebook import CASEWORK_DAY
@@ -49,8 +50,6 @@ from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
 _LA_CODE = re.compile(r"\d{3}", re.ASCII)
 _LAESTAB = re.compile(r"\d{7}", re.ASCII)
-SUBSCRIPTION_ITEM_VAT = "S"
-"""A subscription's fee is standard rated for external customers (billing.subscriptions.SUBSCRIPTION_VAT_CODE)."""
 
 FIELDS = ("name", "type", "address", "postcode", "email", "number_on_roll", "la_code", "laestab")
 """The particulars `school edit` may change, as they are named in the audit trail and the JSON."""
@@ -308,7 +307,7 @@ def item_vat_code(ctx: Context, charge: Charge) -> str:
     if charge.vat_code in ("S", "E"):
         return charge.vat_code
     if charge.service_code == "subscription":
-        return SUBSCRIPTION_ITEM_VAT
+        return SUBSCRIPTION_VAT_CODE
     if charge.service_code == CASEWORK_DAY:
         year = AcademicYear.parse(str(detail["price_book"])) if detail.get("price_book") else \
             AcademicYear.of(charge.period_start or charge.due_on)
