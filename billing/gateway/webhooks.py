@@ -306,12 +306,12 @@ def _lock_school(ctx: Context, notice: GatewayNotice) -> School | None:
 
 def _record_money(ctx: Context, notice: GatewayNotice) -> EventOutcome:
     """Money in: through the school's cash balance (once per movement), or a card payment."""
-    _lock_school(ctx, notice)  # before deciding how it was paid
+    school = _lock_school(ctx, notice)  # before deciding how it was paid
     if notice.kind in ("funded", "applied"):
-        return _record_balance(ctx, notice)
+        return _record_balance(ctx, notice, school)
     intent = notice.payment_intent
     if notice.from_balance or (intent and cash_balance.spent_from_balance(ctx, intent)):
-        return _record_balance(ctx, replace(notice, from_balance=True, method="bacs"))
+        return _record_balance(ctx, replace(notice, from_balance=True, method="bacs"), school)
     if notice.from_balance is None and intent and notice.type.startswith("checkout.session."):
         # The session offered the cash balance among other methods and does not say which paid;
         # its PaymentIntent's own event does (or its cash-balance transaction), so that one records it.
@@ -322,8 +322,11 @@ def _record_money(ctx: Context, notice: GatewayNotice) -> EventOutcome:
     return _record_payment(ctx, notice)
 
 
-def _record_balance(ctx: Context, notice: GatewayNotice) -> EventOutcome:
-    """A funding of the school's cash balance, or a payment from it: recorded once (billing.gateway.cash_balance)."""
+def _record_balance(ctx: Context, notice: GatewayNotice, school: School | None) -> EventOutcome:
+    """A funding of the school's cash balance, or a payment from it: recorded once (billing.gateway.cash_balance).
+
+    ``school`` is the notice's school, its row already locked by :func:`_record_money`.
+    """
     from billing.payments import record_payment
 
     kind: cash_balance.MovementKind = "spent"
@@ -336,7 +339,6 @@ def _record_balance(ctx: Context, notice: GatewayNotice) -> EventOutcome:
         raise _Unplaceable("the event carries no amount or payment id")
     if not notice.customer_id:
         raise _Unplaceable("the event names no Stripe customer whose balance it moves")
-    school = _lock_school(ctx, notice)
     if school is None:
         raise _Unplaceable("the event names no school the engine knows")
     urn = school.urn
