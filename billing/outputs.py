@@ -22,6 +22,13 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
+def _usual_mode() -> int:
+    """What ``open()`` would give a new file: 0666 less the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def database_files(database_url: str | URL | None) -> set[Path]:
     """The files of a SQLite database in use (nothing for a server database)."""
     if database_url is None:
@@ -67,6 +74,8 @@ def write_output(target: Path, data: bytes, *, force: bool = False, database_url
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
+            # mkstemp makes the file private (0600); a document is for the team: the usual mode.
+            os.chmod(temporary, _usual_mode())
             os.replace(temporary, where)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

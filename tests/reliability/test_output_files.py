@@ -91,3 +91,12 @@ def test_reminder_letters_already_in_the_folder_are_kept_unless_forced(db_url: s
     assert table_dump(ledger) == before and letter.read_text() == "printed and annotated"
     done = cli_json(db_url, "reminders", "run", "--out", str(tmp_path), "--force", as_of="2019-11-07")
     assert done["letters"] == [str(letter)]
+
+
+def test_an_output_file_gets_the_mode_any_new_file_would(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        written = write_output(tmp_path / "statement.pdf", b"%PDF")
+    finally:
+        os.umask(old)
+    assert written.stat().st_mode & 0o777 == 0o644
