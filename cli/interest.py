@@ -100,16 +100,11 @@ def waive(rt: Runtime, charge_id: int, reason: str) -> None:
       traded interest waive 42 --reason "Delay caused by our invoicing error"
     """
     from billing.interest_run import waive_interest
-
-    data = rt.run(lambda ctx: waive_interest(ctx, charge_id, reason).as_json())
-    rt.emit(data, lambda: f"Interest charge {data['id']} ({_money(data['amount'])}) waived"
-            + (f" by credit note {data['credit_note']}." if data["credit_note"] else "."))
-
-
-def _money(value: object) -> str:
     from cli.formats import money
 
-    return money(value)
+    data = rt.run(lambda ctx: waive_interest(ctx, charge_id, reason).as_json())
+    rt.emit(data, lambda: f"Interest charge {data['id']} ({money(data['amount'])}) waived"
+            + (f" by credit note {data['credit_note']}." if data["credit_note"] else "."))
 
 
 @interest.command("list")

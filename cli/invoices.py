@@ -169,6 +169,7 @@ def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
       traded --as-of 2025-10-01 credit-note add INV-000001 --amount 540.00 --reason "One day charged twice"
     """
     from billing.invoicing import issue_credit_note
+    from cli.formats import money
     from pricing.money import parse_money
 
     def service(ctx: object) -> dict[str, object]:
@@ -177,7 +178,7 @@ def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
         return {"number": note.number, "invoice": note.corrects.number, "amount": note.total}
 
     data = rt.run(service)
-    rt.emit(data, lambda: f"Issued credit note {data['number']} for {_money(data['amount'])} against {data['invoice']}.")
+    rt.emit(data, lambda: f"Issued credit note {data['number']} for {money(data['amount'])} against {data['invoice']}.")
 
 
 def _rate(value: object) -> str:
@@ -186,12 +187,6 @@ def _rate(value: object) -> str:
 
     rate = value if isinstance(value, Decimal) else Decimal(str(value))
     return f"{rate.normalize():f}"
-
-
-def _money(value: object) -> str:
-    from cli.formats import money
-
-    return money(value)
 
 
 @credit_note.command("list")
