@@ -301,11 +301,6 @@ def read_statement(path: Path, columns: Mapping[str, str] | None = None) -> Stat
     return Statement("csv", read_csv(text, columns, path.name))
 
 
-def read_bank_file(path: Path, columns: Mapping[str, str] | None = None) -> list[StatementEntry]:
-    """The lines of a bank file (any format :func:`read_statement` reads)."""
-    return read_statement(path, columns).entries
-
-
 # --- identity -----------------------------------------------------------------------------
 
 
