@@ -35,9 +35,10 @@ def balance_changes(ctx: Context, invoice_ids: list[int]) -> dict[int, list[Bala
             select(column, on, model.amount).where(among(session, column, invoice_ids))
         ):
             changes[invoice_id].append(BalanceChange(day, -amount))
-    for invoice_id, day, amount in session.execute(
+    for corrected, day, amount in session.execute(
         select(Invoice.corrects_id, Invoice.issued_on, Invoice.total)
         .where(Invoice.kind == "credit_note", among(session, Invoice.corrects_id, invoice_ids))
     ):
-        changes[invoice_id].append(BalanceChange(day, -amount))
+        if corrected is not None:  # always set on a credit note (a CHECK constraint): for the type checker
+            changes[corrected].append(BalanceChange(day, -amount))
     return changes
