@@ -44,6 +44,7 @@ from contracts.cancellation import (
     settle,
     undelivered_refund,
 )
+from contracts.charge_details import OrderDetail, SettlementDetail
 from pricing.accrual import accrued
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, as_pounds, money, parse_money, to_pence
@@ -225,7 +226,7 @@ def cancel_subscription(
             period_start=sub.starts_on,
             period_end=end,
             subscription_id=sub.id,
-            detail={"accrued": str(accrued_fee), "invoiced": str(invoiced_net), "effective_end": end.isoformat()},
+            detail=SettlementDetail(accrued=accrued_fee, invoiced=invoiced_net, effective_end=end),
         ))
     elif settlement.kind == "credit_note":
         notes = credit_net(ctx, invoiced_lines, settlement.amount,
@@ -323,8 +324,8 @@ def cancel_order(
                 due_on=max(notice_on, ctx.today), amount=new_amount,
                 item_vat_code=_item_vat_code(ctx, original), quantity=Decimal(1), unit_price=new_amount,
                 period_start=original.period_start, period_end=original.period_end,
-                order_id=order.id, detail={"price": str(order.price), "costs": None if costs is None else str(costs), "by": party,
-                        "item_vat_code": _item_vat_code(ctx, original)},
+                order_id=order.id, detail=OrderDetail(price=order.price, costs=costs, by=party,
+                                                     item_vat_code=_item_vat_code(ctx, original)),
             ))
     elif original is not None and original.status == "due":
         line = invoice_line_of(ctx, original)

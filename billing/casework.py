@@ -34,6 +34,7 @@ from billing.context import Context
 from billing.models import Case, Charge, School, Session
 from billing.pricebooks import version_for
 from billing.sessions import COUNTED
+from contracts.charge_details import CaseworkDetail
 from invoices.dates import doc_date
 from pricing.calendars import AcademicYear, TermPeriod, term_of, terms
 from pricing.clock import utc_to_london
@@ -178,7 +179,7 @@ def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: S
                     quantity=days, unit_price=version.day_rate,
                     period_start=period.start, period_end=period_end, case_id=case.id,
                     subscription_id=case.subscription_id,
-                    detail={"case": case.ref, "cumulative_hours": str(hours), "price_book": version.year},
+                    detail=CaseworkDetail(case=case.ref, cumulative_hours=hours, price_book=version.year),
                 ))
                 keys.add(key)
                 charged += days

@@ -20,6 +20,7 @@ from billing.bulk import among, chunks, insert_rows
 from billing.context import Context, jsonable
 from billing.models import AuditEntry, Charge, School
 from billing.pricebooks import council
+from contracts.charge_details import ChargeDetail, dump_detail
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.money import to_pence
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class, vat_code_for
@@ -63,7 +64,7 @@ class NewCharge:
     session_id: int | None = None
     late_invoice_id: int | None = None
     note: str | None = None
-    detail: dict[str, object] | None = None
+    detail: ChargeDetail | None = None  # the typed record of where the charge came from (contracts.charge_details)
 
 
 def _exact_amount(new: NewCharge) -> Decimal:
@@ -87,7 +88,7 @@ def _charge_row(ctx: Context, new: NewCharge, now: datetime) -> tuple[dict[str, 
         "period_start": new.period_start, "period_end": new.period_end, "due_on": new.due_on,
         "quantity": new.quantity, "unit_price": new.unit_price if new.unit_price is not None else amount,
         "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": "due",
-        "note": new.note, "detail": jsonable(new.detail) if new.detail else None, "created_at": now,
+        "note": new.note, "detail": dump_detail(new.detail), "created_at": now,
     }, customer
 
 

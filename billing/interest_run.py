@@ -35,6 +35,7 @@ from billing.context import Context
 from billing.invoice_history import balance_changes
 from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
 from billing.pricebooks import council
+from contracts.charge_details import InterestDetail, InterestStretch
 from invoices.dates import doc_date
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.interest import BalanceChange, InterestResult, interest_due
@@ -278,10 +279,10 @@ def _new_charge(school: School, inv_id: int, number: str, due_on: date, start: d
         due_on=upto, amount=amount, item_vat_code=INTEREST_VAT_CODE,
         quantity=Decimal(1), unit_price=amount,
         period_start=start, period_end=upto, late_invoice_id=inv_id,
-        detail={"days": new_days.days, "raised_before": str(before), "due_now": str(before + amount),
-                "late_invoice": number, "annual_rate": str(annual_rate),
-                "stretches": [{"start": s.start.isoformat(), "end": s.end.isoformat(), "days": s.days,
-                               "balance": str(s.balance)} for s in new_days.stretches]},
+        detail=InterestDetail(days=new_days.days, raised_before=before, due_now=before + amount, late_invoice=number,
+                              annual_rate=annual_rate,
+                              stretches=tuple(InterestStretch(start=s.start, end=s.end, days=s.days, balance=s.balance)
+                                              for s in new_days.stretches)),
     )
 
 

@@ -31,6 +31,7 @@ from billing.pricebooks import version_for
 from billing.schools import get_school
 from billing.subscriptions import format_day, live_subscription
 from contracts.cancellation import NOTICE_PERIOD
+from contracts.charge_details import OrderDetail
 from contracts.entitlements import is_covered
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, NotFound
@@ -134,7 +135,7 @@ def add_order(
             due_on=on, amount=price, item_vat_code=item.vat_code,
             quantity=Decimal(charged_units), unit_price=item.price,
             period_start=deliver_on, period_end=deliver_on, order_id=order.id,
-            detail={"item": item.code, "item_vat_code": item.vat_code, "covered_units": free},
+            detail=OrderDetail(item=item.code, item_vat_code=item.vat_code, covered_units=free),
         ))
     ctx.audit("order.add", "order", order.id, {
         "school": school.urn, "item": item.code, "quantity": qty, "deliver_on": deliver_on,

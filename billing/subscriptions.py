@@ -22,6 +22,7 @@ from billing.context import Context
 from billing.models import Charge, School, Subscription
 from billing.pricebooks import version_for
 from billing.schools import get_school
+from contracts.charge_details import SubscriptionFeeDetail
 from invoices.dates import doc_date
 from pricing.calendars import AcademicYear, term_of
 from pricing.errors import InvalidInput, NotFound, RuleViolation
@@ -173,8 +174,8 @@ def add_subscription(
             period_start=inst.period_start,
             period_end=inst.period_end,
             subscription_id=sub.id,
-            detail={"academic_year": inst.academic_year.start_year, "instalment": inst.number, "of": inst.of,
-                    "year_fee": str(fees[inst.academic_year])},
+            detail=SubscriptionFeeDetail(academic_year=inst.academic_year.start_year, instalment=inst.number,
+                                         of=inst.of, year_fee=fees[inst.academic_year]),
         ))
     ctx.audit("subscription.add", "subscription", sub.id, {
         "school": school.urn, "tier": tier, "schedule": plan, "start": start, "end": end,

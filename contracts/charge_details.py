@@ -36,7 +36,7 @@ class OrderDetail(_Detail):
     """A catalogue order, or what a cancelled order is charged instead (§2, §5)."""
 
     item: str | None = None
-    item_vat_code: Literal["S", "E"] | None = None
+    item_vat_code: str | None = None
     covered_units: int | None = None
     # Set on a cancelled order's replacement charge:
     price: Decimal | None = None

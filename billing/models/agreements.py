@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing.models.base import OPTIONAL_REFERENCES, Base, optional_ref_index
 from billing.models.schools import School, Staff
 from billing.models.types import Hours, Money, UTCDateTime
+from contracts.charge_details import ChargeDetail, parse_detail
 
 
 class PriceBookVersion(Base):
@@ -195,6 +196,11 @@ class Charge(Base):
     status: Mapped[str] = mapped_column(String(10), default="due")
     note: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+    @property
+    def details(self) -> ChargeDetail | None:
+        """``detail`` read as its kind's typed record (contracts.charge_details)."""
+        return parse_detail(self.kind, self.detail)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     school: Mapped[School] = relationship()
