@@ -103,14 +103,16 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         BillRunStatus.INTERRUPTED: frozenset(),
     },
     BankLineStatus: {
-        # A line waits (unmatched, future) until someone matches or rejects it; a matched or
-        # rejected line can be put back on the worklist (receipts unmatch).
+        # A line is stored unmatched and takes its outcome at once (rejected, future or
+        # matched); a waiting line (unmatched, future) then waits until it is matched or
+        # rejected. A rejected line may still be matched by hand (billing.receipts), and no
+        # command takes a matched line's payment back off it.
         BankLineStatus.UNMATCHED: frozenset({BankLineStatus.MATCHED, BankLineStatus.REJECTED,
                                              BankLineStatus.FUTURE}),
         BankLineStatus.FUTURE: frozenset({BankLineStatus.UNMATCHED, BankLineStatus.MATCHED,
                                           BankLineStatus.REJECTED}),
-        BankLineStatus.MATCHED: frozenset({BankLineStatus.UNMATCHED}),
-        BankLineStatus.REJECTED: frozenset({BankLineStatus.UNMATCHED}),
+        BankLineStatus.MATCHED: frozenset(),
+        BankLineStatus.REJECTED: frozenset({BankLineStatus.MATCHED}),
     },
 }
 

@@ -9,10 +9,11 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.models.base import OPTIONAL_REFERENCES, Base, optional_ref_index
+from billing.models.base import OPTIONAL_REFERENCES, Base, one_of, optional_ref_index
 from billing.models.schools import School, Staff
 from billing.models.types import Hours, Money, UTCDateTime
 from contracts.charge_details import ChargeDetail, parse_detail
+from contracts.states import ChargeStatus, OrderStatus, SessionStatus, SubscriptionStatus
 
 
 class PriceBookVersion(Base):
@@ -44,7 +45,7 @@ class Subscription(Base):
     __table_args__ = (
         CheckConstraint("tier IN ('premium','initial')", name="tier"),
         CheckConstraint("schedule IN ('annual','termly')", name="schedule"),
-        CheckConstraint("status IN ('live','cancelled')", name="status"),
+        CheckConstraint(one_of("status", SubscriptionStatus), name="status"),
         CheckConstraint("ends_on >= starts_on", name="dates"),
     )
 
@@ -54,7 +55,7 @@ class Subscription(Base):
     schedule: Mapped[str] = mapped_column(String(10))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(10), default="live")
+    status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.LIVE)
     po_number: Mapped[str | None] = mapped_column(String(40))
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"))
     notice_on: Mapped[date | None]
@@ -72,7 +73,7 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity"),
-        CheckConstraint("status IN ('open','delivered','cancelled')", name="status"),
+        CheckConstraint(one_of("status", OrderStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +87,7 @@ class Order(Base):
     covered: Mapped[bool]
     unit_price: Mapped[Decimal] = mapped_column(Money())
     price: Mapped[Decimal] = mapped_column(Money())
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=OrderStatus.OPEN)
     po_number: Mapped[str | None] = mapped_column(String(40))
     cancelled_by: Mapped[str | None] = mapped_column(String(10))
     notice_on: Mapped[date | None]
@@ -123,9 +124,7 @@ class Session(Base):
 
     __tablename__ = "sessions"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('scheduled','delivered','moved','dropped','deemed_delivered')", name="status"
-        ),
+        CheckConstraint(one_of("status", SessionStatus), name="status"),
         CheckConstraint("planned_hours > 0", name="planned"),
         CheckConstraint("delivered_hours IS NULL OR delivered_hours >= 0", name="delivered"),
         CheckConstraint("case_id IS NOT NULL OR order_id IS NOT NULL", name="parent"),
@@ -140,7 +139,7 @@ class Session(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     planned_hours: Mapped[Decimal] = mapped_column(Hours())
     delivered_hours: Mapped[Decimal | None] = mapped_column(Hours())
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.SCHEDULED)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -166,7 +165,7 @@ class Charge(Base):
             "kind IN ('subscription_fee','casework','order','no_show','settlement','interest')",
             name="kind",
         ),
-        CheckConstraint("status IN ('due','withdrawn','waived')", name="status"),
+        CheckConstraint(one_of("status", ChargeStatus), name="status"),
         CheckConstraint("vat_code IN ('O','S','E')", name="vat_code"),
         CheckConstraint("amount >= 0", name="amount"),
         *(optional_ref_index("charges", column) for column in OPTIONAL_REFERENCES["charges"]),
@@ -193,7 +192,7 @@ class Charge(Base):
     unit_price: Mapped[Decimal] = mapped_column(Money())
     amount: Mapped[Decimal] = mapped_column(Money())
     vat_code: Mapped[str] = mapped_column(String(1))
-    status: Mapped[str] = mapped_column(String(10), default="due")
+    status: Mapped[str] = mapped_column(String(10), default=ChargeStatus.DUE)
     note: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
 

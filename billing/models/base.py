@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import Index, MetaData, text
 from sqlalchemy.orm import DeclarativeBase
+
+from contracts.states import values
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -16,6 +20,12 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def one_of(column: str, kind: type[StrEnum]) -> str:
+    """A CHECK constraint's text holding ``column`` to the stored words of a state kind (contracts.states)."""
+    words = ",".join(f"'{word}'" for word in values(kind))
+    return f"{column} IN ({words})"
 
 
 def optional_ref_index(table: str, column: str) -> Index:

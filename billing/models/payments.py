@@ -9,9 +9,10 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.models.base import Base
+from billing.models.base import Base, one_of
 from billing.models.schools import School
 from billing.models.types import Money, UTCDateTime
+from contracts.states import BankLineStatus
 
 
 class Payment(Base):
@@ -84,7 +85,7 @@ class BankLine(Base):
 
     __tablename__ = "bank_lines"
     __table_args__ = (
-        CheckConstraint("status IN ('matched','unmatched','future','rejected')", name="status"),
+        CheckConstraint(one_of("status", BankLineStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
