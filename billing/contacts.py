@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import joinedload
 
 from billing.context import Context
@@ -100,7 +100,7 @@ def remove_contact(ctx: Context, contact_id: int, reason: str | None = None) -> 
     return contact
 
 
-def _current_on(day: date) -> list[object]:
+def _current_on(day: date) -> list[ColumnElement[bool]]:
     return [SchoolContact.added_on <= day,
             or_(SchoolContact.removed_on.is_(None), SchoolContact.removed_on > day)]
 

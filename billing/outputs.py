@@ -36,7 +36,7 @@ def database_files(database_url: str | URL | None) -> set[Path]:
     url = make_url(database_url) if isinstance(database_url, str) else database_url
     if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
         return set()
-    base = Path(url.database).expanduser().resolve()  # type: ignore[arg-type]
+    base = Path(url.database).expanduser().resolve()
     return {base.with_name(base.name + suffix) for suffix in _DATABASE_SUFFIXES}
 
 

@@ -14,7 +14,7 @@ import click
 _LARGEST_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite ids never get near it
 
 
-class WholeNumber(click.ParamType):
+class WholeNumber(click.ParamType[int, Any]):
     """ASCII digits only, between ``low`` and ``high``."""
 
     def __init__(self, what: str, low: int, high: int) -> None:

@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -122,7 +122,7 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
         rows = [[c.ref, c.urn, c.school, c.covered, c.hours, c.deemed_hours,
                  _m(c.cost), _m(c.day_rate_value), _m(c.income_billed), _m(c.subscription_share),
                  _m(c.income - c.cost)] for c in report_.cases]
-        t, a = data["totals"], data["averages"]  # type: ignore[index]
+        t, a = cast(dict[str, Any], data["totals"]), cast(dict[str, Any], data["averages"])
         rows.append(["TOTAL", "", count(t['cases'], 'case'), "", t["hours"], t["deemed_hours"], _m(t["cost"]),
                      _m(t["day_rate_value"]), _m(t["income_billed"]), _m(t["subscription_share"]),
                      _m(t["income"] - t["cost"])])
@@ -182,7 +182,7 @@ def school_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool)
     def text() -> str:
         rows = [[r.school, r.urn, r.year, _m(r.subscription), _m(r.extras), _m(r.interest), _m(r.cost),
                  _m(r.net)] for r in rep.rows]
-        t = data["totals"]  # type: ignore[index]
+        t = cast(dict[str, Any], data["totals"])
         rows.append(["TOTAL", "", "", _m(t["subscription"]), _m(t["extras"]), _m(t["interest"]), _m(t["cost"]),
                      _m(t["net"])])
         return table(["School", "URN", "Year", "Subscription", "Extras", "Interest", "Cost", "Net"], rows,
@@ -241,7 +241,7 @@ def budget_cmd(rt: Runtime, fy: str | None, csv_file: str | None, pdf_file: str 
                          [[s["source"], s["kind"], _m(s["budget"]), _m(s["budget_to_date"]), _m(s["actual"]),
                            _m(s["variance"]), _m(s["forecast"])] for s in rep.by_source()], "llrrrrr",
                          title="By funding source"))
-        t = data["totals"]  # type: ignore[index]
+        t = cast(dict[str, Any], data["totals"])
         out.append(paragraph(f"Net (income - cost): budget {_m(t['net']['budget'])}, actual {_m(t['net']['actual'])}, "
                    f"forecast {_m(t['net']['forecast'])}."))
         out.append(paragraph(f"Income is recognised by the days of service, not by invoice. Invoiced this year "
