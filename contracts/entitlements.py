@@ -7,12 +7,15 @@ first N referrals of a year are covered; further cases are charged).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput
+
+CASEWORK = "casework"
 
 
 def _count(value: object, what: str) -> int:
@@ -83,3 +86,32 @@ def summarise(
 def academic_year_of_referral(referred_on: date) -> AcademicYear:
     """The academic year whose entitlement a referral counts against; counts reset on 1 September (§3, §6)."""
     return AcademicYear.of(referred_on)
+
+
+def reference_day(year: AcademicYear, today: date) -> date:
+    """The day whose subscription decides a year's entitlements: today within the year, else its nearest end."""
+    return min(max(today, year.start), year.end)
+
+
+@dataclass(frozen=True)
+class Use:
+    """One case's or order's share of a year's figures: uses of ``service``, and how many were charged."""
+
+    service: str
+    used: int
+    beyond: int
+
+
+def case_use(covered: bool) -> Use:
+    """A case is one casework referral, charged beyond the entitlement when not covered (§6)."""
+    return Use(CASEWORK, 1, 0 if covered else 1)
+
+
+def tally(uses: Iterable[Use]) -> tuple[Counter[str], Counter[str]]:
+    """Uses and uses beyond, added up per service."""
+    used: Counter[str] = Counter()
+    beyond: Counter[str] = Counter()
+    for use in uses:
+        used[use.service] += use.used
+        beyond[use.service] += use.beyond
+    return used, beyond
