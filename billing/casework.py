@@ -1,28 +1,18 @@
-"""Extra casework at the day rate (domain-rules.md §2, §6).
+"""Extra casework at the day rate (domain-rules.md §2, §6): reading cases, raising their charges.
 
-A case the subscription does not cover is charged for the billable days
-delivered on it (deemed-delivered sessions included): hours ÷ hours-per-day
-rounded up to the price book's increment, × the day rate of the price-book
-version for the case's academic year.
-
-Bill periods are the billing terms (1 Sep–31 Dec, 1 Jan–31 Mar, 1 Apr–31 Aug).
-Each case gets at most ONE charge per period, keyed ``case/{id}/{period start}``
-and raised through billing.charges (so a re-run never bills twice). A period's
-charge is raised once the period has ended (due the day after it ends) or the
-case has closed within it (due on the closure date).
-
-Rounding is cumulative, never per period: a period's charge is
-``billable_days(all counted hours up to the period's end) − days already
-charged for the case``. So a case split over two terms costs exactly what it
-would cost in one (4 h + 4 h at 6 h/day = 1.5 days, not 1 + 1), and hours
-recorded late for an earlier period are picked up by the next charge.
+Which charges a case owes for which term, and how many days, is decided by
+contracts.casework on plain values (cumulative rounding, one charge per case per
+billing term, due when the term ends or the case closes). This module reads the
+cases, their counted sessions and the charges already raised, asks it, and
+raises what it answers through billing.charges (so a re-run never bills twice),
+with each line's description.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -34,31 +24,14 @@ from billing.context import Context
 from billing.models import Case, Charge, School, Session
 from billing.pricebooks import version_for
 from billing.sessions import COUNTED
-from contracts.charge_details import CaseworkDetail
+from contracts.casework import CaseToCharge, DayRate, WorkedSession, case_charges
+from contracts.states import ChargeStatus, SessionStatus
 from invoices.dates import doc_date
-from pricing.calendars import AcademicYear, TermPeriod, term_of, terms
+from pricing.calendars import AcademicYear
 from pricing.clock import utc_to_london
-from pricing.daycharge import billable_days
-from pricing.money import to_pence
 from pricing.pricebook import CASEWORK_DAY, Version
 
 KIND = "casework"
-DEEMED = "deemed_delivered"
-
-
-def periods_from(start: date) -> Iterator[TermPeriod]:
-    """The billing terms from the one holding ``start`` onwards."""
-    first = term_of(start)
-    year = AcademicYear.of(start)
-    while True:
-        for period in terms(year):
-            if period.start >= first.start:
-                yield period
-        year = year.next()
-
-
-def source_key(case: Case, period: TermPeriod) -> str:
-    return f"case/{case.id}/{period.start.isoformat()}"
 
 
 class CaseTerms(Protocol):
@@ -136,6 +109,15 @@ def casework_description(ref: str, days: Decimal, hours: Decimal, charged_before
     return f"{head}; {label}: {summary}"[:DESCRIPTION_MAX]
 
 
+def _worked(sessions: Sequence[Any]) -> Iterator[WorkedSession]:
+    """The sessions whose hours count, by London day; a generator, so only a case with a period
+    to charge pays for the time-zone conversion."""
+    for s in sessions:
+        if s.status in COUNTED and s.delivered_hours is not None:
+            yield WorkedSession(utc_to_london(s.starts_at).date(), s.delivered_hours,
+                                s.status == SessionStatus.DEEMED_DELIVERED)
+
+
 def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: Sequence[Any], keys: set[str],
                       charged: Decimal, through: date, versions: dict[int, Version] | None = None) -> list[NewCharge]:
     """The day-rate charges due on one uncovered case up to ``through`` that are not yet raised (§6).
@@ -148,44 +130,17 @@ def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: S
     if version is None:
         version = versions[case.academic_year] = version_for(ctx, AcademicYear(case.academic_year))
     item = version.item(CASEWORK_DAY)
-    out: list[NewCharge] = []
-    counted: list[tuple[date, Decimal, bool]] | None = None  # (London day, hours, deemed), once per case
-    for period in periods_from(case.referred_on):
-        closes_here = case.closed_on is not None and period.start <= case.closed_on <= period.end
-        due_on = case.closed_on if closes_here else period.end + timedelta(days=1)
-        assert due_on is not None
-        if due_on > through:
-            break
-        key = source_key(case, period)
-        if key not in keys:
-            if counted is None:
-                counted = sorted((utc_to_london(s.starts_at).date(), s.delivered_hours, s.status == DEEMED)
-                                 for s in sessions if s.status in COUNTED and s.delivered_hours is not None)
-            # Delivered and deemed-delivered hours on sessions starting by the period's end (London day).
-            hours = sum((h for day, h, _ in counted if day <= period.end), Decimal("0"))
-            days = billable_days(hours, version.hours_per_day, version.day_increment) - charged
-            if days > 0:
-                amount = to_pence(days * version.day_rate)
-                period_end = case.closed_on if closes_here else period.end
-                assert period_end is not None
-                # The sessions behind the days: all of them on a first charge (they add up to the
-                # hours), this period's on a later one (the case's total is stated beside them).
-                behind = [s for s in counted if s[0] <= period.end and (not charged or s[0] >= period.start)]
-                out.append(NewCharge(
-                    school=school, kind=KIND, source_key=key, service_code=CASEWORK_DAY,
-                    description=casework_description(case.ref, days, hours, charged, version.hours_per_day,
-                                                     version.day_increment, behind),
-                    due_on=due_on, amount=amount, item_vat_code=item.vat_code,
-                    quantity=days, unit_price=version.day_rate,
-                    period_start=period.start, period_end=period_end, case_id=case.id,
-                    subscription_id=case.subscription_id,
-                    detail=CaseworkDetail(case=case.ref, cumulative_hours=hours, price_book=version.year),
-                ))
-                keys.add(key)
-                charged += days
-        if closes_here:
-            break
-    return out
+    rate = DayRate.of(version)
+    due = case_charges(CaseToCharge(case.id, case.ref, case.referred_on, case.closed_on), _worked(sessions), rate,
+                       keys, charged, through)
+    return [NewCharge(
+        school=school, kind=KIND, source_key=c.key, service_code=CASEWORK_DAY,
+        description=casework_description(case.ref, c.days, c.hours, c.charged_before, rate.hours_per_day,
+                                         rate.increment, c.sessions),
+        due_on=c.due_on, amount=c.amount, item_vat_code=item.vat_code, quantity=c.days, unit_price=c.unit_price,
+        period_start=c.period_start, period_end=c.period_end, case_id=case.id, subscription_id=case.subscription_id,
+        detail=c.detail,
+    ) for c in due]
 
 
 def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
@@ -196,7 +151,7 @@ def raise_case_charges(ctx: Context, case: Case, through: date) -> list[Charge]:
     rows = ctx.session.execute(select(Charge.source_key, Charge.quantity, Charge.status)
                                .where(Charge.case_id == case.id, Charge.kind == KIND)).all()
     keys = {key for key, _, _ in rows}
-    charged = sum((q for _, q, status in rows if status != "withdrawn"), Decimal("0"))
+    charged = sum((q for _, q, status in rows if status != ChargeStatus.WITHDRAWN), Decimal("0"))
     return raise_charges(ctx, _new_case_charges(ctx, case, case.school, sessions, keys, charged, through))
 
 
@@ -237,8 +192,9 @@ def raise_casework_charges(ctx: Context, through: date, collect: bool = True) ->
             select(Charge.case_id, Charge.source_key, Charge.quantity, Charge.status)
             .where(among(ctx.session, Charge.case_id, chunk), Charge.kind == KIND)
         ):
+            assert case_id is not None  # read by case id
             keys[case_id].add(key)
-            if status != "withdrawn":
+            if status != ChargeStatus.WITHDRAWN:
                 charged[case_id] += quantity
         news: list[NewCharge] = []
         for case in cases:
@@ -254,5 +210,5 @@ def raise_casework_charges(ctx: Context, through: date, collect: bool = True) ->
 def case_charged(ctx: Context, case: Case) -> tuple[Decimal, Decimal]:
     """(days, amount) charged so far on a case."""
     rows = list(ctx.session.scalars(select(Charge).where(Charge.case_id == case.id, Charge.kind == KIND,
-                                                          Charge.status != "withdrawn")))
+                                                          Charge.status != ChargeStatus.WITHDRAWN)))
     return (sum((c.quantity for c in rows), Decimal("0")), sum((c.amount for c in rows), Decimal("0.00")))
