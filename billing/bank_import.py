@@ -57,6 +57,7 @@ from billing.context import Context
 from billing.models import BankLine
 from billing.pricebooks import council
 from billing.receipts import committed_units, lock_receipts, rematch_waiting, try_match, waiting_ids
+from contracts.states import BankLineStatus
 from pricing.clock import Clock
 from pricing.errors import InvalidInput
 from pricing.money import parse_money
@@ -383,22 +384,26 @@ def _summary(line: BankLine) -> dict[str, object]:
 def _take(ctx: Context, planned: _Planned, source: str, result: ImportResult) -> None:
     """Store one new line with its status, recording the payment when it matches."""
     entry = planned.entry
+    why_not = _why_not_a_payment(entry)
+    reason: str | None
+    # A new line is stored with its outcome; only a line dated today or earlier is tried against the schools.
+    if why_not is not None:
+        status, reason = BankLineStatus.REJECTED, why_not
+    elif entry.posted_on > ctx.today:
+        status, reason = BankLineStatus.FUTURE, f"dated after {ctx.today}: matched once its date has come"
+    else:
+        status, reason = BankLineStatus.UNMATCHED, None
     line = BankLine(fingerprint=planned.fingerprint, posted_on=entry.posted_on, amount=entry.amount,
-                    currency=entry.currency.upper()[:3], reference=entry.reference[:200], status="unmatched",
-                    source_file=source[:200], line_no=entry.line_no, imported_at=ctx.now,
+                    currency=entry.currency.upper()[:3], reference=entry.reference[:200], status=status,
+                    reason=reason, source_file=source[:200], line_no=entry.line_no, imported_at=ctx.now,
                     decided_at=ctx.now, decided_by=ctx.actor)
     ctx.session.add(line)
-    why_not = _why_not_a_payment(entry)
-    if why_not is not None:
-        line.status, line.reason = "rejected", why_not
-        ctx.session.flush()
+    ctx.session.flush()
+    if status == BankLineStatus.REJECTED:
         result.rejected.append({**_summary(line), "currency": line.currency, "reason": why_not})
-    elif entry.posted_on > ctx.today:
-        line.status, line.reason = "future", f"dated after {ctx.today}: matched once its date has come"
-        ctx.session.flush()
+    elif status == BankLineStatus.FUTURE:
         result.future.append({**_summary(line), "reason": line.reason})
     else:
-        ctx.session.flush()
         paid = try_match(ctx, line, entry.reference)
         if paid is None:
             result.unmatched.append({**_summary(line), "reason": line.reason})

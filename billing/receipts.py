@@ -39,13 +39,14 @@ from billing.db import transaction
 from billing.models import BankLine, Invoice, Payment, School
 from billing.payments import record_payment
 from billing.pricebooks import council
+from contracts.states import BankLineStatus, move, values
 from invoices.numbering import find_numbers
 from pricing.clock import Clock, FixedClock
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO
 
-STATUSES = ("matched", "unmatched", "future", "rejected")
-WAITING = ("unmatched", "future")
+STATUSES = values(BankLineStatus)
+WAITING = (BankLineStatus.UNMATCHED, BankLineStatus.FUTURE)
 CHUNK = 500
 _URN = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _LOCK_KEY = 7_352_012_530_424_101_965
@@ -90,7 +91,7 @@ def _record(ctx: Context, line: BankLine, urn: str, invoices: Sequence[str], how
                           reference=line.reference[:140] or None, source="import",
                           external_key=f"bank:{line.fingerprint}")
     line.payment_id = paid.id
-    line.status = "matched"
+    line.status = move(line.status, BankLineStatus.MATCHED, f"bank line {line.id}")
     line.reason = {"invoice": "invoice number in the reference", "urn": "URN in the reference"}.get(how, how)
     line.decided_at, line.decided_by = ctx.now, ctx.actor
     ctx.session.flush()
@@ -156,7 +157,7 @@ def match_by_hand(ctx: Context, line_id: int, urn: str, invoices: Sequence[str] 
     """
     lock_receipts(ctx)
     line = _line(ctx, line_id)
-    if line.status == "matched":
+    if line.status == BankLineStatus.MATCHED:
         raise RuleViolation(f"bank line {line.id} is already matched to payment {line.payment_id} "
                             f"of school {_urn_of(ctx, line)}", code="already_matched")
     if line.currency != "GBP" or line.amount <= 0:
@@ -184,13 +185,13 @@ def reject_line(ctx: Context, line_id: int, reason: str) -> dict[str, object]:
         raise InvalidInput("the reason for rejecting a bank line is longer than 500 characters")
     lock_receipts(ctx)
     line = _line(ctx, line_id)
-    if line.status == "matched":
+    if line.status == BankLineStatus.MATCHED:
         raise RuleViolation(f"bank line {line.id} is matched to payment {line.payment_id} "
                             f"of school {_urn_of(ctx, line)}: it cannot be rejected", code="already_matched")
-    if line.status == "rejected":
+    if line.status == BankLineStatus.REJECTED:
         raise RuleViolation(f"bank line {line.id} is already rejected ({line.reason})", code="already_rejected")
     was = line.status
-    line.status, line.reason = "rejected", why
+    line.status, line.reason = move(was, BankLineStatus.REJECTED, f"bank line {line.id}"), why
     line.decided_at, line.decided_by = ctx.now, ctx.actor
     ctx.session.flush()
     ctx.audit("bank_line.reject", "bank_line", line.id,
@@ -251,10 +252,11 @@ def rematch_waiting(ctx: Context, ids: Sequence[int] | None = None,
                                        "reference": line.reference, **paid})
                 continue
             result.unmatched += 1
-            if was == "future":
-                line.status = "unmatched"
+            if was == BankLineStatus.FUTURE:
+                line.status = move(was, BankLineStatus.UNMATCHED, f"bank line {line.id}")
                 line.decided_at, line.decided_by = ctx.now, ctx.actor
-                ctx.audit("bank_line.due", "bank_line", line.id, {"from": "future", "to": "unmatched"},
+                ctx.audit("bank_line.due", "bank_line", line.id,
+                          {"from": BankLineStatus.FUTURE, "to": BankLineStatus.UNMATCHED},
                           reason=line.reason)
         ctx.session.flush()
     return result

@@ -12,8 +12,11 @@ import click
 
 from cli.listing import list_options
 from cli.runtime import Runtime, pass_runtime
+from contracts.states import BankLineStatus
 
-STATUS_CHOICES = ("waiting", "unmatched", "future", "matched", "rejected", "all")
+# Plain words, not the enum: click would match an Enum choice by its member's name.
+STATUS_CHOICES = ("waiting", *(status.value for status in (BankLineStatus.UNMATCHED, BankLineStatus.FUTURE,
+                                                           BankLineStatus.MATCHED, BankLineStatus.REJECTED)), "all")
 
 
 def _line_id(rt: Runtime, text: str) -> int:

@@ -103,12 +103,11 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         BillRunStatus.INTERRUPTED: frozenset(),
     },
     BankLineStatus: {
-        # A line is stored unmatched and takes its outcome at once (rejected, future or
-        # matched); a waiting line (unmatched, future) then waits until it is matched or
-        # rejected. A rejected line may still be matched by hand (billing.receipts), and no
-        # command takes a matched line's payment back off it.
-        BankLineStatus.UNMATCHED: frozenset({BankLineStatus.MATCHED, BankLineStatus.REJECTED,
-                                             BankLineStatus.FUTURE}),
+        # A line is stored with its outcome (billing.bank_import); a waiting one (unmatched,
+        # future) waits until it is matched or rejected, a future one joining the unmatched
+        # once its date has come. A rejected line may still be matched by hand
+        # (billing.receipts), and no command takes a matched line's payment back off it.
+        BankLineStatus.UNMATCHED: frozenset({BankLineStatus.MATCHED, BankLineStatus.REJECTED}),
         BankLineStatus.FUTURE: frozenset({BankLineStatus.UNMATCHED, BankLineStatus.MATCHED,
                                           BankLineStatus.REJECTED}),
         BankLineStatus.MATCHED: frozenset(),

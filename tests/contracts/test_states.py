@@ -84,6 +84,7 @@ def test_the_real_moves_of_bank_lines() -> None:
     """A rejected line may be matched by hand; nothing takes a matched line back onto the worklist."""
     assert can_move(BankLineStatus.REJECTED, BankLineStatus.MATCHED)
     assert can_move(BankLineStatus.FUTURE, BankLineStatus.UNMATCHED)
+    assert not can_move(BankLineStatus.UNMATCHED, BankLineStatus.FUTURE)  # a line is stored future, never made it
     assert not can_move(BankLineStatus.MATCHED, BankLineStatus.UNMATCHED)
     assert not can_move(BankLineStatus.REJECTED, BankLineStatus.UNMATCHED)
 
