@@ -69,6 +69,17 @@ class BankLineStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class MailStatus(StrEnum):
+    """A message in the outbox (billing.outbox); a school with no address is recorded failed, never dropped."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    UNCERTAIN = "uncertain"
+
+
 S = TypeVar("S", bound=StrEnum)
 
 # Issued invoices have no stored status and no moves: they are immutable (corrections are credit notes).
@@ -112,6 +123,18 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
                                           BankLineStatus.REJECTED}),
         BankLineStatus.MATCHED: frozenset(),
         BankLineStatus.REJECTED: frozenset({BankLineStatus.MATCHED}),
+    },
+    MailStatus: {
+        # Claimed and committed before the server is asked (sending), so a sender that dies leaves
+        # the message sending and the next one marks it uncertain: it may have arrived, and it is
+        # sent again only when a person says so (resend, back to queued).
+        MailStatus.QUEUED: frozenset({MailStatus.SENDING}),
+        MailStatus.SENDING: frozenset({MailStatus.SENT, MailStatus.FAILED, MailStatus.QUEUED,
+                                       MailStatus.UNCERTAIN}),
+        MailStatus.SENT: frozenset({MailStatus.BOUNCED, MailStatus.QUEUED}),
+        MailStatus.FAILED: frozenset({MailStatus.QUEUED}),
+        MailStatus.BOUNCED: frozenset({MailStatus.QUEUED}),
+        MailStatus.UNCERTAIN: frozenset({MailStatus.QUEUED}),
     },
 }
 

@@ -15,6 +15,7 @@ from contracts.states import (
     ChargeStatus,
     IllegalTransition,
     InvoiceStatus,
+    MailStatus,
     OrderStatus,
     SessionStatus,
     SubscriptionStatus,
@@ -32,7 +33,7 @@ REFUSED = [(current, target) for kind, moves in TRANSITIONS.items() for current,
 
 def test_every_stored_kind_lists_the_moves_from_each_of_its_states() -> None:
     assert set(TRANSITIONS) == {SubscriptionStatus, OrderStatus, SessionStatus, ChargeStatus, BillRunStatus,
-                                BankLineStatus}
+                                BankLineStatus, MailStatus}
     for kind, moves in TRANSITIONS.items():
         assert set(moves) == set(kind), kind.__name__
         assert all(isinstance(target, kind) for targets in moves.values() for target in targets)
