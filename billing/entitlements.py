@@ -16,15 +16,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from billing.cases import CASEWORK, live_subscription_on
 from billing.casework import KIND as CASEWORK_KIND
 from billing.context import Context
 from billing.models import Case, Charge, Order, School, Session
-from billing.orders import covered_units
+from billing.orders import as_record
 from billing.pricebooks import version_for
 from billing.schools import get_school
 from billing.sessions import COUNTED
-from contracts.entitlements import summarise
+from billing.subscriptions import live_subscription
+from contracts.entitlements import CASEWORK, case_use, reference_day, summarise, tally
+from contracts.orders import order_use
+from contracts.states import ChargeStatus, OrderStatus
 from pricing.calendars import AcademicYear
 from pricing.money import ZERO, format_money
 from pricing.pricebook import SERVICES
@@ -32,10 +34,10 @@ from pricing.pricebook import SERVICES
 
 def _tier_on(ctx: Context, school: School, year: AcademicYear) -> str | None:
     """The tier of the subscription in force in ``year``: as of today within the year, else its last day."""
-    on = min(max(ctx.today, year.start), year.end)
-    sub = live_subscription_on(ctx, school, on)
+    on = reference_day(year, ctx.today)
+    sub = live_subscription(ctx, school.id, on)
     if sub is None and on != year.start:
-        sub = live_subscription_on(ctx, school, year.start)
+        sub = live_subscription(ctx, school.id, year.start)
     return sub.tier if sub is not None else None
 
 
@@ -56,8 +58,6 @@ def school_entitlements(ctx: Context, school: School, year: AcademicYear) -> dic
     included: dict[str, int | None] = {
         s: (version.tier(tier).included(s) if tier is not None else 0) for s in SERVICES
     }
-    used: dict[str, int] = defaultdict(int)
-    beyond: dict[str, int] = defaultdict(int)
     hours: dict[str, Decimal] = defaultdict(lambda: Decimal("0"))
     charged: dict[str, Decimal] = defaultdict(lambda: ZERO)
 
@@ -73,16 +73,15 @@ def school_entitlements(ctx: Context, school: School, year: AcademicYear) -> dic
             hours[CASEWORK] += delivered or Decimal("0")
         for amount in ctx.session.scalars(
             select(Charge.amount).where(Charge.case_id.in_(case_ids), Charge.kind == CASEWORK_KIND,
-                                        Charge.status == "due")
+                                        Charge.status == ChargeStatus.DUE)
         ):
             charged[CASEWORK] += amount
-    for case in cases:
-        used[CASEWORK] += 1
-        beyond[CASEWORK] += 0 if case.covered else 1
+    uses = [case_use(case.covered) for case in cases]
 
     orders = list(ctx.session.scalars(select(Order).where(
-        Order.school_id == school.id, Order.academic_year == year.start_year, Order.status != "cancelled")))
-    order_hours: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+        Order.school_id == school.id, Order.academic_year == year.start_year, Order.status != OrderStatus.CANCELLED)))
+    # Keyed by Session.order_id, a nullable column, though only these orders' sessions are read.
+    order_hours: dict[int | None, Decimal] = defaultdict(lambda: Decimal("0"))
     if orders:
         for order_id, delivered in ctx.session.execute(
             select(Session.order_id, Session.delivered_hours)
@@ -91,13 +90,10 @@ def school_entitlements(ctx: Context, school: School, year: AcademicYear) -> dic
             order_hours[order_id] += delivered or Decimal("0")
     for order in orders:
         service = version.item(order.item_code).service
-        # Casework is counted in referrals: an order for it is one use, covered or charged whole.
-        units = 1 if service == CASEWORK else order.quantity
-        charged_units = (0 if order.covered else 1) if service == CASEWORK else units - covered_units(order)
-        used[service] += units
-        beyond[service] += charged_units
+        uses.append(order_use(as_record(order, service)))
         charged[service] += order.price
         hours[service] += order_hours[order.id]
+    used, beyond = tally(uses)
 
     items = []
     for usage in summarise(included, used):

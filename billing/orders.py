@@ -3,18 +3,12 @@
 Rules: domain-rules.md §2 (entitlements per tier and academic year are data;
 further whole-class support and training are bought at catalogue prices), §3
 (entitlements reset each academic year) and §6 (casework: covered referrals
-count against the same entitlement).
+count against the same entitlement). The decisions are contracts/orders.py's;
+this module loads the rows they need and records the outcome.
 
-Decisions where the rules are silent:
-- The academic year of an order, its price-book version and the subscription
-  that may cover it are those of the delivery date (the order date when none).
-- An order of several units (e.g. three training places) is covered unit by
-  unit: the units still included that year are free, the rest are charged.
-  ``covered`` is true only when every unit is covered.
-- Casework counts referrals, not days: a casework order is one use, covered
-  whole or charged whole; the school's covered cases that year count too.
-- A cancelled order gives its entitlement back unless the school cancelled it
-  late (it is then charged, or used, as if delivered).
+Where the rules are silent: the academic year of an order, its price-book
+version and the subscription that may cover it are those of the delivery date
+(the order date when none).
 """
 
 from __future__ import annotations
@@ -30,32 +24,30 @@ from billing.models import Case, Order, School
 from billing.pricebooks import version_for
 from billing.schools import get_school
 from billing.subscriptions import format_day, live_subscription
-from contracts.cancellation import NOTICE_PERIOD
+from contracts import orders as domain
 from contracts.charge_details import OrderDetail
-from contracts.entitlements import is_covered
+from contracts.entitlements import CASEWORK
+from contracts.orders import Entitlement, OrderRecord
+from contracts.states import OrderStatus, values
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, NotFound
 from pricing.pricebook import Item
 from pricing.text import clean_optional_line
 
-CASEWORK = "casework"
+
+def as_record(order: Order, service: str | None = None) -> OrderRecord:
+    """The row as the rules see it; ``service`` is its item's, from the year's price book, when needed."""
+    return OrderRecord(
+        service=service,
+        quantity=order.quantity, covered=order.covered, unit_price=order.unit_price, price=order.price,
+        status=OrderStatus(order.status), deliver_on=order.deliver_on, cancelled_by=order.cancelled_by,
+        notice_on=order.notice_on,
+    )
 
 
 def covered_units(order: Order) -> int:
     """How many of an order's units its subscription covered (the rest were charged)."""
-    if order.covered:
-        return order.quantity
-    if order.unit_price <= 0:
-        return 0
-    return order.quantity - int(order.price / order.unit_price)
-
-
-def _still_uses_entitlement(order: Order) -> bool:
-    if order.status != "cancelled":
-        return True
-    if order.cancelled_by != "school" or order.notice_on is None:
-        return False
-    return order.deliver_on is None or order.notice_on > order.deliver_on - NOTICE_PERIOD
+    return domain.covered_units(as_record(order))
 
 
 def used_this_year(ctx: Context, school: School, service: str, year: AcademicYear,
@@ -63,18 +55,11 @@ def used_this_year(ctx: Context, school: School, service: str, year: AcademicYea
     """Uses of ``service`` already counted against the school's entitlement in ``year`` (§2, §6)."""
     orders = ctx.session.scalars(select(Order).where(
         Order.school_id == school.id, Order.academic_year == year.start_year)).all()
-    used = 0
-    for order in orders:
-        if service_of.get(order.item_code) != service or not _still_uses_entitlement(order):
-            continue
-        if service == CASEWORK:
-            used += 1 if order.covered else 0
-        else:
-            used += covered_units(order)
+    covered_cases = 0
     if service == CASEWORK:
-        used += ctx.session.scalar(select(func.count(Case.id)).where(
+        covered_cases = ctx.session.scalar(select(func.count(Case.id)).where(
             Case.school_id == school.id, Case.academic_year == year.start_year, Case.covered.is_(True))) or 0
-    return used
+    return domain.entitlement_uses([as_record(order, service_of.get(order.item_code)) for order in orders], service, covered_cases)
 
 
 def _item(ctx: Context, year: AcademicYear, code: str) -> tuple[Item, dict[str, str]]:
@@ -97,8 +82,7 @@ def add_order(
     The charge (kind "order", key ``order/{id}``) is due on the delivery date, or the
     order date when there is none. A wholly covered order raises no charge.
     """
-    if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
-        raise InvalidInput(f"quantity {qty!r} must be a whole number of at least 1", code="bad_quantity")
+    quantity = domain.check_quantity(qty)
     if po_number is not None and len(po_number.strip()) > 40:  # orders.po_number is String(40), as a subscription's
         raise InvalidInput("purchase order number is longer than 40 characters")
     school = get_school(ctx, urn)
@@ -108,43 +92,37 @@ def add_order(
     item, service_of = _item(ctx, year, item_code)
     sub = live_subscription(ctx, school.id, on)
 
-    free = 0
+    entitlement = None
     if sub is not None:
-        included = version_for(ctx, year).tier(sub.tier).included(item.service)
-        used = used_this_year(ctx, school, item.service, year, service_of)
-        if item.service == CASEWORK:
-            free = qty if is_covered(included, used) else 0
-        else:
-            free = qty if included is None else max(0, min(qty, included - used))
-    charged_units = qty - free
-    price = item.price * charged_units
+        entitlement = Entitlement(included=version_for(ctx, year).tier(sub.tier).included(item.service),
+                                  used=used_this_year(ctx, school, item.service, year, service_of))
+    cover = domain.cover(item.service, quantity, item.price, entitlement)
     order = Order(
-        school_id=school.id, subscription_id=sub.id if sub else None, item_code=item.code, quantity=qty,
-        academic_year=year.start_year, ordered_on=ordered_on, deliver_on=deliver_on, covered=charged_units == 0,
-        unit_price=item.price, price=price, status="open",
+        school_id=school.id, subscription_id=sub.id if sub else None, item_code=item.code, quantity=quantity,
+        academic_year=year.start_year, ordered_on=ordered_on, deliver_on=deliver_on, covered=cover.covered,
+        unit_price=item.price, price=cover.price, status=OrderStatus.OPEN,
         po_number=clean_optional_line(po_number, "purchase order number", 40), created_at=ctx.now,
     )
     ctx.session.add(order)
     ctx.session.flush()
-    if price > 0:
-        when = f", delivery {format_day(deliver_on)}" if deliver_on else ""
-        covered_note = f" ({free} covered by the subscription)" if free else ""
+    if cover.price > 0:
         raise_charge(ctx, NewCharge(
             school=school, kind="order", source_key=f"order/{order.id}", service_code=item.service,
-            description=f"{item.name} × {charged_units}{covered_note}{when}",
-            due_on=on, amount=price, item_vat_code=item.vat_code,
-            quantity=Decimal(charged_units), unit_price=item.price,
+            description=cover.description(item.name, deliver_on, format_day),
+            due_on=on, amount=cover.price, item_vat_code=item.vat_code,
+            quantity=Decimal(cover.charged), unit_price=item.price,
             period_start=deliver_on, period_end=deliver_on, order_id=order.id,
-            detail=OrderDetail(item=item.code, item_vat_code=item.vat_code, covered_units=free),
+            detail=OrderDetail(item=item.code, item_vat_code=item.vat_code, covered_units=cover.free),
         ))
     ctx.audit("order.add", "order", order.id, {
-        "school": school.urn, "item": item.code, "quantity": qty, "deliver_on": deliver_on,
-        "year": year.name, "subscription": sub.id if sub else None, "covered_units": free, "price": price,
+        "school": school.urn, "item": item.code, "quantity": quantity, "deliver_on": deliver_on,
+        "year": year.name, "subscription": sub.id if sub else None, "covered_units": cover.free,
+        "price": cover.price,
     })
     return order
 
 
-ORDER_STATUSES = ("open", "delivered", "cancelled")
+ORDER_STATUSES = values(OrderStatus)
 
 
 def list_orders(ctx: Context, urn: str | None = None, year: AcademicYear | None = None,

@@ -7,29 +7,31 @@ year pro rata for a mid-year start (pricing.fees). Every instalment becomes one
 charge on the ledger (billing.charges), keyed ``sub/{id}/{year}/{n}`` so the
 bill run can never raise it twice. A school has at most one live subscription
 at a time; renewal creates the next two-year term from the day after the end.
+The decisions are contracts/subscription.py's; this module loads the rows they
+need, records the outcome and audits it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from billing.charges import NewCharge, raise_charge
 from billing.context import Context
+from billing.lookup import get_or_refuse
 from billing.models import Charge, School, Subscription
 from billing.pricebooks import version_for
 from billing.schools import get_school
+from contracts import subscription as domain
 from contracts.charge_details import SubscriptionFeeDetail
+from contracts.states import SubscriptionStatus
+from contracts.subscription import SubscriptionRecord, SubscriptionTerms
 from invoices.dates import doc_date
-from pricing.calendars import AcademicYear, term_of
-from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.fees import SCHEDULES, FeeSpan, Instalment, ScheduleName, contract_end, contract_years
-from pricing.fees import schedule as fee_schedule
-from pricing.money import ZERO
-from pricing.pricebook import TIER_NAMES
+from pricing.calendars import AcademicYear
+from pricing.fees import FeeSpan, Instalment, contract_years
 from pricing.text import clean_optional_line
 
 SUBSCRIPTION_VAT_CODE = "S"
@@ -41,11 +43,21 @@ def format_day(day: date) -> str:
     return doc_date(day)
 
 
+def as_record(sub: Subscription) -> SubscriptionRecord:
+    """The row as the rules see it."""
+    return SubscriptionRecord(
+        id=sub.id, tier=sub.tier, schedule=sub.schedule, starts_on=sub.starts_on, ends_on=sub.ends_on,
+        status=SubscriptionStatus(sub.status), effective_end=sub.effective_end, renews_id=sub.renews_id,
+    )
+
+
 def covered_until(sub: Subscription) -> date:
     """The last day a subscription covers: its effective end once cancelled, else its contract end."""
-    if sub.status == "cancelled" and sub.effective_end is not None:
-        return sub.effective_end
-    return sub.ends_on
+    return domain.covered_until(as_record(sub))
+
+
+def _pick(rows: Sequence[Subscription], chosen: SubscriptionRecord | None) -> Subscription | None:
+    return None if chosen is None else next(row for row in rows if row.id == chosen.id)
 
 
 def live_subscription(ctx: Context, school_id: int, on: date) -> Subscription | None:
@@ -58,17 +70,12 @@ def live_subscription(ctx: Context, school_id: int, on: date) -> Subscription | 
         .where(Subscription.school_id == school_id, Subscription.starts_on <= on, Subscription.ends_on >= on)
         .order_by(Subscription.starts_on)
     ).all()
-    for sub in candidates:
-        if on <= covered_until(sub):
-            return sub
-    return None
+    return _pick(candidates, domain.covering([as_record(sub) for sub in candidates], on))
 
 
 def get_subscription(ctx: Context, subscription_id: int) -> Subscription:
-    sub = ctx.session.get(Subscription, subscription_id)
-    if sub is None:
-        raise NotFound(f"no subscription with id {subscription_id}", code="unknown_subscription")
-    return sub
+    return get_or_refuse(ctx.session, Subscription, f"no subscription with id {subscription_id}",
+                         "unknown_subscription", key=subscription_id)
 
 
 def list_subscriptions(ctx: Context, urn: str | None = None) -> list[Subscription]:
@@ -86,18 +93,6 @@ def subscription_charges(ctx: Context, sub: Subscription, kind: str = "subscript
     ))
 
 
-def check_tier(tier: str) -> str:
-    if tier not in TIER_NAMES:
-        raise InvalidInput(f'subscription tier "{tier}" must be premium or initial', code="unknown_tier")
-    return tier
-
-
-def check_schedule(name: str) -> ScheduleName:
-    if name not in SCHEDULES:
-        raise InvalidInput(f'billing schedule "{name}" must be annual or termly', code="unknown_schedule")
-    return name  # type: ignore[return-value]
-
-
 def yearly_fees(ctx: Context, school: School, tier: str, start: date) -> dict[AcademicYear, Decimal]:
     """Each contract year's full-year fee: that year's price-book version, the school's roll band (§2, §3)."""
     return {
@@ -106,22 +101,9 @@ def yearly_fees(ctx: Context, school: School, tier: str, start: date) -> dict[Ac
     }
 
 
-def _overlapping(ctx: Context, school_id: int, start: date, end: date) -> Subscription | None:
-    for sub in ctx.session.scalars(
-        select(Subscription).where(Subscription.school_id == school_id).order_by(Subscription.starts_on)
-    ):
-        if sub.starts_on <= end and start <= covered_until(sub):
-            return sub
-    return None
-
-
 def instalment_description(tier: str, inst: Instalment, schedule_name: str) -> str:
     """e.g. "Premium subscription 2025/26, autumn term (2025-09-01 to 2025-12-31)"."""
-    period = f"({format_day(inst.period_start)} to {format_day(inst.period_end)})"
-    if schedule_name == "termly":
-        term = term_of(inst.period_start).term.value
-        return f"{tier.capitalize()} subscription {inst.academic_year.name}, {term} term {period}"
-    return f"{tier.capitalize()} subscription {inst.academic_year.name} {period}"
+    return domain.instalment_description(tier, inst, schedule_name, format_day)
 
 
 def add_subscription(
@@ -139,47 +121,42 @@ def add_subscription(
     Refuses an unknown tier or schedule, and a term overlapping any subscription the
     school already has (at most one live at a time).
     """
-    tier = check_tier(tier)
-    plan = check_schedule(schedule)
-    school = get_school(ctx, urn)
+    terms = SubscriptionTerms.checked(tier, schedule, start)
+    return _add(ctx, get_school(ctx, urn), terms, po_number, renews)
+
+
+def _add(ctx: Context, school: School, terms: SubscriptionTerms, po_number: str | None,
+         renews: Subscription | None) -> Subscription:
     po = clean_optional_line(po_number, "purchase order number", 40)  # subscriptions.po_number is String(40)
-    end = contract_end(start)
-    clash = _overlapping(ctx, school.id, start, end)
-    if clash is not None:
-        raise RuleViolation(
-            f"school {school.urn} already has subscription {clash.id} covering "
-            f"{clash.starts_on.isoformat()} to {covered_until(clash).isoformat()}; "
-            f"a new one from {start.isoformat()} would overlap it",
-            code="live_subscription",
-        )
-    fees = yearly_fees(ctx, school, tier, start)
-    instalments = fee_schedule(start, fees, plan)
+    existing = ctx.session.scalars(select(Subscription).where(Subscription.school_id == school.id))
+    domain.check_no_clash([as_record(sub) for sub in existing], terms, school.urn)
+    fees = yearly_fees(ctx, school, terms.tier, terms.starts_on)
+    plan = domain.plan_fees(terms, fees, format_day)
     sub = Subscription(
-        school_id=school.id, tier=tier, schedule=plan, starts_on=start, ends_on=end, status="live",
-        po_number=po, renews_id=renews.id if renews else None,
-        created_at=ctx.now,
+        school_id=school.id, tier=terms.tier, schedule=terms.schedule, starts_on=terms.starts_on,
+        ends_on=terms.ends_on, status=SubscriptionStatus.LIVE, po_number=po,
+        renews_id=renews.id if renews else None, created_at=ctx.now,
     )
     ctx.session.add(sub)
     ctx.session.flush()
-    for inst in instalments:
+    for fee in plan:
         raise_charge(ctx, NewCharge(
             school=school,
             kind="subscription_fee",
-            source_key=f"sub/{sub.id}/{inst.academic_year.start_year}/{inst.number}",
+            source_key=fee.source_key(sub.id),
             service_code=SUBSCRIPTION_SERVICE,
-            description=instalment_description(tier, inst, plan),
-            due_on=inst.due_on,
-            amount=inst.amount,
+            description=fee.description,
+            due_on=fee.due_on,
+            amount=fee.amount,
             item_vat_code=SUBSCRIPTION_VAT_CODE,
-            period_start=inst.period_start,
-            period_end=inst.period_end,
+            period_start=fee.period_start,
+            period_end=fee.period_end,
             subscription_id=sub.id,
-            detail=SubscriptionFeeDetail(academic_year=inst.academic_year.start_year, instalment=inst.number,
-                                         of=inst.of, year_fee=fees[inst.academic_year]),
+            detail=fee.detail,
         ))
     ctx.audit("subscription.add", "subscription", sub.id, {
-        "school": school.urn, "tier": tier, "schedule": plan, "start": start, "end": end,
-        "fees": {y.name: f for y, f in fees.items()}, "renews": renews.id if renews else None,
+        "school": school.urn, "tier": terms.tier, "schedule": terms.schedule, "start": terms.starts_on,
+        "end": terms.ends_on, "fees": {y.name: f for y, f in fees.items()}, "renews": renews.id if renews else None,
     })
     return sub
 
@@ -187,14 +164,16 @@ def add_subscription(
 def renew_subscription(ctx: Context, subscription_id: int) -> Subscription:
     """Renewal creates the next two-year term, from the day after this one ends (§3)."""
     old = get_subscription(ctx, subscription_id)
-    if old.status == "cancelled":
-        raise RuleViolation(f"subscription {old.id} was cancelled and cannot be renewed", code="cancelled")
-    renewed = ctx.session.scalar(select(Subscription).where(Subscription.renews_id == old.id))
-    if renewed is not None:
-        raise RuleViolation(f"subscription {old.id} was already renewed as subscription {renewed.id}",
-                            code="already_renewed")
-    return add_subscription(ctx, old.school.urn, old.tier, old.ends_on + timedelta(days=1), old.schedule,
-                            old.po_number, renews=old)
+    renewed_as = ctx.session.scalar(select(Subscription.id).where(Subscription.renews_id == old.id))
+    terms = domain.renewal(as_record(old), renewed_as)
+    return _add(ctx, old.school, terms, old.po_number, old)
+
+
+def _raised_year(charge: Charge) -> int:
+    # A stored detail of {} reads as no detail, as it always has.
+    detail = charge.details if charge.detail else None
+    year = detail.academic_year if isinstance(detail, SubscriptionFeeDetail) else None
+    return domain.raised_year(year, charge.period_start, charge.due_on)
 
 
 def contract_fee_spans(ctx: Context, sub: Subscription) -> list[FeeSpan]:
@@ -203,19 +182,12 @@ def contract_fee_spans(ctx: Context, sub: Subscription) -> list[FeeSpan]:
     Taken from the instalment charges (withdrawn ones included), not the price book,
     so a price book replaced later cannot change a contract already made.
     """
-    by_year: dict[int, Decimal] = {}
-    for charge in subscription_charges(ctx, sub):
-        year = int(charge.detail["academic_year"]) if charge.detail else AcademicYear.of(charge.period_start
-                                                                                          or charge.due_on).start_year
-        by_year[year] = by_year.get(year, ZERO) + charge.amount
-    spans = []
-    for span in contract_years(sub.starts_on):
-        spans.append(FeeSpan(span.start, span.end, by_year.get(span.academic_year.start_year, ZERO)))
-    return spans
+    raised = [(_raised_year(charge), charge.amount) for charge in subscription_charges(ctx, sub)]
+    return domain.raised_fee_spans(sub.starts_on, raised)
 
 
 def contract_value(ctx: Context, sub: Subscription) -> Decimal:
-    return sum((s.fee for s in contract_fee_spans(ctx, sub)), ZERO)
+    return domain.contract_value(contract_fee_spans(ctx, sub))
 
 
 def subscription_json(ctx: Context, sub: Subscription, charges: Sequence[Charge] | None = None) -> dict[str, object]:
