@@ -7,6 +7,7 @@ re-printed years later is the one that was sent (§7).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,20 +17,16 @@ from billing.balances import invoice_figures, invoice_status
 from billing.context import Context
 from billing.models import Invoice
 from billing.schools import get_school
-from invoices.documents import Document, Party, PaymentDetails
+from invoices.documents import Document, PaymentDetails
+from invoices.snapshot import SupplierSnapshot
 from pricing.errors import InvalidInput
 
 
-def _text(snapshot: dict[str, object], key: str) -> str | None:
-    value = snapshot.get(key)
-    return str(value) if value not in (None, "") else None
-
-
-def interest_clause(supplier: dict[str, object]) -> str:
+def interest_clause(supplier: SupplierSnapshot) -> str:
     """The late-payment clause printed under the terms (§8: 2% a month, calculated daily)."""
-    annual = Decimal(str(supplier.get("interest_annual_rate", "24.00")))
+    annual = supplier.interest_annual_rate
     monthly = (annual / 12).normalize()
-    basis = supplier.get("interest_basis_days", 365)
+    basis = supplier.interest_basis_days
     return (f"Interest is charged on late payment at {format(monthly, 'f')}% per month "
             f"({format(annual.normalize(), 'f')}% a year simple, calculated daily on a {basis}-day basis) "
             "from the due date until payment is received.")
@@ -45,25 +42,25 @@ def earns_interest(invoice: Invoice) -> bool:
     does not, nor does a maintained school's invoice whose lines are all outside
     the scope of VAT (the council's own school); every other invoice does.
     """
-    recorded = invoice.customer.get("earns_interest")
-    if isinstance(recorded, bool):
+    recorded = invoice.customer.earns_interest
+    if recorded is not None:
         return recorded
     if invoice.interest_only:
         return False
-    return not (invoice.customer.get("type") == "maintained" and all(ln.vat_code == "O" for ln in invoice.lines))
+    return not (invoice.customer.type == "maintained" and all(ln.vat_code == "O" for ln in invoice.lines))
 
 
-def payment_details(supplier: dict[str, object], charges_interest: bool = True) -> PaymentDetails | None:
+def payment_details(supplier: SupplierSnapshot, charges_interest: bool = True) -> PaymentDetails | None:
     """How to pay, from the council's particulars; the interest clause only where interest is charged."""
-    if not supplier.get("bank"):
+    if not supplier.bank:
         return None
     return PaymentDetails(
-        bank=str(supplier["bank"]),
-        account_name=str(supplier["account_name"]),
-        sort_code=str(supplier["sort_code"]),
-        account_number=str(supplier["account_number"]),
-        cheque_payee=str(supplier["cheque_payee"]),
-        terms_days=int(str(supplier.get("terms_days", 30))),
+        bank=supplier.bank,
+        account_name=supplier.account_name or "",
+        sort_code=supplier.sort_code or "",
+        account_number=supplier.account_number or "",
+        cheque_payee=supplier.cheque_payee or "",
+        terms_days=supplier.terms_days,
         interest_clause=interest_clause(supplier) if charges_interest else "",
     )
 
@@ -74,10 +71,8 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
     ``pay_link`` (a card-payment page, when the gateway is configured) is printed
     with the payment instructions.
     """
-    from billing.invoicing import document_lines
+    from billing.invoicing import document_lines  # `invoice list` and `show` start without the invoicing service
 
-    supplier = invoice.supplier
-    customer = invoice.customer
     corrects = invoice.corrects
     return Document(
         kind="credit_note" if invoice.kind == "credit_note" else "invoice",
@@ -85,11 +80,8 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
         issued_on=invoice.issued_on,
         tax_point=invoice.tax_point,
         due_on=invoice.due_on,
-        supplier=Party(name=str(supplier["name"]), address=str(supplier["address"]),
-                       vat_number=_text(supplier, "vat_number"), email=_text(supplier, "email"),
-                       phone=_text(supplier, "phone")),
-        customer=Party(name=str(customer["name"]), address=str(customer["address"]),
-                       urn=_text(customer, "urn"), email=_text(customer, "email")),
+        supplier=invoice.supplier.party(),
+        customer=invoice.customer.party(),
         lines=tuple(document_lines(invoice)),
         net=invoice.net,
         vat=invoice.vat,
@@ -98,20 +90,18 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
         corrects_number=corrects.number if corrects is not None else None,
         corrects_issued_on=corrects.issued_on if corrects is not None else None,
         reason=invoice.reason,
-        payment=(with_pay_link(payment_details(supplier, earns_interest(invoice)), pay_link)
+        payment=(with_pay_link(payment_details(invoice.supplier, earns_interest(invoice)), pay_link)
                  if invoice.kind == "invoice" else None),
     )
 
 
 def with_pay_link(details: PaymentDetails | None, pay_link: str | None) -> PaymentDetails | None:
     """The payment details with a card-payment link added, when there is one."""
-    from dataclasses import replace
-
     return replace(details, pay_link=pay_link) if details is not None and pay_link else details
 
 
 def pdf_bytes(invoice: Invoice, pay_link: str | None = None) -> bytes:
-    from invoices.pdf import render_document
+    from invoices.pdf import render_document  # fpdf2 loads only when a PDF is made (start-up, bench/everyday.py)
 
     return render_document(to_document(invoice, pay_link))
 
@@ -130,8 +120,8 @@ def document_json(invoice: Invoice, outstanding: Decimal | None = None, status: 
     data: dict[str, object] = {
         "number": invoice.number,
         "kind": invoice.kind,
-        "urn": invoice.customer.get("urn"),
-        "school": invoice.customer.get("name"),
+        "urn": invoice.customer.urn,
+        "school": invoice.customer.name,
         "issued": invoice.issued_on,
         "tax_point": invoice.tax_point,
         "due": invoice.due_on,
@@ -181,13 +171,13 @@ def list_invoices(ctx: Context, urn: str | None = None, status: str | None = Non
         stmt = stmt.where(Invoice.school_id == school.id)
     invoices = list(ctx.session.scalars(stmt))
     figures = invoice_figures(ctx.session, [inv.id for inv in invoices]) if invoices else {}
-    rows = []
+    rows: list[dict[str, object]] = []
     for inv in invoices:
         fig = figures[inv.id]
         state = invoice_status(inv, fig.outstanding, ctx.today, credited=fig.credited)
         if status is not None and state != status:
             continue
-        rows.append({"number": inv.number, "urn": inv.customer.get("urn"), "issued": inv.issued_on,
+        rows.append({"number": inv.number, "urn": inv.customer.urn, "issued": inv.issued_on,
                      "due": inv.due_on, "total": inv.total, "outstanding": fig.outstanding, "status": state})
     return rows
 

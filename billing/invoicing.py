@@ -24,9 +24,10 @@ from billing.db import transaction
 from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, School, Subscription
 from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
-from invoices.credit import credit_lines
+from invoices.credit import credit_shares
 from invoices.documents import Line
 from invoices.numbering import format_number
+from invoices.snapshot import CustomerSnapshot, SupplierSnapshot
 from invoices.totals import document_totals, price_line
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, parse_money
@@ -104,18 +105,13 @@ CUSTOMER_COLUMNS = (School.id, School.urn, School.name, School.address, School.p
 # --- snapshots ------------------------------------------------------------------------------
 
 
-def customer_snapshot(school: Customer) -> dict[str, object]:
+def customer_snapshot(school: Customer) -> CustomerSnapshot:
     """The customer as printed on the document, frozen at issue."""
     address = school.address or ""
     if school.postcode and school.postcode not in address:
         address = f"{address}\n{school.postcode}" if address else school.postcode
-    return {
-        "name": school.name,
-        "address": address.strip() or "Address not recorded",
-        "urn": school.urn,
-        "type": school.type,
-        "email": school.email,
-    }
+    return CustomerSnapshot(name=school.name, address=address.strip() or "Address not recorded", urn=school.urn,
+                            type=school.type, email=school.email)
 
 
 def charges_interest_to(c: Council, school_type: str, la_code: str | None) -> bool:
@@ -129,23 +125,14 @@ def charges_interest_to(c: Council, school_type: str, la_code: str | None) -> bo
     return c.interest.charge_own_maintained or customer_vat_class(school_type, la_code, c.la_code) != "own_maintained"
 
 
-def supplier_snapshot(c: Council) -> dict[str, object]:
+def supplier_snapshot(c: Council) -> SupplierSnapshot:
     """The council's particulars and payment details as printed at issue (§7 VAT invoice, §8 terms)."""
-    return {
-        "name": c.name,
-        "address": c.address.strip(),
-        "vat_number": c.vat_number,
-        "email": c.email,
-        "phone": c.phone,
-        "bank": c.bacs.bank,
-        "account_name": c.bacs.account_name,
-        "sort_code": c.bacs.sort_code,
-        "account_number": c.bacs.account_number,
-        "cheque_payee": c.cheque_payee,
-        "terms_days": c.payment_terms_days,
-        "interest_annual_rate": str(c.interest.annual_rate),
-        "interest_basis_days": c.interest.basis_days,
-    }
+    return SupplierSnapshot(
+        name=c.name, address=c.address.strip(), vat_number=c.vat_number, email=c.email, phone=c.phone,
+        bank=c.bacs.bank, account_name=c.bacs.account_name, sort_code=c.bacs.sort_code,
+        account_number=c.bacs.account_number, cheque_payee=c.cheque_payee, terms_days=c.payment_terms_days,
+        interest_annual_rate=c.interest.annual_rate, interest_basis_days=c.interest.basis_days,
+    )
 
 
 # --- looking documents up -------------------------------------------------------------------
@@ -273,16 +260,16 @@ def issue_invoices(
         lines = [price(charge) for charge in charges]
         net, vat, total = document_totals(lines)
         seq = first_seq + offset
-        pos = sorted({p for p in [sub_po.get(ch.subscription_id) for ch in charges]
-                      + [order_po.get(ch.order_id) for ch in charges] if p})
+        pos = sorted({p for ch in charges for p in (_po_of(sub_po, ch.subscription_id), _po_of(order_po, ch.order_id))
+                      if p})
         invoice_rows.append({
             "kind": "invoice", "number": format_number(c.invoice_prefix, seq), "series": INVOICE_SERIES,
             "seq": seq, "school_id": school.id, "bill_run_id": bill_run_id, "corrects_id": None,
             "issued_on": issued_on, "tax_point": issued_on, "due_on": due_on, "interest_only": interest_only,
             "reason": None, "po_number": ", ".join(pos) if pos else None,
             # Whether this invoice earns late-payment interest, printed in its terms (an interest invoice never does).
-            "customer": {**customer_snapshot(school),
-                         "earns_interest": not interest_only and charges_interest_to(c, school.type, school.la_code)},
+            "customer": customer_snapshot(school).model_copy(update={
+                "earns_interest": not interest_only and charges_interest_to(c, school.type, school.la_code)}),
             "supplier": supplier, "net": net, "vat": vat, "total": total,
             "created_at": now, "actor": ctx.actor,
         })
@@ -312,6 +299,10 @@ def issue_invoices(
     return invoices
 
 
+def _po_of(numbers: dict[int, str | None], row_id: int | None) -> str | None:
+    return numbers.get(row_id) if row_id is not None else None
+
+
 def _po_map(ctx: Context, model: type[Subscription] | type[Order], ids: set[int]) -> dict[int, str | None]:
     return {row_id: po for part in chunks(sorted(ids))
             for row_id, po in ctx.session.execute(select(model.id, model.po_number)
@@ -326,7 +317,8 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
 
     Never more than is left on the invoice (its total less earlier credit notes),
     never against a credit note; VAT is credited at the invoice's own rates,
-    shared over its lines (invoices.credit.credit_lines). The credit note is
+    shared over its lines (invoices.credit.credit_shares), each credit line naming the
+    line it credits (``corrects_line_id``). The credit note is
     numbered from its own series and quotes the invoice's number and date.
     """
     original = get_invoice(ctx, invoice_number)
@@ -350,32 +342,24 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
             f"(total {original.total} less earlier credit notes)", code="credit_exceeds_invoice")
     if original.issued_on > ctx.today:
         raise RuleViolation(f'invoice "{original.number}" is dated after {ctx.today.isoformat()}')
-    lines = credit_lines(document_lines(original), gross, CREDIT_PREFIX)
+    credited = credit_shares(document_lines(original), gross, CREDIT_PREFIX)
+    lines = [share.line for share in credited]
     net, vat, total = document_totals(lines)
     note = Invoice(
         kind="credit_note", number=number, series=CREDIT_NOTE_SERIES, seq=seq, school_id=original.school_id,
         corrects_id=original.id, issued_on=ctx.today, tax_point=ctx.today, due_on=None,
         interest_only=original.interest_only, reason=why, po_number=original.po_number,
-        customer=dict(original.customer), supplier=supplier_snapshot(c),
+        customer=original.customer, supplier=supplier_snapshot(c),
         net=net, vat=vat, total=total, created_at=ctx.now, actor=ctx.actor,
     )
     ctx.session.add(note)
     ctx.session.flush()
-    originals = list(original.lines)
-    cursor = 0
-    for position, line in enumerate(lines, start=1):
-        # credit_lines keeps the original order, skipping lines credited nothing.
-        while cursor < len(originals) and (
-            CREDIT_PREFIX + originals[cursor].description != line.description
-            or originals[cursor].period_start != line.period_start
-        ):
-            cursor += 1
-        source = originals[cursor] if cursor < len(originals) else None
-        cursor += 1
+    originals = list(original.lines)  # in the order document_lines gave credit_shares
+    for position, (at, line) in enumerate(credited, start=1):
+        source = originals[at]
         ctx.session.add(InvoiceLine(
-            invoice_id=note.id, position=position, charge_id=None,
-            corrects_line_id=source.id if source is not None else None,
-            service_code=source.service_code if source is not None else "credit",
+            invoice_id=note.id, position=position, charge_id=None, corrects_line_id=source.id,
+            service_code=source.service_code,
             description=line.description, period_start=line.period_start, period_end=line.period_end,
             quantity=line.quantity, unit_price=line.unit_price, net=line.net, vat_code=line.vat_code,
             vat_rate=line.vat_rate, vat=line.vat, total=line.total,
@@ -441,8 +425,7 @@ def refuse_alteration(ctx: Context, number: str, what: str) -> NoReturn:
     the first).
     """
     clean = number.strip().upper()
-    bind = ctx.session.get_bind()
-    engine = getattr(bind, "engine", bind)
+    engine = ctx.session.get_bind().engine
     on_sqlite = engine.dialect.name == "sqlite"
     if on_sqlite and ctx.session.in_transaction():
         # SQLite allows one writer: this session already holds the write lock.

@@ -186,22 +186,18 @@ def render_letter(ctx: Context, school: School, stage: int, items: tuple[_Due, .
     from billing.documents import interest_clause, payment_details
     from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
     from billing.pricebooks import council
-    from invoices.documents import Party, ReminderLetter
+    from invoices.documents import ReminderLetter
     from invoices.letters import render_reminder
 
     policy = council(ctx)
     supplier = supplier_snapshot(policy)
-    customer = customer_snapshot(school)
     invoices = tuple(OverdueInvoice(d.invoice.number, d.invoice.issued_on, d.due_on, d.invoice.total,
                                     d.outstanding, d.days, d.sent[-1][1] if d.sent else None) for d in items)
     charged = charges_interest_to(policy, school.type, school.la_code)
     earns = charged and any(not d.invoice.interest_only for d in items)
     letter = ReminderLetter(
-        supplier=Party(name=str(supplier["name"]), address=str(supplier["address"]),
-                       vat_number=str(supplier["vat_number"]), email=str(supplier["email"]),
-                       phone=str(supplier["phone"])),
-        customer=Party(name=str(customer["name"]), address=str(customer["address"]), urn=school.urn,
-                       email=school.email),
+        supplier=supplier.party(),
+        customer=customer_snapshot(school).party(),
         sent_on=ctx.today, level_days=stage,  # type: ignore[arg-type]
         invoices=invoices, total_outstanding=sum((i.outstanding for i in invoices), ZERO),
         interest_note=interest_clause(supplier) if earns else None,

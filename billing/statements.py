@@ -35,7 +35,6 @@ from invoices.documents import (
     AGEING_BUCKETS,
     SERVICE_NAMES,
     EntitlementRow,
-    Party,
     PaymentDetails,
     StatementDoc,
     StatementLine,
@@ -201,6 +200,7 @@ def overdue_by_age(ctx: Context, school: School, as_of: date) -> dict[str, Decim
         select(Invoice.corrects_id, Invoice.total).where(
             Invoice.kind == "credit_note", Invoice.corrects_id.in_(ids), Invoice.issued_on <= as_of)
     ):
+        assert inv_id is not None  # a credit note always names its invoice (ck_invoices_credit_names_invoice)
         reduced[inv_id] += amount
     for inv_id, amount in ctx.session.execute(
         select(Allocation.invoice_id, Allocation.amount).where(
@@ -269,7 +269,6 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
     school = get_school(ctx, st.urn)
     policy = council(ctx)
     supplier = supplier_snapshot(policy)
-    customer = customer_snapshot(school)
     rows = []
     for item in (st.entitlements or {}).get("items", []):
         included, used = item.get("included"), int(item.get("used", 0))
@@ -278,11 +277,8 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
         service = str(item["service"])
         rows.append(EntitlementRow(SERVICE_NAMES.get(service, service), included, used, int(item.get("beyond", 0))))
     return StatementDoc(
-        supplier=Party(name=str(supplier["name"]), address=str(supplier["address"]),
-                       vat_number=str(supplier["vat_number"]), email=str(supplier["email"]),
-                       phone=str(supplier["phone"])),
-        customer=Party(name=str(customer["name"]), address=str(customer["address"]), urn=school.urn,
-                       email=school.email),
+        supplier=supplier.party(),
+        customer=customer_snapshot(school).party(),
         period_start=st.start, period_end=st.end, as_of=ctx.today,
         opening_balance=st.opening_balance, lines=tuple(st.lines), closing_balance=st.closing_balance,
         overdue=st.overdue, entitlements=tuple(rows), year_name=AcademicYear.of(st.end).name,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal
+from typing import NamedTuple
 
 from invoices.documents import Line
 from pricing.errors import InvalidInput, RuleViolation
@@ -58,10 +59,24 @@ def _credit_line(original: Line, gross: Decimal, prefix: str) -> Line:
     )
 
 
+class CreditedLine(NamedTuple):
+    """A credit-note line and the position (0-based) in the invoice's lines of the line it credits."""
+
+    source: int
+    line: Line
+
+
 def credit_lines(
     original: Sequence[Line], gross_amount: Decimal, description_prefix: str = "Credit: "
 ) -> list[Line]:
-    """Credit-note lines for ``gross_amount`` (VAT inclusive) against an invoice's lines.
+    """Credit-note lines for ``gross_amount`` (VAT inclusive) against an invoice's lines (:func:`credit_shares`)."""
+    return [credited.line for credited in credit_shares(original, gross_amount, description_prefix)]
+
+
+def credit_shares(
+    original: Sequence[Line], gross_amount: Decimal, description_prefix: str = "Credit: "
+) -> list[CreditedLine]:
+    """Credit-note lines for ``gross_amount`` (VAT inclusive), each with the invoice line it credits.
 
     Each line's credit is in proportion to its gross total, at its own VAT code
     and rate (a credit note credits VAT at the original rate, §7); the credits
@@ -79,10 +94,10 @@ def credit_lines(
         raise InvalidInput(f"A credit of {gross} must be more than zero.")
     if gross > invoice_total:
         raise RuleViolation(f"A credit of {gross} is more than the invoice total of {invoice_total}.")
-    chargeable = [line for line in lines if line.total > 0]
-    shares = _shares_in_pence([line.total for line in chargeable], gross)
+    chargeable = [at for at, line in enumerate(lines) if line.total > 0]
+    shares = _shares_in_pence([lines[at].total for at in chargeable], gross)
     return [
-        _credit_line(line, share, description_prefix)
-        for line, share in zip(chargeable, shares, strict=True)
+        CreditedLine(at, _credit_line(lines[at], share, description_prefix))
+        for at, share in zip(chargeable, shares, strict=True)
         if share > 0
     ]

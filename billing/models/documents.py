@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.models.base import OPTIONAL_REFERENCES, Base, optional_ref_index
 from billing.models.schools import School
-from billing.models.types import ExactDecimal, Hours, Money, UTCDateTime
+from billing.models.types import ExactDecimal, Hours, ModelJSON, Money, UTCDateTime
+from invoices.snapshot import CustomerSnapshot, SupplierSnapshot
 
 
 class NumberSequence(Base):
@@ -63,8 +64,8 @@ class Invoice(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # Every purchase-order number of the invoice's subscriptions and orders, in full, ", "-joined.
     po_number: Mapped[str | None] = mapped_column(Text)
-    customer: Mapped[dict[str, object]] = mapped_column(JSON)  # name, address, urn, type
-    supplier: Mapped[dict[str, object]] = mapped_column(JSON)  # council particulars at issue
+    customer: Mapped[CustomerSnapshot] = mapped_column(ModelJSON(CustomerSnapshot))
+    supplier: Mapped[SupplierSnapshot] = mapped_column(ModelJSON(SupplierSnapshot))  # the council at issue
     net: Mapped[Decimal] = mapped_column(Money())
     vat: Mapped[Decimal] = mapped_column(Money())
     total: Mapped[Decimal] = mapped_column(Money())

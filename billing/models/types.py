@@ -1,22 +1,28 @@
-"""Column types that keep money exact and instants in UTC on every backend.
+"""Column types that keep money exact, instants in UTC and JSON typed on every backend.
 
 SQLite has no exact decimal type (SQLAlchemy would round-trip NUMERIC through
 float), so on SQLite amounts are stored as scaled integers (pence, hundredths
 of an hour); PostgreSQL gets real NUMERIC columns. Either way Python sees
 ``Decimal`` and never ``float``.
+
+A JSON column may hold a pydantic model (:class:`ModelJSON`): stored as the
+JSON it dumps, read back as the model.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import BigInteger, DateTime, Numeric
+from pydantic import BaseModel
+from sqlalchemy import JSON, BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from pricing.money import MONEY_PRECISION, MONEY_SCALE
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -99,3 +105,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return cast(datetime, value.replace(tzinfo=UTC))
         return cast(datetime, value.astimezone(UTC))
+
+
+class ModelJSON(TypeDecorator[ModelT]):
+    """A JSON column holding one pydantic model: the JSON of its fields that were set, read back as the model.
+
+    Only the keys the model was given are written (``exclude_unset``), money and
+    dates as text, so a value read from an older row and written again is the
+    same JSON. A plain dict is read as the model first, so nothing the model
+    could not read back is ever stored.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, model: type[ModelT]) -> None:
+        super().__init__()
+        self.model = model
+
+    def __repr__(self) -> str:
+        return f"ModelJSON({self.model.__name__})"
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            value = self.model.model_validate(value)
+        if not isinstance(value, self.model):
+            raise TypeError(f"a {self.model.__name__} column cannot store {type(value).__name__}")
+        return value.model_dump(mode="json", exclude_unset=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> ModelT | None:
+        if value is None:
+            return None
+        return self.model.model_validate(value)

@@ -51,7 +51,7 @@ def list_credit_notes(ctx: Context, urn: str | None = None, invoice: str | None 
         stmt = stmt.where(Invoice.school_id == get_school(ctx, urn).id)
     if invoice is not None:
         stmt = stmt.where(Invoice.corrects_id == get_invoice(ctx, invoice).id)
-    return [CreditNoteView(note.number, corrects, str(note.customer.get("urn")), str(note.customer.get("name")),
+    return [CreditNoteView(note.number, corrects, str(note.customer.urn), str(note.customer.name),
                            note.issued_on, note.net, note.vat, note.total, note.reason)
             for note, corrects in ctx.session.execute(stmt)]
 
@@ -140,6 +140,6 @@ def show_bill_run(ctx: Context, run_id: int) -> BillRunDetail:
     invoices = ctx.session.scalars(select(Invoice).where(Invoice.bill_run_id == run.id).order_by(Invoice.seq))
     # Who each invoice was made out to as issued: its frozen customer snapshot, not today's record.
     return BillRunDetail(_run_views(ctx, [run])[0], tuple(
-        RunInvoiceView(inv.number, str(inv.customer.get("urn")), str(inv.customer.get("name")), inv.issued_on,
+        RunInvoiceView(inv.number, str(inv.customer.urn), str(inv.customer.name), inv.issued_on,
                        inv.net, inv.vat, inv.total, inv.interest_only)
         for inv in invoices))
