@@ -35,7 +35,7 @@ from billing.context import Context
 from billing.invoice_history import balance_changes
 from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
 from billing.pricebooks import council
-from contracts.charge_details import InterestDetail, InterestStretch
+from contracts.charge_details import InterestDetail, InterestStretch, dump_detail
 from invoices.dates import doc_date
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.interest import BalanceChange, InterestResult, interest_due
@@ -107,6 +107,7 @@ def _raised(ctx: Context, invoice_ids: list[int]) -> dict[int, _Raised]:
         .where(Charge.kind == "interest", among(ctx.session, Charge.late_invoice_id, invoice_ids))
         .group_by(Charge.late_invoice_id)
     ):
+        assert inv_id is not None  # filtered to these invoices
         charged[inv_id] = (kept or ZERO, last, count)
     reduced = dict(ctx.session.execute(
         select(InterestReduction.late_invoice_id, func.sum(InterestReduction.amount))
@@ -153,7 +154,7 @@ def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False,
                    Invoice.due_on.is_not(None), Invoice.due_on < through)
             .order_by(Invoice.due_on, Invoice.number)
         )
-        if _chargeable(ctx, school_type, la_code)
+        if due_on is not None and _chargeable(ctx, school_type, la_code)  # due_on: the query's own filter
     ]
     done: list[InterestCharge] = []
     for at in range(0, len(late), CHUNK):
@@ -311,9 +312,15 @@ def interest_description(number: str, due_on: date, upto: date, amount: Decimal,
     return text
 
 
+def interest_detail(charge: Charge) -> InterestDetail:
+    """An interest charge's typed detail; an empty one for a charge raised before details were kept."""
+    detail = charge.details
+    return detail if isinstance(detail, InterestDetail) else InterestDetail()
+
+
 def _standing(ctx: Context, charge: Charge) -> Decimal:
     """What of an invoiced interest charge can still be taken back: less reductions, nothing once waived."""
-    if (charge.detail or {}).get("waived_by"):
+    if interest_detail(charge).waived_by:
         return ZERO
     reduced = ctx.session.scalar(
         select(func.sum(InterestReduction.amount)).where(InterestReduction.charge_id == charge.id)) or ZERO
@@ -406,7 +413,7 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
         raise NotFound(f"no interest charge {charge_id}", code="unknown_interest")
     late = ctx.session.get(Invoice, charge.late_invoice_id) if charge.late_invoice_id else None
     late_number = late.number if late else ""
-    if charge.status == "waived" or (charge.detail or {}).get("waived_by"):
+    if charge.status == "waived" or interest_detail(charge).waived_by:
         raise RuleViolation(f"interest charge {charge_id} is already waived", code="already_waived")
     if charge.status == "withdrawn":
         raise RuleViolation(f"interest charge {charge_id} was withdrawn", code="withdrawn")
@@ -428,7 +435,7 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
     assert billed is not None
     note = issue_credit_note(ctx, billed.number, left, reason)
     # Kept "due" (it was billed); the detail records the waiver so it is not waived twice.
-    charge.detail = {**(charge.detail or {}), "waived_by": note.number}
+    charge.detail = dump_detail(interest_detail(charge).model_copy(update={"waived_by": note.number}))
     ctx.audit("interest.waive", "charge", charge.id,
               {"amount": left, "invoice": late_number, "credit_note": note.number}, reason=reason)
     return Waiver(charge.id, late_number, left, "credit_note", note.number)

@@ -42,6 +42,7 @@ from billing.models.schools import SCHOOL_TYPES
 from billing.pricebooks import council, version_for
 from billing.schools import MAX_ROLL, NewSchool, add_school, check_urn, clean_school_email, get_school
 from billing.subscriptions import SUBSCRIPTION_VAT_CODE
+from contracts.charge_details import CaseworkDetail, OrderDetail
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.pricebook import CASEWORK_DAY
@@ -301,16 +302,16 @@ def item_vat_code(ctx: Context, charge: Charge) -> str:
     """
     if charge.kind == "interest":
         return INTEREST_VAT_CODE
-    detail = charge.detail or {}
-    if detail.get("item_vat_code") in ("S", "E"):
-        return str(detail["item_vat_code"])
+    detail = charge.details
+    if isinstance(detail, OrderDetail) and detail.item_vat_code in ("S", "E"):
+        return detail.item_vat_code
     if charge.vat_code in ("S", "E"):
         return charge.vat_code
     if charge.service_code == "subscription":
         return SUBSCRIPTION_VAT_CODE
     if charge.service_code == CASEWORK_DAY:
-        year = AcademicYear.parse(str(detail["price_book"])) if detail.get("price_book") else \
-            AcademicYear.of(charge.period_start or charge.due_on)
+        year = AcademicYear.parse(detail.price_book) if isinstance(detail, CaseworkDetail) and detail.price_book \
+            else AcademicYear.of(charge.period_start or charge.due_on)
         return version_for(ctx, year).item(CASEWORK_DAY).vat_code
     raise RuleViolation(f"charge {charge.source_key}: its item's VAT code is not recorded", code="unknown_vat")
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from billing.bulk import among, chunks
 from billing.context import Context
+from billing.interest_run import interest_detail
 from billing.invoicing import get_invoice
 from billing.models import Charge, InterestReduction, Invoice, School
 from billing.schools import get_school
@@ -59,15 +60,15 @@ class InterestChargeView:
 def _status(charge: Charge, interest_invoice: str | None) -> str:
     if charge.status == "withdrawn":
         return "withdrawn"
-    if charge.status == "waived" or (charge.detail or {}).get("waived_by"):
+    if charge.status == "waived" or interest_detail(charge).waived_by:
         return "waived"
     return "invoiced" if interest_invoice else "due"
 
 
 def _days(charge: Charge) -> int:
     """The days of interest the charge adds (its detail; older charges kept them as the quantity)."""
-    days = (charge.detail or {}).get("days")
-    return int(str(days)) if days is not None else int(charge.quantity)
+    days = interest_detail(charge).days
+    return days if days is not None else int(charge.quantity)
 
 
 def _query() -> Select[Charge, str | None, str, str]:
@@ -112,13 +113,13 @@ def _views(ctx: Context, stmt: Select[Charge, str | None, str, str]) -> list[Int
             reductions.setdefault(charge_id, []).append((amount, number))
     out = []
     for charge, late_number, school_urn, school_name in rows:
-        waived_by = (charge.detail or {}).get("waived_by")
+        waived_by = interest_detail(charge).waived_by
         taken = reductions.get(charge.id, [])
-        notes = tuple(number for _, number in taken) + ((str(waived_by),) if waived_by else ())
+        notes = tuple(number for _, number in taken) + ((waived_by,) if waived_by else ())
         out.append(InterestChargeView(
             id=charge.id, invoice=late_number or "", urn=school_urn, school=school_name,
             period_start=charge.period_start, period_end=charge.period_end, days=_days(charge),
             amount=charge.amount, status=_status(charge, billed.get(charge.id)),
-            interest_invoice=billed.get(charge.id), waived_by=str(waived_by) if waived_by else None,
+            interest_invoice=billed.get(charge.id), waived_by=waived_by or None,
             reduced=sum((amount for amount, _ in taken), ZERO), credit_notes=notes))
     return out
