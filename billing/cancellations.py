@@ -3,13 +3,12 @@
 Rules: domain-rules.md §4 (and §7: an issued invoice never changes, so money
 going back to a school is always a credit note naming the invoice).
 
-Subscription: the effective end is fixed by contracts.cancellation; the fee
-accrues daily to it over the contract's year spans (pricing.accrual); every
-instalment not yet invoiced is withdrawn (so nothing after the end is ever
-raised, and nothing before it is billed twice); what was invoiced (less credit
-notes already issued against those lines) is settled against what accrued — a
-"settlement" charge for a shortfall, credit notes for an excess, newest
-invoice first.
+What to do is decided by contracts.cancellation on plain values (the effective
+end, the fee accrued to it, the instalments to withdraw, the settlement; for an
+order, what the school pays). This module reads the rows, works out what was
+invoiced (less credit notes already issued against those lines), asks it, and
+carries out the answer: withdrawals, a "settlement" charge for a shortfall,
+credit notes for an excess (newest invoice first), the audit entry.
 
 Amounts on the ledger (charges, accrual, settlement) are net of VAT. A credit
 note is issued for a gross amount, so a net excess is grossed up at the VAT
@@ -27,6 +26,8 @@ from sqlalchemy import select
 
 from billing.charges import NewCharge, is_invoiced, raise_charge, withdraw_charge
 from billing.context import Context
+from billing.invoicing import issue_credit_note
+from billing.lookup import get_or_refuse
 from billing.models import Charge, Invoice, InvoiceLine, Order, Session, Subscription
 from billing.subscriptions import (
     SUBSCRIPTION_SERVICE,
@@ -38,16 +39,18 @@ from billing.subscriptions import (
 )
 from contracts.cancellation import (
     CancelledBy,
+    Instalment,
+    OrderCharge,
+    OrderTerms,
     Settlement,
-    check_cancellation,
-    order_cancellation_charge,
-    settle,
-    undelivered_refund,
+    SubscriptionTerms,
+    plan_order_cancellation,
+    plan_subscription_cancellation,
 )
 from contracts.charge_details import OrderDetail, SettlementDetail
-from pricing.accrual import accrued
-from pricing.errors import InvalidInput, NotFound, RuleViolation
-from pricing.money import ZERO, as_pounds, money, parse_money, to_pence
+from contracts.states import SessionStatus
+from pricing.errors import InvalidInput, RuleViolation
+from pricing.money import ZERO, as_pounds, money, to_pence
 
 BY: tuple[str, ...] = ("school", "service")
 
@@ -121,8 +124,6 @@ def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason:
     never more than is left uncredited on that invoice. Refuses when the lines hold
     less than ``net``.
     """
-    from billing.invoicing import issue_credit_note  # written alongside the bill run
-
     left = money(net)
     notes: list[Invoice] = []
     for share in _shares(ctx, lines):
@@ -189,27 +190,21 @@ def cancel_subscription(
     """
     party = check_by(by)
     sub = get_subscription(ctx, subscription_id)
-    if sub.status == "cancelled":
-        raise RuleViolation(f"subscription {sub.id} was already cancelled (effective end "
-                            f"{sub.effective_end.isoformat() if sub.effective_end else '?'})",
-                            code="already_cancelled")
-    checked = check_cancellation(sub.starts_on, sub.ends_on, notice_on, requested_end)
-    end = checked.effective_end
-    accrued_fee = accrued(contract_fee_spans(ctx, sub), end)
+    charges = subscription_charges(ctx, sub)
+    lines = {charge.id: invoice_line_of(ctx, charge) for charge in charges}
+    invoiced_lines = [line for line in lines.values() if line is not None]
+    invoiced_net = sum((s.net - s.credited_net for s in _shares(ctx, invoiced_lines)), ZERO)
+    plan = plan_subscription_cancellation(
+        SubscriptionTerms(sub.id, sub.status, sub.starts_on, sub.ends_on, sub.effective_end,
+                          tuple(contract_fee_spans(ctx, sub))),
+        notice_on, requested_end,
+        [Instalment(c.source_key, c.status, lines[c.id] is not None) for c in charges], invoiced_net)
+    end, settlement = plan.effective_end, plan.settlement
 
-    withdrawn: list[Charge] = []
-    invoiced_lines: list[InvoiceLine] = []
     reason = f"subscription {sub.id} cancelled by the {party}, effective end {end.isoformat()}"
-    for charge in subscription_charges(ctx, sub):
-        line = invoice_line_of(ctx, charge)
-        if line is not None:
-            invoiced_lines.append(line)
-        elif charge.status == "due":
-            withdraw_charge(ctx, charge, reason)
-            withdrawn.append(charge)
-    shares = _shares(ctx, invoiced_lines)
-    invoiced_net = sum((s.net - s.credited_net for s in shares), ZERO)
-    settlement = settle(accrued_fee, invoiced_net)
+    withdrawn = [c for c in charges if c.source_key in plan.withdraw]
+    for charge in withdrawn:
+        withdraw_charge(ctx, charge, reason)
 
     settlement_charge: Charge | None = None
     notes: list[Invoice] = []
@@ -219,31 +214,31 @@ def cancel_subscription(
             kind="settlement",
             source_key=f"settle/sub/{sub.id}",
             service_code=SUBSCRIPTION_SERVICE,
-            description=settlement_description(sub.tier, sub.starts_on, end, accrued_fee, invoiced_net),
+            description=settlement_description(sub.tier, sub.starts_on, end, plan.accrued, invoiced_net),
             due_on=max(notice_on, ctx.today),
             amount=settlement.amount,
             item_vat_code=SUBSCRIPTION_VAT_CODE,
             period_start=sub.starts_on,
             period_end=end,
             subscription_id=sub.id,
-            detail=SettlementDetail(accrued=accrued_fee, invoiced=invoiced_net, effective_end=end),
+            detail=SettlementDetail(accrued=plan.accrued, invoiced=invoiced_net, effective_end=end),
         ))
     elif settlement.kind == "credit_note":
         notes = credit_net(ctx, invoiced_lines, settlement.amount,
                            f"Subscription cancelled: fee invoiced beyond the effective end {format_day(end)}")
 
-    sub.status = "cancelled"
+    sub.status = plan.status
     sub.notice_on = notice_on
     sub.requested_end = requested_end
     sub.effective_end = end
     sub.cancelled_by = party
     ctx.audit("subscription.cancel", "subscription", sub.id, {
         "by": party, "notice_on": notice_on, "requested_end": requested_end, "effective_end": end,
-        "accrued": accrued_fee, "invoiced": invoiced_net, "settlement": settlement.kind,
+        "accrued": plan.accrued, "invoiced": invoiced_net, "settlement": settlement.kind,
         "amount": settlement.amount, "withdrawn": [c.source_key for c in withdrawn],
         "credit_notes": [n.number for n in notes],
     }, reason=reason)
-    return SubscriptionCancellation(sub, end, accrued_fee, invoiced_net, settlement, withdrawn,
+    return SubscriptionCancellation(sub, end, plan.accrued, invoiced_net, settlement, withdrawn,
                                     settlement_charge, notes)
 
 
@@ -259,17 +254,14 @@ class OrderCancellation:
 
 
 def get_order(ctx: Context, order_id: int) -> Order:
-    order = ctx.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"no order with id {order_id}", code="unknown_order")
-    return order
+    return get_or_refuse(ctx.session, Order, f"no order with id {order_id}", "unknown_order", key=order_id)
 
 
-def _delivery_started(ctx: Context, order: Order, notice_on: date) -> bool:
-    delivered = ctx.session.scalar(select(Session.id).where(
-        Session.order_id == order.id, Session.status.in_(("delivered", "deemed_delivered"))))
-    return delivered is not None or order.status == "delivered" or (
-        order.deliver_on is not None and notice_on > order.deliver_on)
+def _work_recorded(ctx: Context, order: Order) -> bool:
+    """Whether a session of the order was delivered or deemed delivered."""
+    return ctx.session.scalar(select(Session.id).where(
+        Session.order_id == order.id,
+        Session.status.in_((SessionStatus.DELIVERED, SessionStatus.DEEMED_DELIVERED)))) is not None
 
 
 def cancel_order(
@@ -280,41 +272,24 @@ def cancel_order(
     by: str = "school",
     delivered_units: int = 0,
 ) -> OrderCancellation:
-    """Cancel an order (§4).
+    """Cancel an order (§4; what the school pays: contracts.cancellation.plan_order_cancellation).
 
-    By the school: less than twelve weeks before delivery, or part-way through it, the
-    full price or the recorded costs capped at the price; otherwise nothing. By the
-    service: the school pays only for the ``delivered_units`` of the order's quantity
-    and is refunded the rest. A charge not yet invoiced is replaced (withdrawn and
-    raised again as ``order/{id}/cancel``); an invoiced one is corrected by a credit note.
+    A charge not yet invoiced is replaced (withdrawn and raised again as
+    ``order/{id}/cancel``); an invoiced one is corrected by a credit note.
     """
     party = check_by(by)
     order = get_order(ctx, order_id)
-    if order.status == "cancelled":
-        raise RuleViolation(f"order {order.id} was already cancelled", code="already_cancelled")
-    if notice_on < order.ordered_on:
-        raise RuleViolation(f"notice on {notice_on.isoformat()} comes before order {order.id} was placed "
-                            f"on {order.ordered_on.isoformat()}", code="notice_before_order")
-    if costs is not None:
-        costs = parse_money(costs, "costs incurred")
-        if party == "service":
-            raise InvalidInput("costs incurred are recorded only when the school cancels", code="costs_not_allowed")
-    if isinstance(delivered_units, bool) or not 0 <= delivered_units <= order.quantity:
-        raise InvalidInput(f"delivered units {delivered_units} must be from 0 to the {order.quantity} ordered")
-    if party == "school" and delivered_units:
-        raise InvalidInput("delivered units are given only when the service cancels")
-
-    if party == "school":
-        new_amount = order_cancellation_charge(order.price, notice_on, order.deliver_on,
-                                               _delivery_started(ctx, order, notice_on), costs, "school")
-    else:
-        new_amount = order.price - undelivered_refund(order.price, order.quantity, delivered_units)
-
     original = ctx.session.scalar(select(Charge).where(Charge.source_key == f"order/{order.id}"))
+    plan = plan_order_cancellation(
+        OrderTerms(order.id, order.status, order.ordered_on, order.deliver_on, order.price, order.quantity),
+        notice_on, party, costs, delivered_units, _work_recorded(ctx, order),
+        None if original is None else OrderCharge(original.amount, original.status, is_invoiced(ctx, original)))
+    new_amount = plan.charge
+
     reason = f"order {order.id} cancelled by the {party} on notice of {notice_on.isoformat()}"
     record: Charge | None = None
     notes: list[Invoice] = []
-    if original is not None and original.status == "due" and not is_invoiced(ctx, original):
+    if original is not None and plan.replace:
         withdraw_charge(ctx, original, reason)
         if new_amount > 0:
             record = raise_charge(ctx, NewCharge(
@@ -324,25 +299,25 @@ def cancel_order(
                 due_on=max(notice_on, ctx.today), amount=new_amount,
                 item_vat_code=_item_vat_code(ctx, original), quantity=Decimal(1), unit_price=new_amount,
                 period_start=original.period_start, period_end=original.period_end,
-                order_id=order.id, detail=OrderDetail(price=order.price, costs=costs, by=party,
+                order_id=order.id, detail=OrderDetail(price=order.price, costs=plan.costs, by=party,
                                                      item_vat_code=_item_vat_code(ctx, original)),
             ))
-    elif original is not None and original.status == "due":
+    elif original is not None and plan.keep:
         line = invoice_line_of(ctx, original)
         assert line is not None
-        if new_amount < original.amount:
-            notes = credit_net(ctx, [line], original.amount - new_amount,
+        if plan.credit:
+            notes = credit_net(ctx, [line], plan.credit,
                                "Order cancelled by the service: refund of the part not delivered"
                                if party == "service" else
                                "Order cancelled: charged at the costs actually incurred")
         record = original
 
-    order.status = "cancelled"
+    order.status = plan.status
     order.cancelled_by = party
     order.notice_on = notice_on
-    order.costs_incurred = costs
+    order.costs_incurred = plan.costs
     ctx.audit("order.cancel", "order", order.id, {
-        "by": party, "notice_on": notice_on, "costs": costs, "price": order.price, "charge": new_amount,
+        "by": party, "notice_on": notice_on, "costs": plan.costs, "price": order.price, "charge": new_amount,
         "delivered_units": delivered_units, "credit_notes": [n.number for n in notes],
     }, reason=reason)
     return OrderCancellation(order, new_amount, record, notes)

@@ -9,19 +9,37 @@ service that cannot deliver refunds the undelivered part.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
+from contracts.states import ChargeStatus, OrderStatus, SubscriptionStatus, move
+from pricing.accrual import accrued
 from pricing.errors import InvalidInput, RuleViolation
-from pricing.money import ZERO, money, to_pence
+from pricing.fees import FeeSpan
+from pricing.money import ZERO, money, parse_money, to_pence
 
 NOTICE_WEEKS = 12
 NOTICE_PERIOD = timedelta(weeks=NOTICE_WEEKS)  # 84 days
 
 CancelledBy = Literal["school", "service"]
 SettlementKind = Literal["invoice", "credit_note", "none"]
+
+Status = TypeVar("Status", SubscriptionStatus, OrderStatus)
+
+
+class AlreadyCancelled(RuleViolation):
+    code = "already_cancelled"
+
+
+def cancelled(current: str, target: Status, what: str, already: str) -> Status:
+    """``target`` (the cancelled state) for a record now ``current``; ``already`` is the refusal
+    when it was cancelled before, any other move not allowed is an IllegalTransition."""
+    if current == target:
+        raise AlreadyCancelled(already)
+    return move(current, target, what)
 
 
 def earliest_end(notice_on: date) -> date:
@@ -168,6 +186,155 @@ def undelivered_refund(price: Decimal, units_total: int | Decimal, units_deliver
     if not 0 <= units_delivered <= units_total:
         raise InvalidInput(f"{units_delivered} units delivered is outside the {units_total} ordered.")
     return to_pence(price * (Decimal(units_total) - Decimal(units_delivered)) / Decimal(units_total))
+
+
+# --- a subscription cancelled: the whole plan ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionTerms:
+    """What cancelling reads of a subscription: its contract, state and fee per covered span."""
+
+    id: int
+    status: str
+    starts_on: date
+    ends_on: date
+    effective_end: date | None  # set once cancelled
+    fee_spans: tuple[FeeSpan, ...]
+
+
+@dataclass(frozen=True)
+class Instalment:
+    """One of the subscription's fee charges on the ledger, by its natural key."""
+
+    key: str
+    status: str
+    invoiced: bool
+
+
+@dataclass(frozen=True)
+class SubscriptionSettlement:
+    """What to do to cancel a subscription (§4): withdraw these instalments, then invoice or credit.
+
+    ``invoiced`` is what the school was invoiced net, less credit notes already issued
+    against it; ``settlement`` squares ``accrued`` with it.
+    """
+
+    cancellation: Cancellation
+    status: SubscriptionStatus
+    accrued: Decimal
+    invoiced: Decimal
+    settlement: Settlement
+    withdraw: tuple[str, ...]  # instalment keys, in the order given
+
+    @property
+    def effective_end(self) -> date:
+        return self.cancellation.effective_end
+
+
+def plan_subscription_cancellation(sub: SubscriptionTerms, notice_on: date, requested_end: date,
+                                   instalments: Iterable[Instalment], invoiced_net: Decimal) -> SubscriptionSettlement:
+    """Cancel on written notice (§4): effective end, fee accrued to it, instalments withdrawn, settlement.
+
+    Every instalment not yet invoiced and still due is withdrawn, so nothing after the end
+    is ever raised and nothing before it is billed twice; the fee accrued to the effective
+    end is settled against ``invoiced_net``. A subscription is cancelled once.
+    """
+    end_text = sub.effective_end.isoformat() if sub.effective_end else "?"
+    status = cancelled(sub.status, SubscriptionStatus.CANCELLED, f"subscription {sub.id}",
+                       f"subscription {sub.id} was already cancelled (effective end {end_text})")
+    checked = check_cancellation(sub.starts_on, sub.ends_on, notice_on, requested_end)
+    fee = accrued(sub.fee_spans, checked.effective_end)
+    withdraw = tuple(i.key for i in instalments if not i.invoiced and i.status == ChargeStatus.DUE)
+    return SubscriptionSettlement(checked, status, fee, invoiced_net, settle(fee, invoiced_net), withdraw)
+
+
+# --- an order cancelled: what the school pays, and how the ledger gets there ------------------------
+
+
+@dataclass(frozen=True)
+class OrderTerms:
+    """What cancelling reads of an order."""
+
+    id: int
+    status: str
+    ordered_on: date
+    deliver_on: date | None
+    price: Decimal
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderCharge:
+    """The order's own charge on the ledger."""
+
+    amount: Decimal
+    status: str
+    invoiced: bool
+
+
+@dataclass(frozen=True)
+class OrderSettlement:
+    """What to do to cancel an order (§4).
+
+    ``charge`` is what the school pays for it (net). A due charge not yet invoiced is
+    replaced: withdrawn, and ``charge`` raised in its place when more than nothing.
+    An invoiced one is kept, and ``credit`` (net, possibly nothing) credited against it.
+    """
+
+    status: OrderStatus
+    by: CancelledBy
+    costs: Decimal | None
+    charge: Decimal
+    replace: bool
+    keep: bool
+    credit: Decimal
+
+
+def delivery_started(notice_on: date, deliver_on: date | None, work_recorded: bool) -> bool:
+    """Whether delivery was under way when notice came: work delivered (or deemed so), or the
+    delivery date already past."""
+    return work_recorded or (deliver_on is not None and notice_on > deliver_on)
+
+
+def plan_order_cancellation(order: OrderTerms, notice_on: date, by: CancelledBy, costs: Decimal | None,
+                            delivered_units: int, work_recorded: bool,
+                            charge: OrderCharge | None) -> OrderSettlement:
+    """Cancel an order (§4): what the school pays, and whether to replace or credit its charge.
+
+    By the school: less than twelve weeks before delivery, or part-way through it, the
+    full price or the recorded costs capped at the price; otherwise nothing. By the
+    service: the school pays only for the ``delivered_units`` of the order's quantity
+    and is refunded the rest. ``work_recorded``: a session of the order was delivered
+    or deemed delivered.
+    """
+    status = cancelled(order.status, OrderStatus.CANCELLED, f"order {order.id}",
+                       f"order {order.id} was already cancelled")
+    if notice_on < order.ordered_on:
+        raise RuleViolation(f"notice on {notice_on.isoformat()} comes before order {order.id} was placed "
+                            f"on {order.ordered_on.isoformat()}", code="notice_before_order")
+    if costs is not None:
+        costs = parse_money(costs, "costs incurred")
+        if by == "service":
+            raise InvalidInput("costs incurred are recorded only when the school cancels", code="costs_not_allowed")
+    if isinstance(delivered_units, bool) or not 0 <= delivered_units <= order.quantity:
+        raise InvalidInput(f"delivered units {delivered_units} must be from 0 to the {order.quantity} ordered")
+    if by == "school" and delivered_units:
+        raise InvalidInput("delivered units are given only when the service cancels")
+
+    if by == "school":
+        pays = order_cancellation_charge(order.price, notice_on, order.deliver_on,
+                                         delivery_started(notice_on, order.deliver_on, work_recorded), costs, by)
+    else:
+        pays = order.price - undelivered_refund(order.price, order.quantity, delivered_units)
+    replace = keep = False
+    credit = ZERO
+    if charge is not None and charge.status == ChargeStatus.DUE:
+        keep = charge.invoiced
+        replace = not keep
+        if keep and pays < charge.amount:
+            credit = charge.amount - pays
+    return OrderSettlement(status, by, costs, pays, replace, keep, credit)
 
 
 def _require_decimal(value: object, what: str) -> None:
