@@ -1,7 +1,9 @@
 """Sessions at a school: scheduling, delivery and the 48-hour rule (domain-rules.md §5).
 
 A session belongs to a case (casework) or an order (training, whole-class
-work). A change the school notifies goes through contracts.notice: in time
+work). What happens to it is decided by contracts.notice on plain values; this
+module reads the rows, checks the case or order is still open, and writes the
+answer. A change the school notifies follows the 48-hour rule: in time
 (at least 48 hours of elapsed real time before the start) it is moved or
 dropped at no cost; late, or never notified, it is deemed delivered — its
 planned hours count as delivered, use entitlement and are charged wherever
@@ -15,20 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from billing.cancellations import get_order
 from billing.cases import CASEWORK, get_case
 from billing.context import Context
+from billing.lookup import get_or_refuse
 from billing.models import Case, Order, Session
 from billing.pricebooks import version_for
 from billing.schools import get_staff
 from contracts.cases import beyond_plan, plan_end
-from contracts.notice import Outcome, apply_change
+from contracts.notice import Outcome, SessionAtSchool, change_outcome, delivery
+from contracts.states import OrderStatus, SessionStatus
 from pricing.calendars import AcademicYear
-from pricing.clock import end_of_day_utc, format_london, utc_to_london
-from pricing.errors import InvalidInput, NotFound, RuleViolation
+from pricing.clock import format_london, utc_to_london
+from pricing.errors import InvalidInput, RuleViolation
 
 MAX_SESSION_HOURS = Decimal("12")
 HOURS_STEP = Decimal("0.01")
-COUNTED = ("delivered", "deemed_delivered")
+COUNTED = (SessionStatus.DELIVERED, SessionStatus.DEEMED_DELIVERED)
 """Statuses whose hours count as delivered work (§5: deemed-delivered sessions count)."""
 
 
@@ -50,10 +55,8 @@ def parse_hours(value: str | Decimal, what: str = "hours") -> Decimal:
 
 
 def get_session(ctx: Context, session_id: int) -> Session:
-    found = ctx.session.get(Session, session_id)
-    if found is None:
-        raise NotFound(f"There is no session {session_id}.", code="unknown_session")
-    return found
+    return get_or_refuse(ctx.session, Session, f"There is no session {session_id}.", "unknown_session",
+                         key=session_id)
 
 
 @dataclass(frozen=True)
@@ -62,18 +65,11 @@ class Scheduled:
     warning: str | None  # set when the session falls after the case's eight-week plan
 
 
-def _order(ctx: Context, order_id: int) -> Order:
-    order = ctx.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"There is no order {order_id}.", code="unknown_order")
-    return order
-
-
 def _check_parent_open(ctx: Context, case: Case | None, order: Order | None) -> None:
     if case is not None and case.closed_on is not None:
         raise RuleViolation(f"Case {case.ref} closed on {case.closed_on}; no session can be added or changed.",
                             code="case_closed")
-    if order is not None and order.status == "cancelled":
+    if order is not None and order.status == OrderStatus.CANCELLED:
         raise RuleViolation(f"Order {order.id} is cancelled; no session can be added or changed.",
                             code="order_cancelled")
 
@@ -103,7 +99,7 @@ def add_session(
         raise InvalidInput("A session belongs to exactly one case or one order.")
     planned = parse_hours(hours)
     case = get_case(ctx, case_id) if case_id is not None else None
-    order = _order(ctx, order_id) if order_id is not None else None
+    order = get_order(ctx, order_id) if order_id is not None else None
     _check_parent_open(ctx, case, order)
     member = get_staff(ctx, staff)
     day = utc_to_london(starts_at).date()
@@ -117,7 +113,7 @@ def add_session(
         service = version_for(ctx, AcademicYear(order.academic_year)).item(order.item_code).service
     session = Session(
         case_id=case.id if case else None, order_id=order.id if order else None, staff_id=member.id,
-        service_code=service, starts_at=starts_at, planned_hours=planned, status="scheduled",
+        service_code=service, starts_at=starts_at, planned_hours=planned, status=SessionStatus.SCHEDULED,
         created_at=ctx.now,
     )
     ctx.session.add(session)
@@ -132,17 +128,12 @@ def add_session(
 
 def _parents(ctx: Context, session: Session) -> tuple[Case | None, Order | None]:
     case = get_case(ctx, session.case_id) if session.case_id is not None else None
-    order = _order(ctx, session.order_id) if session.order_id is not None else None
+    order = get_order(ctx, session.order_id) if session.order_id is not None else None
     return case, order
 
 
-def _check_scheduled(session: Session) -> None:
-    if session.status != "scheduled":
-        raise RuleViolation(
-            f"Session {session.id} at {format_london(session.starts_at)} is already "
-            f"{session.status.replace('_', ' ')} and cannot be changed.",
-            code="session_settled",
-        )
+def _at_school(session: Session) -> SessionAtSchool:
+    return SessionAtSchool(session.id, session.status, session.starts_at, session.planned_hours)
 
 
 def deliver_session(ctx: Context, session_id: int, hours: str | Decimal | None = None) -> Session:
@@ -150,13 +141,10 @@ def deliver_session(ctx: Context, session_id: int, hours: str | Decimal | None =
     session = get_session(ctx, session_id)
     case, order = _parents(ctx, session)
     _check_parent_open(ctx, case, order)
-    _check_scheduled(session)
-    if utc_to_london(session.starts_at).date() > ctx.today:
-        raise RuleViolation(f"Session {session.id} starts at {format_london(session.starts_at)}, "
-                            f"after today ({ctx.today}); it cannot have been delivered yet.")
-    worked = parse_hours(hours, "delivered hours") if hours is not None else session.planned_hours
+    done = delivery(_at_school(session), ctx.today)
+    worked = parse_hours(hours, "delivered hours") if hours is not None else done.planned_hours
     session.delivered_hours = worked
-    session.status = "delivered"
+    session.status = done.status
     ctx.audit("session.deliver", "session", session.id, {"hours": worked})
     return session
 
@@ -191,30 +179,24 @@ def change_session(
     session = get_session(ctx, session_id)
     case, order = _parents(ctx, session)
     _check_parent_open(ctx, case, order)
-    _check_scheduled(session)
-    if notified_at is not None and notified_at > end_of_day_utc(ctx.today):
-        raise InvalidInput(f"Session {session.id}: notice at {format_london(notified_at)} is after today "
-                           f"({ctx.today}).")
-    if notified_at is None and utc_to_london(session.starts_at).date() > ctx.today:
-        raise RuleViolation(f"Session {session.id} starts at {format_london(session.starts_at)}, after today; "
-                            "it cannot be recorded as missed yet.")
-    outcome = apply_change(session.starts_at, notified_at, moved_to)
+    decided = change_outcome(_at_school(session), notified_at, moved_to, ctx.today)
+    outcome = decided.outcome
     replacement: Session | None = None
     warning: str | None = None
     if moved_to is not None:
         replacement = Session(
             case_id=session.case_id, order_id=session.order_id, staff_id=session.staff_id,
             service_code=session.service_code, starts_at=moved_to, planned_hours=session.planned_hours,
-            status="scheduled", created_at=ctx.now,
+            status=SessionStatus.SCHEDULED, created_at=ctx.now,
         )
         ctx.session.add(replacement)
         ctx.session.flush()
         session.replaced_by_id = replacement.id
         warning = _plan_warning(case, moved_to)
-    session.status = outcome.value
+    session.status = decided.status
     session.notified_at = notified_at
-    if outcome.counts_as_delivered:
-        session.delivered_hours = session.planned_hours
+    if decided.delivered_hours is not None:
+        session.delivered_hours = decided.delivered_hours
     charged = outcome.counts_as_delivered and is_chargeable(ctx, session)
     ctx.audit("session.change", "session", session.id, {
         "notified_at": format_london(notified_at) if notified_at else None,

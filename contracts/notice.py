@@ -9,13 +9,21 @@ The 48 hours are elapsed real time. Every instant is converted to UTC before
 any arithmetic, because Python subtracts two datetimes that share a tzinfo
 (e.g. both Europe/London) on the wall clock, which is an hour out across a
 clock change.
+
+:func:`change_outcome` and :func:`delivery` decide what happens to one session
+on plain values (its state, start and planned hours, the as-of day), so
+billing/ only reads the row, asks, and writes the answer.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
+from contracts.states import SessionStatus, move
+from pricing.clock import end_of_day_utc, format_london, utc_to_london
 from pricing.errors import InvalidInput, RuleViolation
 
 NOTICE_PERIOD = timedelta(hours=48)
@@ -91,3 +99,80 @@ def apply_change(
     if notified <= start - NOTICE_PERIOD:
         return Outcome.MOVED if moved_to_utc is not None else Outcome.DROPPED
     return Outcome.DEEMED_DELIVERED
+
+
+# --- one session's outcome ----------------------------------------------------------------
+
+
+class SessionSettled(RuleViolation):
+    code = "session_settled"
+
+
+@dataclass(frozen=True)
+class SessionAtSchool:
+    """What a session's outcome depends on: its state, when it starts, the hours planned."""
+
+    id: int
+    status: str
+    starts_at: datetime  # aware, UTC
+    planned_hours: Decimal
+
+    @property
+    def what(self) -> str:
+        return f"session {self.id}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A session delivered: its new state and the hours counted unless others were worked."""
+
+    status: SessionStatus
+    planned_hours: Decimal
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """What a school's change does to a session (§5): its state, and the hours that now count
+    as delivered (None: none do)."""
+
+    outcome: Outcome
+    status: SessionStatus
+    delivered_hours: Decimal | None
+
+
+def check_scheduled(session: SessionAtSchool) -> None:
+    """A session with an outcome keeps it: delivered, moved, dropped or deemed delivered, it is settled."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionSettled(
+            f"Session {session.id} at {format_london(session.starts_at)} is already "
+            f"{session.status.replace('_', ' ')} and cannot be changed."
+        )
+
+
+def delivery(session: SessionAtSchool, today: date) -> Delivery:
+    """A scheduled session delivered, never before its day comes."""
+    check_scheduled(session)
+    if utc_to_london(session.starts_at).date() > today:
+        raise RuleViolation(f"Session {session.id} starts at {format_london(session.starts_at)}, "
+                            f"after today ({today}); it cannot have been delivered yet.")
+    status = move(session.status, SessionStatus.DELIVERED, session.what)
+    return Delivery(status, session.planned_hours)
+
+
+def change_outcome(session: SessionAtSchool, notified_at: datetime | None, moved_to: datetime | None,
+                   today: date) -> SessionChange:
+    """The school's notice of a change applied to a scheduled session: the 48-hour rule (§5).
+
+    Notice dated after today is refused, as is a session recorded as missed before its
+    day. Deemed delivered, its planned hours count as delivered.
+    """
+    check_scheduled(session)
+    if notified_at is not None and notified_at > end_of_day_utc(today):
+        raise InvalidInput(f"Session {session.id}: notice at {format_london(notified_at)} is after today "
+                           f"({today}).")
+    if notified_at is None and utc_to_london(session.starts_at).date() > today:
+        raise RuleViolation(f"Session {session.id} starts at {format_london(session.starts_at)}, after today; "
+                            "it cannot be recorded as missed yet.")
+    outcome = apply_change(session.starts_at, notified_at, moved_to)
+    status = move(session.status, SessionStatus(outcome.value), session.what)
+    return SessionChange(outcome, status, session.planned_hours if outcome.counts_as_delivered else None)
