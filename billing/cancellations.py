@@ -32,6 +32,7 @@ from billing.models import Charge, Invoice, InvoiceLine, Order, Session, Subscri
 from billing.subscriptions import (
     SUBSCRIPTION_SERVICE,
     SUBSCRIPTION_VAT_CODE,
+    as_record,
     contract_fee_spans,
     format_day,
     get_subscription,
@@ -41,16 +42,15 @@ from contracts.cancellation import (
     CancelledBy,
     Instalment,
     OrderCharge,
-    OrderTerms,
+    OrderToCancel,
     Settlement,
-    SubscriptionTerms,
     plan_order_cancellation,
     plan_subscription_cancellation,
 )
 from contracts.charge_details import OrderDetail, SettlementDetail
 from contracts.states import SessionStatus
 from pricing.errors import InvalidInput, RuleViolation
-from pricing.money import ZERO, as_pounds, money, to_pence
+from pricing.money import ZERO, money, to_pence
 
 BY: tuple[str, ...] = ("school", "service")
 
@@ -166,20 +166,6 @@ class SubscriptionCancellation:
         return sum((c.amount for c in self.withdrawn), ZERO)
 
 
-def settlement_description(tier: str, start: date, end: date, accrued_fee: Decimal, invoiced_net: Decimal) -> str:
-    """The settlement line on cancellation (§4): the fee accrued to the effective end, less what was invoiced.
-
-    "Initial subscription fee, 2025-09-01 to 2026-04-27 (cancelled: £5,213.11 accrued to its
-    effective end, less £3,000.00 already invoiced)"; with nothing invoiced before, only the fee
-    to the effective end.
-    """
-    text = f"{tier.capitalize()} subscription fee, {format_day(start)} to {format_day(end)}"
-    if not invoiced_net:
-        return f"{text} (cancelled: the fee to its effective end)"
-    return (f"{text} (cancelled: {as_pounds(accrued_fee)} accrued to its effective end, "
-            f"less {as_pounds(invoiced_net)} already invoiced)")
-
-
 def cancel_subscription(
     ctx: Context, subscription_id: int, notice_on: date, requested_end: date, by: str = "school"
 ) -> SubscriptionCancellation:
@@ -195,10 +181,8 @@ def cancel_subscription(
     invoiced_lines = [line for line in lines.values() if line is not None]
     invoiced_net = sum((s.net - s.credited_net for s in _shares(ctx, invoiced_lines)), ZERO)
     plan = plan_subscription_cancellation(
-        SubscriptionTerms(sub.id, sub.status, sub.starts_on, sub.ends_on, sub.effective_end,
-                          tuple(contract_fee_spans(ctx, sub))),
-        notice_on, requested_end,
-        [Instalment(c.source_key, c.status, lines[c.id] is not None) for c in charges], invoiced_net)
+        as_record(sub), contract_fee_spans(ctx, sub), notice_on, requested_end,
+        [Instalment(c.source_key, c.status, lines[c.id] is not None) for c in charges], invoiced_net, format_day)
     end, settlement = plan.effective_end, plan.settlement
 
     reason = f"subscription {sub.id} cancelled by the {party}, effective end {end.isoformat()}"
@@ -214,7 +198,7 @@ def cancel_subscription(
             kind="settlement",
             source_key=f"settle/sub/{sub.id}",
             service_code=SUBSCRIPTION_SERVICE,
-            description=settlement_description(sub.tier, sub.starts_on, end, plan.accrued, invoiced_net),
+            description=plan.description,
             due_on=max(notice_on, ctx.today),
             amount=settlement.amount,
             item_vat_code=SUBSCRIPTION_VAT_CODE,
@@ -224,8 +208,7 @@ def cancel_subscription(
             detail=SettlementDetail(accrued=plan.accrued, invoiced=invoiced_net, effective_end=end),
         ))
     elif settlement.kind == "credit_note":
-        notes = credit_net(ctx, invoiced_lines, settlement.amount,
-                           f"Subscription cancelled: fee invoiced beyond the effective end {format_day(end)}")
+        notes = credit_net(ctx, invoiced_lines, settlement.amount, plan.credit_reason)
 
     sub.status = plan.status
     sub.notice_on = notice_on
@@ -281,9 +264,10 @@ def cancel_order(
     order = get_order(ctx, order_id)
     original = ctx.session.scalar(select(Charge).where(Charge.source_key == f"order/{order.id}"))
     plan = plan_order_cancellation(
-        OrderTerms(order.id, order.status, order.ordered_on, order.deliver_on, order.price, order.quantity),
+        OrderToCancel(order.id, order.status, order.ordered_on, order.deliver_on, order.price, order.quantity),
         notice_on, party, costs, delivered_units, _work_recorded(ctx, order),
-        None if original is None else OrderCharge(original.amount, original.status, is_invoiced(ctx, original)))
+        None if original is None else OrderCharge(original.amount, original.status, is_invoiced(ctx, original),
+                                                  original.description))
     new_amount = plan.charge
 
     reason = f"order {order.id} cancelled by the {party} on notice of {notice_on.isoformat()}"
@@ -295,7 +279,7 @@ def cancel_order(
             record = raise_charge(ctx, NewCharge(
                 school=order.school, kind="order", source_key=f"order/{order.id}/cancel",
                 service_code=original.service_code,
-                description=f"Cancelled: {original.description}",
+                description=plan.description,
                 due_on=max(notice_on, ctx.today), amount=new_amount,
                 item_vat_code=_item_vat_code(ctx, original), quantity=Decimal(1), unit_price=new_amount,
                 period_start=original.period_start, period_end=original.period_end,
@@ -306,10 +290,7 @@ def cancel_order(
         line = invoice_line_of(ctx, original)
         assert line is not None
         if plan.credit:
-            notes = credit_net(ctx, [line], plan.credit,
-                               "Order cancelled by the service: refund of the part not delivered"
-                               if party == "service" else
-                               "Order cancelled: charged at the costs actually incurred")
+            notes = credit_net(ctx, [line], plan.credit, plan.credit_reason)
         record = original
 
     order.status = plan.status

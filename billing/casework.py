@@ -55,60 +55,6 @@ CASE_TERMS_COLUMNS = (Case.id, Case.ref, Case.school_id, Case.academic_year, Cas
                       Case.subscription_id)
 
 
-DESCRIPTION_MAX = 300
-"""The longest line description a charge and an invoice line hold (``String(300)``)."""
-
-_INCREMENTS = {Decimal("1"): "the whole day", Decimal("0.5"): "the half day", Decimal("0.25"): "the quarter day"}
-
-
-def _plain(value: Decimal) -> str:
-    """``2``, ``1.5``: a number of days or hours without trailing zeros."""
-    return format(value.normalize(), "f")
-
-
-def _days(value: Decimal) -> str:
-    return f"{_plain(value)} day" if value == 1 else f"{_plain(value)} days"
-
-
-def casework_description(ref: str, days: Decimal, hours: Decimal, charged_before: Decimal, hours_per_day: Decimal,
-                         increment: Decimal, sessions: Sequence[tuple[date, Decimal, bool]]) -> str:
-    """What a line of extra casework says (§6): the days, the hours behind them and each session.
-
-    ``sessions`` are (London day, hours, deemed delivered). Each is listed with its
-    date and hours, deemed-delivered ones marked; when the list would not fit in
-    the line (:data:`DESCRIPTION_MAX`) it is summarised as count, first and last
-    date and hours. A later charge on the same case states the case's total hours
-    and the days charged before, so the arithmetic is always on the line::
-
-        Extra casework, case C25-0001: 1.5 days at the day rate for 9 hours (6 hours a day, rounded up
-        to the half day); sessions: 2025-09-29 2h, 2025-10-06 1.5h (deemed delivered), ...
-    """
-    rounding = f"{_plain(hours_per_day)} hours a day, rounded up to {_INCREMENTS.get(increment.normalize(), _days(increment))}"
-    head = f"Extra casework, case {ref}: {_days(days)} at the day rate"
-    if charged_before:
-        total = days + charged_before
-        head += (f": the case's {_plain(hours)} hours are {_days(total)} ({rounding}), "
-                 f"less {_days(charged_before)} charged before")
-        label = "sessions this period"
-    else:
-        head += f" for {_plain(hours)} hours ({rounding})"
-        label = "sessions"
-    if not sessions:
-        return head[:DESCRIPTION_MAX]
-    listed = ", ".join(f"{doc_date(day)} {_plain(h)}h" + (" (deemed delivered)" if deemed else "")
-                       for day, h, deemed in sessions)
-    text = f"{head}; {label}: {listed}"
-    if len(text) <= DESCRIPTION_MAX:
-        return text
-    count = len(sessions)
-    deemed = sum(1 for *_, is_deemed in sessions if is_deemed)
-    summary = (f"{count} sessions, {doc_date(sessions[0][0])} to {doc_date(sessions[-1][0])}, "
-               f"{_plain(sum((h for _, h, _ in sessions), Decimal('0')))} hours")
-    if deemed:
-        summary += f" ({deemed} deemed delivered)"
-    return f"{head}; {label}: {summary}"[:DESCRIPTION_MAX]
-
-
 def _worked(sessions: Sequence[Any]) -> Iterator[WorkedSession]:
     """The sessions whose hours count, by London day; a generator, so only a case with a period
     to charge pays for the time-zone conversion."""
@@ -130,13 +76,10 @@ def _new_case_charges(ctx: Context, case: CaseTerms, school: School, sessions: S
     if version is None:
         version = versions[case.academic_year] = version_for(ctx, AcademicYear(case.academic_year))
     item = version.item(CASEWORK_DAY)
-    rate = DayRate.of(version)
-    due = case_charges(CaseToCharge(case.id, case.ref, case.referred_on, case.closed_on), _worked(sessions), rate,
-                       keys, charged, through)
+    due = case_charges(CaseToCharge(case.id, case.ref, case.referred_on, case.closed_on), _worked(sessions),
+                       DayRate.of(version), keys, charged, through, doc_date)
     return [NewCharge(
-        school=school, kind=KIND, source_key=c.key, service_code=CASEWORK_DAY,
-        description=casework_description(case.ref, c.days, c.hours, c.charged_before, rate.hours_per_day,
-                                         rate.increment, c.sessions),
+        school=school, kind=KIND, source_key=c.key, service_code=CASEWORK_DAY, description=c.description,
         due_on=c.due_on, amount=c.amount, item_vat_code=item.vat_code, quantity=c.days, unit_price=c.unit_price,
         period_start=c.period_start, period_end=c.period_end, case_id=case.id, subscription_id=case.subscription_id,
         detail=c.detail,

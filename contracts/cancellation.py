@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Literal, TypeVar, get_args
 
 from contracts.states import ChargeStatus, OrderStatus, SubscriptionStatus, move
+from contracts.subscription import DayFormat, SubscriptionRecord
 from pricing.accrual import accrued
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.fees import FeeSpan
-from pricing.money import ZERO, money, parse_money, to_pence
+from pricing.money import ZERO, as_pounds, money, parse_money, to_pence
 
 NOTICE_WEEKS = 12
 NOTICE_PERIOD = timedelta(weeks=NOTICE_WEEKS)  # 84 days
@@ -192,18 +193,6 @@ def undelivered_refund(price: Decimal, units_total: int | Decimal, units_deliver
 
 
 @dataclass(frozen=True)
-class SubscriptionTerms:
-    """What cancelling reads of a subscription: its contract, state and fee per covered span."""
-
-    id: int
-    status: str
-    starts_on: date
-    ends_on: date
-    effective_end: date | None  # set once cancelled
-    fee_spans: tuple[FeeSpan, ...]
-
-
-@dataclass(frozen=True)
 class Instalment:
     """One of the subscription's fee charges on the ledger, by its natural key."""
 
@@ -226,34 +215,58 @@ class SubscriptionSettlement:
     invoiced: Decimal
     settlement: Settlement
     withdraw: tuple[str, ...]  # instalment keys, in the order given
+    description: str  # the settlement line, when there is one to invoice
+    credit_reason: str  # what a credit note for an excess says
 
     @property
     def effective_end(self) -> date:
         return self.cancellation.effective_end
 
 
-def plan_subscription_cancellation(sub: SubscriptionTerms, notice_on: date, requested_end: date,
-                                   instalments: Iterable[Instalment], invoiced_net: Decimal) -> SubscriptionSettlement:
+def settlement_description(tier: str, start: date, end: date, accrued_fee: Decimal, invoiced_net: Decimal,
+                           day: DayFormat) -> str:
+    """The settlement line on cancellation (§4): the fee accrued to the effective end, less what was invoiced.
+
+    "Initial subscription fee, 2025-09-01 to 2026-04-27 (cancelled: £5,213.11 accrued to its
+    effective end, less £3,000.00 already invoiced)"; with nothing invoiced before, only the fee
+    to the effective end.
+    """
+    text = f"{tier.capitalize()} subscription fee, {day(start)} to {day(end)}"
+    if not invoiced_net:
+        return f"{text} (cancelled: the fee to its effective end)"
+    return (f"{text} (cancelled: {as_pounds(accrued_fee)} accrued to its effective end, "
+            f"less {as_pounds(invoiced_net)} already invoiced)")
+
+
+def plan_subscription_cancellation(sub: SubscriptionRecord, fee_spans: Iterable[FeeSpan], notice_on: date,
+                                   requested_end: date, instalments: Iterable[Instalment], invoiced_net: Decimal,
+                                   day: DayFormat) -> SubscriptionSettlement:
     """Cancel on written notice (§4): effective end, fee accrued to it, instalments withdrawn, settlement.
 
-    Every instalment not yet invoiced and still due is withdrawn, so nothing after the end
-    is ever raised and nothing before it is billed twice; the fee accrued to the effective
-    end is settled against ``invoiced_net``. A subscription is cancelled once.
+    ``fee_spans`` are the contract's fee per covered year span as raised; ``invoiced_net``
+    what was invoiced of them net, less credit notes already issued against it. Every
+    instalment still due and not invoiced is withdrawn, so nothing after the end is ever
+    raised and nothing before it is billed twice. A subscription is cancelled once.
     """
     end_text = sub.effective_end.isoformat() if sub.effective_end else "?"
     status = cancelled(sub.status, SubscriptionStatus.CANCELLED, f"subscription {sub.id}",
                        f"subscription {sub.id} was already cancelled (effective end {end_text})")
     checked = check_cancellation(sub.starts_on, sub.ends_on, notice_on, requested_end)
-    fee = accrued(sub.fee_spans, checked.effective_end)
+    end = checked.effective_end
+    fee = accrued(fee_spans, end)
     withdraw = tuple(i.key for i in instalments if not i.invoiced and i.status == ChargeStatus.DUE)
-    return SubscriptionSettlement(checked, status, fee, invoiced_net, settle(fee, invoiced_net), withdraw)
+    return SubscriptionSettlement(
+        checked, status, fee, invoiced_net, settle(fee, invoiced_net), withdraw,
+        description=settlement_description(sub.tier, sub.starts_on, end, fee, invoiced_net, day),
+        credit_reason=f"Subscription cancelled: fee invoiced beyond the effective end {day(end)}",
+    )
 
 
 # --- an order cancelled: what the school pays, and how the ledger gets there ------------------------
 
 
 @dataclass(frozen=True)
-class OrderTerms:
+class OrderToCancel:
     """What cancelling reads of an order."""
 
     id: int
@@ -271,6 +284,7 @@ class OrderCharge:
     amount: Decimal
     status: str
     invoiced: bool
+    description: str
 
 
 @dataclass(frozen=True)
@@ -289,6 +303,8 @@ class OrderSettlement:
     replace: bool
     keep: bool
     credit: Decimal
+    description: str  # the replacement charge's line
+    credit_reason: str
 
 
 def delivery_started(notice_on: date, deliver_on: date | None, work_recorded: bool) -> bool:
@@ -297,7 +313,7 @@ def delivery_started(notice_on: date, deliver_on: date | None, work_recorded: bo
     return work_recorded or (deliver_on is not None and notice_on > deliver_on)
 
 
-def plan_order_cancellation(order: OrderTerms, notice_on: date, by: CancelledBy, costs: Decimal | None,
+def plan_order_cancellation(order: OrderToCancel, notice_on: date, by: CancelledBy, costs: Decimal | None,
                             delivered_units: int, work_recorded: bool,
                             charge: OrderCharge | None) -> OrderSettlement:
     """Cancel an order (§4): what the school pays, and whether to replace or credit its charge.
@@ -334,7 +350,11 @@ def plan_order_cancellation(order: OrderTerms, notice_on: date, by: CancelledBy,
         replace = not keep
         if keep and pays < charge.amount:
             credit = charge.amount - pays
-    return OrderSettlement(status, by, costs, pays, replace, keep, credit)
+    reason = ("Order cancelled by the service: refund of the part not delivered" if by == "service"
+              else "Order cancelled: charged at the costs actually incurred")
+    return OrderSettlement(status, by, costs, pays, replace, keep, credit,
+                           description=f"Cancelled: {charge.description}" if charge is not None else "",
+                           credit_reason=reason)
 
 
 def _require_decimal(value: object, what: str) -> None:

@@ -19,13 +19,14 @@ earlier period are picked up by the next charge.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
 from contracts.charge_details import CaseworkDetail
+from contracts.subscription import DayFormat
 from pricing.calendars import TermPeriod, term_of
 from pricing.daycharge import billable_days
 from pricing.money import to_pence
@@ -80,7 +81,62 @@ class CaseworkCharge:
     hours: Decimal  # every counted hour on the case up to the term's end
     charged_before: Decimal  # days charged on the case before this one
     sessions: tuple[WorkedSession, ...]  # the sessions behind the days
+    description: str
     detail: CaseworkDetail
+
+
+DESCRIPTION_MAX = 300
+"""The longest line description a charge and an invoice line hold (``String(300)``)."""
+
+_INCREMENTS = {Decimal("1"): "the whole day", Decimal("0.5"): "the half day", Decimal("0.25"): "the quarter day"}
+
+
+def _plain(value: Decimal) -> str:
+    """``2``, ``1.5``: a number of days or hours without trailing zeros."""
+    return format(value.normalize(), "f")
+
+
+def _days(value: Decimal) -> str:
+    return f"{_plain(value)} day" if value == 1 else f"{_plain(value)} days"
+
+
+def casework_description(ref: str, days: Decimal, hours: Decimal, charged_before: Decimal, hours_per_day: Decimal,
+                         increment: Decimal, sessions: Sequence[WorkedSession], day: DayFormat) -> str:
+    """What a line of extra casework says (§6): the days, the hours behind them and each session.
+
+    ``sessions`` are in day order. Each is listed with its
+    date and hours, deemed-delivered ones marked; when the list would not fit in
+    the line (:data:`DESCRIPTION_MAX`) it is summarised as count, first and last
+    date and hours. A later charge on the same case states the case's total hours
+    and the days charged before, so the arithmetic is always on the line::
+
+        Extra casework, case C25-0001: 1.5 days at the day rate for 9 hours (6 hours a day, rounded up
+        to the half day); sessions: 2025-09-29 2h, 2025-10-06 1.5h (deemed delivered), ...
+    """
+    rounding = f"{_plain(hours_per_day)} hours a day, rounded up to {_INCREMENTS.get(increment.normalize(), _days(increment))}"
+    head = f"Extra casework, case {ref}: {_days(days)} at the day rate"
+    if charged_before:
+        total = days + charged_before
+        head += (f": the case's {_plain(hours)} hours are {_days(total)} ({rounding}), "
+                 f"less {_days(charged_before)} charged before")
+        label = "sessions this period"
+    else:
+        head += f" for {_plain(hours)} hours ({rounding})"
+        label = "sessions"
+    if not sessions:
+        return head[:DESCRIPTION_MAX]
+    listed = ", ".join(f"{day(on)} {_plain(h)}h" + (" (deemed delivered)" if deemed else "")
+                       for on, h, deemed in sessions)
+    text = f"{head}; {label}: {listed}"
+    if len(text) <= DESCRIPTION_MAX:
+        return text
+    count = len(sessions)
+    deemed = sum(1 for s in sessions if s.deemed)
+    summary = (f"{count} sessions, {day(sessions[0].day)} to {day(sessions[-1].day)}, "
+               f"{_plain(sum((s.hours for s in sessions), NO_DAYS))} hours")
+    if deemed:
+        summary += f" ({deemed} deemed delivered)"
+    return f"{head}; {label}: {summary}"[:DESCRIPTION_MAX]
 
 
 def periods_from(start: date) -> Iterator[TermPeriod]:
@@ -97,7 +153,8 @@ def charge_key(case_id: int, period_start: date) -> str:
 
 
 def case_charges(case: CaseToCharge, sessions: Iterable[WorkedSession], rate: DayRate,
-                 charged_keys: Collection[str], days_charged: Decimal, through: date) -> list[CaseworkCharge]:
+                 charged_keys: Collection[str], days_charged: Decimal, through: date,
+                 day: DayFormat) -> list[CaseworkCharge]:
     """The day-rate charges due on one uncovered case up to ``through`` and not yet raised (§6).
 
     ``charged_keys`` are the case's charge keys already on the ledger, ``days_charged``
@@ -128,6 +185,8 @@ def case_charges(case: CaseToCharge, sessions: Iterable[WorkedSession], rate: Da
                     key=key, period_start=period.start, period_end=end, due_on=due_on, days=days,
                     unit_price=rate.day_rate, amount=to_pence(days * rate.day_rate), hours=hours,
                     charged_before=charged, sessions=behind,
+                    description=casework_description(case.ref, days, hours, charged, rate.hours_per_day,
+                                                     rate.increment, behind, day),
                     detail=CaseworkDetail(case=case.ref, cumulative_hours=hours, price_book=rate.price_book),
                 ))
                 charged += days
