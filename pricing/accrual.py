@@ -29,6 +29,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
+from dateutil.relativedelta import relativedelta
+
 from pricing.calendars import FinancialYear, days_inclusive
 from pricing.errors import InvalidInput
 from pricing.fees import FeeSpan, pro_rata_amount
@@ -125,12 +127,11 @@ def split_by_month(amount: Decimal, start: date, end: date) -> dict[tuple[int, i
     """
 
     def periods() -> Iterator[tuple[tuple[int, int], date, date]]:
-        year, month = start.year, start.month
-        while date(year, month, 1) <= end:
-            following = (year + 1, 1) if month == 12 else (year, month + 1)
-            last = date.fromordinal(date(*following, 1).toordinal() - 1)
-            yield (year, month), date(year, month, 1), last
-            year, month = following
+        first = start.replace(day=1)
+        while first <= end:
+            following = first + relativedelta(months=1)
+            yield (first.year, first.month), first, following - timedelta(days=1)
+            first = following
 
     return _split(amount, start, end, periods())
 
