@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, object_session
 
 from billing.models import Allocation, Invoice
+from contracts.states import InvoiceStatus
 from pricing.money import ZERO
 
 
@@ -66,7 +67,7 @@ def invoice_outstanding(session: Session, invoice_ids: Iterable[int] | None = No
     return {inv_id: figures.outstanding for inv_id, figures in invoice_figures(session, invoice_ids).items()}
 
 
-def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited: Decimal | None = None) -> str:
+def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited: Decimal | None = None) -> InvoiceStatus:
     """``issued``, ``paid``, ``overdue`` (unpaid after its due date) or ``credited`` (cancelled by credit notes).
 
     An invoice with nothing left is ``credited`` when credit notes cover its
@@ -79,7 +80,7 @@ def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited
             credited = ZERO
             if session is not None:
                 credited = invoice_figures(session, [invoice.id]).get(invoice.id, InvoiceFigures(ZERO, ZERO, ZERO)).credited
-        return "credited" if credited >= invoice.total and invoice.total > 0 else "paid"
+        return InvoiceStatus.CREDITED if credited >= invoice.total and invoice.total > 0 else InvoiceStatus.PAID
     if invoice.due_on is not None and as_of > invoice.due_on:
-        return "overdue"
-    return "issued"
+        return InvoiceStatus.OVERDUE
+    return InvoiceStatus.ISSUED

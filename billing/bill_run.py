@@ -47,7 +47,9 @@ from billing.invoicing import (
 )
 from billing.models import BillRun, Charge, InvoiceLine, School
 from billing.numbering import INVOICE_SERIES, lock_series
+from billing.payments import allocate_credit, schools_with_credit
 from billing.pricebooks import council
+from contracts.states import BillRunStatus, ChargeStatus, move
 from invoices.documents import Line
 from invoices.totals import document_totals
 from pricing.clock import Clock, FixedClock
@@ -121,14 +123,14 @@ class BillRunResult:
 Group = tuple[int, bool]
 
 
-def _due_charges(today: date) -> Select[tuple[Charge]]:
+def _due_charges(today: date) -> Select[Charge]:
     return select(Charge).where(*_due_on(today))
 
 
 def _due_on(today: date) -> tuple[ColumnElement[bool], ...]:
     """A charge is due for invoicing: status due, due by ``today``, on no invoice yet."""
     invoiced = exists().where(InvoiceLine.charge_id == Charge.id)
-    return Charge.status == "due", Charge.due_on <= today, ~invoiced
+    return Charge.status == ChargeStatus.DUE, Charge.due_on <= today, ~invoiced
 
 
 def raise_casework_first(ctx: Context) -> None:
@@ -216,7 +218,7 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
 
 def _start(ctx: Context) -> BillRun:
     council(ctx)  # refuse before anything is written when no price book is loaded
-    run = BillRun(run_on=ctx.today, started_at=ctx.now, status="running", invoice_count=0, total=ZERO,
+    run = BillRun(run_on=ctx.today, started_at=ctx.now, status=BillRunStatus.RUNNING, invoice_count=0, total=ZERO,
                   actor=ctx.actor)
     ctx.session.add(run)
     ctx.session.flush()
@@ -227,7 +229,7 @@ def _start(ctx: Context) -> BillRun:
 def _finish(ctx: Context, run_id: int, issued: list[RunInvoice]) -> None:
     run = ctx.session.get(BillRun, run_id)
     assert run is not None
-    run.status = "done"
+    run.status = move(run.status, BillRunStatus.DONE, f"bill run {run.id}")
     run.finished_at = ctx.now
     run.invoice_count = len(issued)
     run.total = sum((inv.total for inv in issued), ZERO)
@@ -341,10 +343,10 @@ def mark_interrupted(ctx: Context, engine: Engine) -> list[int]:
 
     Their committed invoices stand (whole invoices only); this run issues the rest.
     """
-    stale = [run for run in ctx.session.scalars(select(BillRun).where(BillRun.status == "running"))
+    stale = [run for run in ctx.session.scalars(select(BillRun).where(BillRun.status == BillRunStatus.RUNNING))
              if not run_lease.is_alive(engine, run.id)]
     for run in stale:
-        run.status = "interrupted"
+        run.status = move(run.status, BillRunStatus.INTERRUPTED, f"bill run {run.id}")
         run.finished_at = ctx.now
         ctx.audit("bill_run.interrupted", "bill_run", run.id, {"run_on": run.run_on},
                   reason="its process stopped before it finished; a later run issues what it left")
@@ -392,8 +394,6 @@ def _issue_all(engine: Engine, clock: Clock, actor: str, run_id: int, groups: li
 
 def apply_account_credit(ctx: Context, school_ids: set[int]) -> int:
     """Settle new invoices from money a school already paid us (an overpayment is account credit, §8)."""
-    from billing.payments import allocate_credit, schools_with_credit
-
     if not school_ids:
         return 0
     return sum(bool(allocate_credit(ctx, urn).allocations) for urn in schools_with_credit(ctx, school_ids))

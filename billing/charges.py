@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from billing.bulk import among, chunks, insert_rows
 from billing.context import Context, jsonable
-from billing.models import AuditEntry, Charge, School
+from billing.models import AuditEntry, Charge, InvoiceLine, School
 from billing.pricebooks import council
 from contracts.charge_details import ChargeDetail, dump_detail
+from contracts.states import ChargeStatus, move
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.money import to_pence
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class, vat_code_for
@@ -87,7 +88,7 @@ def _charge_row(ctx: Context, new: NewCharge, now: datetime) -> tuple[dict[str, 
         "service_code": new.service_code, "description": new.description,
         "period_start": new.period_start, "period_end": new.period_end, "due_on": new.due_on,
         "quantity": new.quantity, "unit_price": new.unit_price if new.unit_price is not None else amount,
-        "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": "due",
+        "amount": amount, "vat_code": vat_code_on(ctx, customer, new.item_vat_code), "status": ChargeStatus.DUE,
         "note": new.note, "detail": dump_detail(new.detail), "created_at": now,
     }, customer
 
@@ -188,17 +189,18 @@ def audit_many(ctx: Context, entries: list[tuple[str, str, object, dict[str, obj
 
 
 def is_invoiced(ctx: Context, charge: Charge) -> bool:
-    from billing.models import InvoiceLine
-
     return ctx.session.scalar(select(InvoiceLine.id).where(InvoiceLine.charge_id == charge.id)) is not None
 
 
 def withdraw_charge(ctx: Context, charge: Charge, reason: str) -> None:
-    """Withdraw a charge not yet invoiced (an instalment after a cancellation's end)."""
+    """Withdraw a charge not yet invoiced (an instalment after a cancellation's end).
+
+    Withdrawing it again changes nothing; a waived charge is refused (IllegalTransition).
+    """
     if is_invoiced(ctx, charge):
         raise RuleViolation(f"charge {charge.source_key} is already invoiced; correct it with a credit note")
-    if charge.status != "due":
+    if charge.status == ChargeStatus.WITHDRAWN:
         return
-    charge.status = "withdrawn"
+    charge.status = move(charge.status, ChargeStatus.WITHDRAWN, f"charge {charge.source_key}")
     ctx.audit("charge.withdraw", "charge", charge.id, {"key": charge.source_key, "amount": charge.amount},
               reason=reason)

@@ -25,6 +25,7 @@ from billing.db import transaction
 from billing.models import Order, School, Staff
 from billing.pricebooks import version_for
 from billing.sessions import add_session, change_session, deliver_session
+from contracts.states import OrderStatus
 from pricing.calendars import AcademicYear, is_working_day
 from pricing.clock import FixedClock, london_to_utc
 
@@ -145,7 +146,7 @@ def _order_sessions(state: DemoState, trainers: list[str], cutoff: date, stats: 
     """Sessions on the training, whole-class and coaching orders; one whole-class visit cancelled late."""
     rng = state.rng
     with transaction(state.engine) as session:
-        orders = list(session.scalars(select(Order).where(Order.status != "cancelled").order_by(Order.id)))
+        orders = list(session.scalars(select(Order).where(Order.status != OrderStatus.CANCELLED).order_by(Order.id)))
         late_done = False
         for order in orders:
             ctx = _ctx(session, cutoff)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.models import Charge, Invoice, InvoiceLine
+from contracts.states import ChargeStatus
 from pricing.clock import start_of_day_utc
 from pricing.errors import InvalidInput
 
@@ -70,5 +71,5 @@ class ChargeView:
 def charge_views(ctx: Context, charges: Sequence[Charge]) -> list[ChargeView]:
     invoiced = invoices_of_charges(ctx, [c.id for c in charges])
     return [ChargeView(c.id, c.description, c.period_start, c.period_end, c.due_on, c.amount,
-                       "invoiced" if c.status == "due" and c.id in invoiced else c.status, invoiced.get(c.id))
+                       "invoiced" if c.status == ChargeStatus.DUE and c.id in invoiced else c.status, invoiced.get(c.id))
             for c in charges]

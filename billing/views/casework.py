@@ -21,6 +21,7 @@ from billing.schools import get_school
 from billing.sessions import COUNTED
 from billing.views import ChargeView, charge_views, day_bounds
 from contracts.cases import plan_end
+from contracts.states import ChargeStatus
 from pricing.calendars import AcademicYear
 from pricing.errors import NotFound
 from pricing.money import ZERO
@@ -112,7 +113,7 @@ def _case_query() -> Select[Case, School, int | None, Decimal | None, Decimal | 
                      func.sum(Session.delivered_hours).filter(Session.status.in_(COUNTED)).label("hours"))
               .where(Session.case_id.is_not(None)).group_by(Session.case_id).subquery())
     charged = (select(Charge.case_id, func.sum(Charge.amount).label("amount"))
-               .where(Charge.case_id.is_not(None), Charge.kind == "casework", Charge.status != "withdrawn")
+               .where(Charge.case_id.is_not(None), Charge.kind == "casework", Charge.status != ChargeStatus.WITHDRAWN)
                .group_by(Charge.case_id).subquery())
     return (select(Case, School, worked.c.n, worked.c.hours, charged.c.amount)
             .join(School, School.id == Case.school_id)
