@@ -35,6 +35,7 @@ import stripe
 from sqlalchemy import select
 
 from billing.context import Context
+from billing.gateway import payloads
 from billing.gateway.cash_balance import MARKER_TYPE
 from billing.gateway.errors import InvalidWebhook, UnreadableEvent, is_transient
 from billing.gateway.webhooks import (
@@ -63,10 +64,7 @@ MAX_JSON_DEPTH = 64
 NEEDS_A_PERSON = (PARKED, UNALLOCATED, REVIEW)
 RAW_BODY = "raw_body"  # the payload of an event parked before it could be read: its exact text
 UNREADABLE_TYPE = "unreadable"
-LATEST_CREATED = 253_402_300_799  # 9999-12-31 23:59:59 UTC: the last instant a datetime holds
 
-_EVENT_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,80}")  # gateway_events.event_id is String(80)
-_EVENT_TYPE = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
 _JSON_SPECIAL = re.compile(r'[\\"\[\]{}]')
 
 
@@ -124,7 +122,7 @@ def nesting_depth(text: str, stop_above: int) -> int:
     return deepest
 
 
-def parse_event(text: str) -> dict[str, Any]:
+def parse_event(text: str) -> payloads.Event:
     """A verified body as a Stripe event; UnreadableEvent, naming what is wrong, when it is not one."""
     if nesting_depth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise UnreadableEvent(f"the body is JSON nested more than {MAX_JSON_DEPTH} levels deep")
@@ -134,24 +132,29 @@ def parse_event(text: str) -> dict[str, Any]:
         raise UnreadableEvent("the body is JSON nested too deeply to read") from exc
     except ValueError as exc:  # not JSON, or a number with thousands of digits
         raise UnreadableEvent(one_line(f"the body is not JSON ({exc})", 200)) from exc
-    if not isinstance(body, dict) or body.get("object") != "event":
-        raise UnreadableEvent("the body is not a Stripe event")
-    ident = body.get("id") if isinstance(body.get("id"), str) and _EVENT_ID.fullmatch(body["id"]) else None
-    kind = body.get("type") if isinstance(body.get("type"), str) and _EVENT_TYPE.fullmatch(body["type"]) else None
-    if ident is None:
-        raise UnreadableEvent("the event's id is missing or not a Stripe id", None, kind)
-    if kind is None:
-        raise UnreadableEvent("the event's type is missing or not a Stripe event type", ident)
-    created = body.get("created")
-    if not isinstance(created, int) or isinstance(created, bool) or not 0 <= created <= LATEST_CREATED:
-        raise UnreadableEvent("the event's created time is missing or out of range", ident, kind)
-    data = body.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
-        raise UnreadableEvent("the event carries no data object", ident, kind)
+    try:
+        event = payloads.Event.read(body)
+    except payloads.ValidationError as exc:
+        raise _unreadable(body, {str(error["loc"][0]) if error["loc"] else "" for error in exc.errors()}) from exc
     bad = _unstorable_text(body)
     if bad:  # PostgreSQL's text cannot hold it: the event is kept as its escaped text instead
-        raise UnreadableEvent(f"the event carries {bad}", ident, kind)
-    return body
+        raise UnreadableEvent(f"the event carries {bad}", event.id, event.type)
+    return event
+
+
+def _unreadable(body: object, failed: set[str]) -> UnreadableEvent:
+    """The first of the envelope's parts in ``failed`` as one reason, with the event's id and type where usable."""
+    if not isinstance(body, dict) or failed & {"", "object"}:
+        return UnreadableEvent("the body is not a Stripe event")
+    ident = None if "id" in failed else body["id"]
+    kind = None if "type" in failed else body["type"]
+    if ident is None:
+        return UnreadableEvent("the event's id is missing or not a Stripe id", None, kind)
+    if kind is None:
+        return UnreadableEvent("the event's type is missing or not a Stripe event type", ident)
+    if "created" in failed:
+        return UnreadableEvent("the event's created time is missing or out of range", ident, kind)
+    return UnreadableEvent("the event carries no data object", ident, kind)
 
 
 def _unstorable_text(body: dict[str, Any]) -> str | None:
@@ -204,7 +207,7 @@ def receive(ctx: Context, text: str) -> EventOutcome:
     except Exception as exc:
         if is_transient(exc):
             raise
-        return park_delivery(ctx, text, failure_reason(exc), event["id"], event["type"], unexpected=exc)
+        return park_delivery(ctx, text, failure_reason(exc), event.id, event.type, unexpected=exc)
     return apply_notice(ctx, notice)
 
 
@@ -234,7 +237,7 @@ def _ids(text: str) -> tuple[str | None, str | None]:
         event = parse_event(text)
     except UnreadableEvent as exc:
         return exc.event_id, exc.event_type
-    return event["id"], event["type"]
+    return event.id, event.type
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""Stripe's event objects as the engine reads them: only the fields it uses, checked at the edge.
+"""Stripe's events as the engine reads them: the envelope and only the fields it uses, checked at the edge.
+
+:class:`Event` is the envelope every delivery must have (id, type, created, data
+object); billing.gateway.inbox reads a verified body through it once and names
+the first part that is missing or malformed. The objects below are read from
+its data object.
 
 Field names follow the pinned library's typed resources (``stripe.PaymentIntent``,
 ``stripe.checkout.Session``, ``stripe.CustomerCashBalanceTransaction``,
@@ -6,20 +11,25 @@ Field names follow the pinned library's typed resources (``stripe.PaymentIntent`
 wrong type fails validation, and the event is then kept for a person rather than
 guessed at. An expandable field (``payment_intent``) may arrive as an id or as
 the expanded object; both read as the id. The fields every event shares (currency,
-customer, metadata) are read in billing.gateway.webhooks.
+customer, metadata: :class:`Shared`) and a refunded charge's never fail: a value in
+another form reads as absent, as it always has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, ValidationError
+
+from billing.gateway.port import CURRENCY
 
 BALANCE = "customer_balance"  # Stripe's payment method type for money paid from a customer's cash balance
+LATEST_CREATED = 253_402_300_799  # 9999-12-31 23:59:59 UTC: the last instant a datetime holds
 
-__all__ = ["BALANCE", "CashBalanceTransaction", "CheckoutSession", "PaymentIntent", "ValidationError",
-           "paid_from_balance", "problem"]
+__all__ = ["BALANCE", "LATEST_CREATED", "CashBalanceTransaction", "CheckoutSession", "Event", "PaymentIntent",
+           "RefundedCharge", "Shared", "ValidationError", "paid_from_balance", "problem"]
 
 
 def _text(value: Any) -> Any:
@@ -35,6 +45,96 @@ Text = Annotated[StrictStr | None, BeforeValidator(_text)]  # blank reads as Non
 
 class _Object(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- the envelope ---------------------------------------------------------------------------
+
+EventId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_.:\-]{1,80}$")]  # gateway_events.event_id is String(80)
+EventType = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_.\-]{1,80}$")]
+
+
+class EventData(_Object):
+    object: dict[str, Any]
+
+
+class Event(_Object):
+    """A Stripe event's envelope, with the verified body it was read from (stored as it came)."""
+
+    object: Literal["event"]
+    id: EventId
+    type: EventType
+    created: Annotated[StrictInt, Field(ge=0, le=LATEST_CREATED)]
+    data: EventData
+    _body: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def read(cls, body: dict[str, Any]) -> Event:
+        """The envelope of ``body``; ValidationError naming each part that is missing or malformed."""
+        event = cls.model_validate(body)
+        event._body = body
+        return event
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return self._body
+
+    @property
+    def occurred_at(self) -> datetime:
+        return datetime.fromtimestamp(self.created, UTC)
+
+    def __getitem__(self, key: str) -> Any:
+        """The body's own value, as the event was read before it was typed."""
+        return self._body[key]
+
+
+# --- what every event's object may carry ----------------------------------------------------
+
+
+def _id_or_none(value: Any) -> str | None:
+    if isinstance(value, dict):  # an expanded object: use its id
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _currency(value: Any) -> str:
+    return str(value or CURRENCY).lower()
+
+
+def _metadata(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {key: text.strip() for key, text in value.items() if isinstance(text, str) and text.strip()}
+
+
+def _pence_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+AnyId = Annotated[str | None, BeforeValidator(_id_or_none)]  # anything but a non-empty id reads as None
+AnyPence = Annotated[int | None, BeforeValidator(_pence_or_none)]
+
+
+class Shared(_Object):
+    """Currency, customer and our metadata: read from any event's object, never refused."""
+
+    currency: Annotated[str, BeforeValidator(_currency)] = CURRENCY
+    customer: AnyId = None
+    metadata: Annotated[dict[str, str], BeforeValidator(_metadata)] = {}
+
+
+class RefundedCharge(_Object):
+    """A ``charge.refunded`` object: the payment it refunds and how much of it, in total, is refunded."""
+
+    id: AnyId = None
+    payment_intent: AnyId = None
+    amount_refunded: AnyPence = None
+
+    @property
+    def payment_key(self) -> str | None:
+        return self.payment_intent or self.id
+
+
+# --- the objects money events carry ---------------------------------------------------------
 
 
 class MethodDetails(_Object):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -53,41 +53,21 @@ class EventOutcome:
     refund_id: int | None = None
 
 
-def _text(obj: dict[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if isinstance(value, dict):  # an expanded object: use its id
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
+def notice_from_event(event: payloads.Event | dict[str, Any]) -> GatewayNotice:
+    """Reduce a verified Stripe event to what the ledger needs; anything else is ``ignored``.
 
-
-def _pence(obj: dict[str, Any], *keys: str) -> int | None:
-    for key in keys:
-        value = obj.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
-
-
-def _meta(obj: dict[str, Any], key: str) -> str | None:
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        value = meta.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def notice_from_event(event: dict[str, Any]) -> GatewayNotice:
-    """Reduce a verified Stripe event to what the ledger needs; anything else is ``ignored``."""
-    event_id: str = event["id"]
-    kind: str = event["type"]
-    at = datetime.fromtimestamp(event["created"], UTC)
-    obj: dict[str, Any] = event["data"]["object"]
+    ``event`` is read by billing.gateway.inbox.parse_event; a verified body given as
+    a dict is read through the same envelope here (ValidationError when it is not one).
+    """
+    if isinstance(event, dict):
+        event = payloads.Event.read(event)
+    kind = event.type
+    obj = event.data.object
+    shared = payloads.Shared.model_validate(obj)
     base: dict[str, Any] = {
-        "event_id": event_id, "type": kind, "occurred_at": at, "payload": event,
-        "currency": str(obj.get("currency") or CURRENCY).lower(),
-        "customer_id": _text(obj, "customer"), "urn": _meta(obj, META_URN),
-        "invoice_number": _meta(obj, META_INVOICE),
+        "event_id": event.id, "type": kind, "occurred_at": event.occurred_at, "payload": event.body,
+        "currency": shared.currency, "customer_id": shared.customer, "urn": shared.metadata.get(META_URN),
+        "invoice_number": shared.metadata.get(META_INVOICE),
     }
     try:
         if kind == "payment_intent.succeeded":
@@ -123,9 +103,9 @@ def notice_from_event(event: dict[str, Any]) -> GatewayNotice:
     except payloads.ValidationError as exc:
         return GatewayNotice(**base, kind="payment", problem=payloads.problem(exc))
     if kind == "charge.refunded":
-        payment_key = _text(obj, "payment_intent") or _text(obj, "id")
-        refunded = _pence(obj, "amount_refunded") or 0
-        return GatewayNotice(**base, kind="refund", external_key=payment_key, amount_pence=refunded)
+        charge = payloads.RefundedCharge.model_validate(obj)
+        return GatewayNotice(**base, kind="refund", external_key=charge.payment_key,
+                             amount_pence=charge.amount_refunded or 0)
     return GatewayNotice(**{**base, "kind": "ignored"})
 
 
