@@ -10,30 +10,37 @@ between covered and charged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from billing.context import Context
+from billing.lookup import get_or_refuse
 from billing.models import Case, School, Session, Subscription
 from billing.orders import used_this_year
 from billing.pricebooks import council, version_for
 from billing.schools import get_school
 from billing.subscriptions import live_subscription
 from contracts.cases import (
-    acknowledged_late,
-    check_closure,
+    ACKNOWLEDGE_WITHIN,
+    CaseDates,
+    check_acknowledgement,
+    check_close,
     check_may_refer,
+    check_open,
     check_planning,
+    check_referral_date,
     next_case_ref,
     ref_head,
+    referral_acknowledged_late,
+    referral_clock_start,
     validate_case_ref,
 )
 from contracts.entitlements import academic_year_of_referral, is_covered
 from pricing.calendars import AcademicYear, working_days_between
-from pricing.clock import end_of_day_utc, london_to_utc, utc_to_london
-from pricing.errors import InvalidInput, NotFound, RuleViolation
+from pricing.clock import utc_to_london
+from pricing.errors import RuleViolation
 from pricing.pricebook import CaseRefs
 
 CASEWORK = "casework"
@@ -52,10 +59,12 @@ def casework_used(ctx: Context, school: School, year: AcademicYear) -> int:
 
 
 def get_case(ctx: Context, case_id: int) -> Case:
-    case = ctx.session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"There is no case {case_id}.", code="unknown_case")
-    return case
+    return get_or_refuse(ctx.session, Case, f"There is no case {case_id}.", "unknown_case", key=case_id)
+
+
+def case_dates(case: Case) -> CaseDates:
+    """The case as the rules of its life see it."""
+    return CaseDates(case.ref, case.referred_on, case.planning_on, case.closed_on, case.acknowledged_at)
 
 
 @dataclass(frozen=True)
@@ -85,9 +94,7 @@ def open_case(ctx: Context, urn: str, ref: str | None, referred_on: date,
     settings = council(ctx)
     year = academic_year_of_referral(referred_on)
     code = validate_case_ref(ref, settings.case_refs, year.start_year) if ref is not None else None
-    if referred_on > ctx.today:
-        what = f"Case {code}" if code else "The case"
-        raise InvalidInput(f"{what}: the referral date {referred_on} is after today ({ctx.today}).")
+    check_referral_date(code, referred_on, ctx.today)
     if planning_on is not None:
         check_planning(referred_on, planning_on)
     if code is not None and ctx.session.scalar(select(Case.id).where(Case.ref == code)) is not None:
@@ -142,7 +149,7 @@ def _insert_case(ctx: Context, given: str | None, refs: CaseRefs, year: Academic
 def set_planning(ctx: Context, case_id: int, planning_on: date) -> Case:
     """Record the planning meeting that starts the case's eight-week plan (§6)."""
     case = get_case(ctx, case_id)
-    _check_open(case)
+    check_open(case_dates(case))
     check_planning(case.referred_on, planning_on)
     case.planning_on = planning_on
     ctx.audit("case.plan", "case", case.id, {"planning_on": planning_on})
@@ -152,51 +159,18 @@ def set_planning(ctx: Context, case_id: int, planning_on: date) -> Case:
 def close_case(ctx: Context, case_id: int, on: date) -> Case:
     """Close a case on ``on`` (§6). Every session must have an outcome first and none may come later."""
     case = get_case(ctx, case_id)
-    _check_open(case)
-    check_closure(case.referred_on, on, case.planning_on)
-    if on > ctx.today:
-        raise InvalidInput(f"Case {case.ref} cannot be closed on {on}, after today ({ctx.today}).")
-    sessions = list(ctx.session.scalars(select(Session).where(Session.case_id == case.id)))
-    waiting = [s for s in sessions if s.status == "scheduled"]
-    if waiting:
-        raise RuleViolation(
-            f"Case {case.ref} still has {len(waiting)} scheduled session(s); deliver, move or drop them first."
-        )
-    last = max((utc_to_london(s.starts_at).date() for s in sessions
-                if s.status in ("delivered", "deemed_delivered")), default=None)
-    if last is not None and on < last:
-        raise RuleViolation(f"Case {case.ref} cannot close on {on}: it has work recorded on {last}.")
+    sessions = ctx.session.execute(select(Session.status, Session.starts_at).where(Session.case_id == case.id))
+    check_close(case_dates(case), on, ctx.today,
+                [(status, utc_to_london(starts_at).date()) for status, starts_at in sessions])
     case.closed_on = on
     ctx.audit("case.close", "case", case.id, {"ref": case.ref, "closed_on": on})
     return case
 
 
-def _check_open(case: Case) -> None:
-    if case.closed_on is not None:
-        raise RuleViolation(f"Case {case.ref} closed on {case.closed_on} and cannot be changed.",
-                            code="case_closed")
-
-
-def referral_clock_start(referred_on: date) -> datetime:
-    """When the 48-hour acknowledgement clock starts for a referral known only by its date.
-
-    The engine holds the referral's date, not its hour, so the service is given
-    the whole of that day: the clock starts at midnight (London) at its end.
-    """
-    return london_to_utc(datetime.combine(referred_on + timedelta(days=1), time(0, 0)))
-
-
 def acknowledge_case(ctx: Context, case_id: int, at: datetime) -> Case:
     """Record when the service acknowledged the referral (for response-time reporting)."""
     case = get_case(ctx, case_id)
-    if case.acknowledged_at is not None:
-        raise RuleViolation(f"Case {case.ref} was already acknowledged.", code="already_acknowledged")
-    local_day = utc_to_london(at).date()
-    if local_day < case.referred_on:
-        raise InvalidInput(f"Case {case.ref}: the acknowledgement on {local_day} is before the referral "
-                           f"on {case.referred_on}.")
-    if at > end_of_day_utc(ctx.today):
-        raise InvalidInput(f"Case {case.ref}: the acknowledgement on {local_day} is after today ({ctx.today}).")
+    check_acknowledgement(case_dates(case), at, ctx.today)
     case.acknowledged_at = at
     ctx.audit("case.acknowledge", "case", case.id, {"ref": case.ref, "at": at.isoformat()})
     return case
@@ -205,8 +179,7 @@ def acknowledge_case(ctx: Context, case_id: int, at: datetime) -> Case:
 def is_acknowledged_late(case: Case) -> bool:
     """More than 48 hours from the referral clock's start to the acknowledgement (contracts.cases)."""
     assert case.acknowledged_at is not None
-    start = referral_clock_start(case.referred_on)
-    return case.acknowledged_at > start and acknowledged_late(start, case.acknowledged_at)
+    return referral_acknowledged_late(case.referred_on, case.acknowledged_at)
 
 
 def late_acknowledgements(ctx: Context, year: AcademicYear) -> list[dict[str, object]]:
@@ -227,7 +200,7 @@ def late_acknowledgements(ctx: Context, year: AcademicYear) -> list[dict[str, ob
                 continue
             answered: datetime = case.acknowledged_at
         else:
-            if now - start <= timedelta(hours=48):
+            if now - start <= ACKNOWLEDGE_WITHIN:
                 continue  # still within the commitment
             answered = now
         elapsed = answered - start

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from contracts.notice import as_utc
+from contracts.states import SessionStatus
+from pricing.clock import end_of_day_utc, london_to_utc, utc_to_london
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.pricebook import CaseRefs
 from pricing.text import clean_line
@@ -126,3 +129,83 @@ def acknowledged_late(referred_at_utc: datetime, acknowledged_at_utc: datetime) 
             f"the referral at {referred:%Y-%m-%d %H:%M} UTC."
         )
     return acknowledged - referred > ACKNOWLEDGE_WITHIN
+
+
+# --- a case's life: referral, closure, acknowledgement ----------------------------------------
+
+
+class CaseClosed(RuleViolation):
+    code = "case_closed"
+
+
+@dataclass(frozen=True)
+class CaseDates:
+    """What the rules of a case's life read: its reference and the dates recorded on it."""
+
+    ref: str
+    referred_on: date
+    planning_on: date | None = None
+    closed_on: date | None = None
+    acknowledged_at: datetime | None = None  # aware, UTC
+
+
+def check_referral_date(ref: str | None, referred_on: date, today: date) -> None:
+    """A referral is recorded once it has come in: never dated after the as-of day."""
+    if referred_on > today:
+        what = f"Case {ref}" if ref else "The case"
+        raise InvalidInput(f"{what}: the referral date {referred_on} is after today ({today}).")
+
+
+def check_open(case: CaseDates) -> None:
+    """A closed case is final: no planning meeting, session or closure changes it."""
+    if case.closed_on is not None:
+        raise CaseClosed(f"Case {case.ref} closed on {case.closed_on} and cannot be changed.")
+
+
+def check_close(case: CaseDates, on: date, today: date, sessions: Iterable[tuple[str, date]]) -> None:
+    """Refuse closing ``case`` on ``on`` unless every session has an outcome and none is later (§6).
+
+    ``sessions`` are (status, London day) of every session on the case.
+    """
+    check_open(case)
+    check_closure(case.referred_on, on, case.planning_on)
+    if on > today:
+        raise InvalidInput(f"Case {case.ref} cannot be closed on {on}, after today ({today}).")
+    held = list(sessions)
+    waiting = sum(1 for status, _ in held if status == SessionStatus.SCHEDULED)
+    if waiting:
+        raise RuleViolation(
+            f"Case {case.ref} still has {waiting} scheduled session(s); deliver, move or drop them first."
+        )
+    worked = (SessionStatus.DELIVERED, SessionStatus.DEEMED_DELIVERED)
+    last = max((day for status, day in held if status in worked), default=None)
+    if last is not None and on < last:
+        raise RuleViolation(f"Case {case.ref} cannot close on {on}: it has work recorded on {last}.")
+
+
+def referral_clock_start(referred_on: date) -> datetime:
+    """When the 48-hour acknowledgement clock starts for a referral known only by its date.
+
+    The engine holds the referral's date, not its hour, so the service is given
+    the whole of that day: the clock starts at midnight (London) at its end.
+    """
+    return london_to_utc(datetime.combine(referred_on + timedelta(days=1), time(0, 0)))
+
+
+def check_acknowledgement(case: CaseDates, at: datetime, today: date) -> None:
+    """An acknowledgement is recorded once, on or after the referral day and not after the as-of day."""
+    if case.acknowledged_at is not None:
+        raise RuleViolation(f"Case {case.ref} was already acknowledged.", code="already_acknowledged")
+    local_day = utc_to_london(at).date()
+    if local_day < case.referred_on:
+        raise InvalidInput(f"Case {case.ref}: the acknowledgement on {local_day} is before the referral "
+                           f"on {case.referred_on}.")
+    if at > end_of_day_utc(today):
+        raise InvalidInput(f"Case {case.ref}: the acknowledgement on {local_day} is after today ({today}).")
+
+
+def referral_acknowledged_late(referred_on: date, acknowledged_at: datetime) -> bool:
+    """More than 48 hours from the referral clock's start (:func:`referral_clock_start`) to the
+    acknowledgement; one on the referral day itself, before the clock starts, is on time."""
+    start = referral_clock_start(referred_on)
+    return acknowledged_at > start and acknowledged_late(start, acknowledged_at)
