@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing.models.base import OPTIONAL_REFERENCES, Base, optional_ref_index
 from billing.models.schools import School
 from billing.models.types import ExactDecimal, Hours, ModelJSON, Money, UTCDateTime
+from contracts.states import BillRunStatus
 from invoices.snapshot import CustomerSnapshot, SupplierSnapshot
 
 
@@ -34,7 +35,7 @@ class BillRun(Base):
     run_on: Mapped[date] = mapped_column(index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(12), default="running")
+    status: Mapped[str] = mapped_column(String(12), default=BillRunStatus.RUNNING)
     invoice_count: Mapped[int] = mapped_column(default=0)
     total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     actor: Mapped[str] = mapped_column(String(120))

@@ -17,9 +17,11 @@ from sqlalchemy.orm import aliased
 
 from billing import run_lease
 from billing.context import Context
+from billing.documents import show_invoice
 from billing.invoicing import get_invoice
 from billing.models import BillRun, Invoice
 from billing.schools import get_school
+from contracts.states import BillRunStatus
 from pricing.errors import NotFound, RuleViolation
 from pricing.money import ZERO
 
@@ -58,8 +60,6 @@ def list_credit_notes(ctx: Context, urn: str | None = None, invoice: str | None 
 
 def show_credit_note(ctx: Context, number: str) -> dict[str, object]:
     """One credit note with its lines (the `invoice show` view); an invoice's number is refused."""
-    from billing.documents import show_invoice
-
     document = get_invoice(ctx, number)
     if document.kind != "credit_note":
         raise RuleViolation(f"{document.number} is an invoice, not a credit note: traded invoice show "
@@ -112,8 +112,8 @@ class BillRunDetail:
 
 
 def _status(ctx: Context, run: BillRun) -> str:
-    if run.status == "running" and not run_lease.is_alive(ctx.session.get_bind().engine, run.id):
-        return "interrupted"
+    if run.status == BillRunStatus.RUNNING and not run_lease.is_alive(ctx.session.get_bind().engine, run.id):
+        return BillRunStatus.INTERRUPTED
     return run.status
 
 
