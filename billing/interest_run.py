@@ -36,6 +36,7 @@ from billing.invoice_history import balance_changes
 from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
 from billing.pricebooks import council
 from contracts.charge_details import InterestDetail, InterestStretch, dump_detail
+from contracts.states import ChargeStatus, move
 from invoices.dates import doc_date
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.interest import BalanceChange, InterestResult, interest_due
@@ -102,7 +103,7 @@ def _raised(ctx: Context, invoice_ids: list[int]) -> dict[int, _Raised]:
     charged: dict[int, tuple[Decimal, date | None, int]] = {}
     for inv_id, kept, last, count in ctx.session.execute(
         select(Charge.late_invoice_id,
-               func.sum(Charge.amount).filter(Charge.status != "withdrawn"),
+               func.sum(Charge.amount).filter(Charge.status != ChargeStatus.WITHDRAWN),
                func.max(Charge.period_end), func.count(Charge.id))
         .where(Charge.kind == "interest", among(ctx.session, Charge.late_invoice_id, invoice_ids))
         .group_by(Charge.late_invoice_id)
@@ -213,7 +214,7 @@ def _unbilled(ctx: Context, invoice_ids: list[int]) -> dict[int, list[Charge]]:
     for part in chunks(invoice_ids):
         for charge in ctx.session.scalars(
             select(Charge).outerjoin(InvoiceLine, InvoiceLine.charge_id == Charge.id)
-            .where(Charge.kind == "interest", Charge.status == "due", InvoiceLine.id.is_(None),
+            .where(Charge.kind == "interest", Charge.status == ChargeStatus.DUE, InvoiceLine.id.is_(None),
                    among(ctx.session, Charge.late_invoice_id, part))
             .order_by(Charge.id)
         ):
@@ -334,7 +335,7 @@ def _reduce(ctx: Context, inv_id: int, number: str, school: School, upto: date, 
     why = (f"Interest on {number} recomputed over its whole history to {upto.isoformat()}: "
            f"{due_now} is due, {before} was raised")
     charges = list(ctx.session.scalars(
-        select(Charge).where(Charge.kind == "interest", Charge.late_invoice_id == inv_id, Charge.status == "due")
+        select(Charge).where(Charge.kind == "interest", Charge.late_invoice_id == inv_id, Charge.status == ChargeStatus.DUE)
         .order_by(Charge.id.desc())))
     out: list[InterestCharge] = []
     for charge in [c for c in charges if not is_invoiced(ctx, c)]:
@@ -413,12 +414,12 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
         raise NotFound(f"no interest charge {charge_id}", code="unknown_interest")
     late = ctx.session.get(Invoice, charge.late_invoice_id) if charge.late_invoice_id else None
     late_number = late.number if late else ""
-    if charge.status == "waived" or interest_detail(charge).waived_by:
+    if charge.status == ChargeStatus.WAIVED or interest_detail(charge).waived_by:
         raise RuleViolation(f"interest charge {charge_id} is already waived", code="already_waived")
-    if charge.status == "withdrawn":
+    if charge.status == ChargeStatus.WITHDRAWN:
         raise RuleViolation(f"interest charge {charge_id} was withdrawn", code="withdrawn")
     if not is_invoiced(ctx, charge):
-        charge.status = "waived"
+        charge.status = move(charge.status, ChargeStatus.WAIVED, f"interest charge {charge.id}")
         ctx.audit("interest.waive", "charge", charge.id, {"amount": charge.amount, "invoice": late_number},
                   reason=reason)
         return Waiver(charge.id, late_number, charge.amount, "waived")

@@ -24,6 +24,7 @@ from billing.db import transaction
 from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, School, Subscription
 from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
+from contracts.states import ChargeStatus
 from invoices.credit import credit_shares
 from invoices.documents import Line
 from invoices.numbering import format_number
@@ -240,7 +241,7 @@ def issue_invoices(
         for charge in charges:
             if charge.school_id != school.id:
                 raise InvalidInput(f"charge {charge.source_key} belongs to another school")
-            if charge.status != "due":
+            if charge.status != ChargeStatus.DUE:
                 raise RuleViolation(f"charge {charge.source_key} is {charge.status} and cannot be invoiced")
     c = council(ctx)
     issued_on = ctx.today

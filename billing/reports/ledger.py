@@ -48,10 +48,11 @@ from billing.reports.allocation import largest_remainder
 from billing.schools import rate_on
 from billing.staff_rates import staff_by_id
 from billing.subscriptions import contract_fee_spans
+from contracts.states import ChargeStatus, SessionStatus
 from pricing.accrual import FeeSpan, recognised
 from pricing.clock import utc_to_london
 
-COUNTED = ("delivered", "deemed_delivered")
+COUNTED = (SessionStatus.DELIVERED, SessionStatus.DEEMED_DELIVERED)
 
 # The charges by which a subscription is billed: its contract earns the income (Earned), they do not.
 SUBSCRIPTION_KINDS = ("subscription_fee", "settlement")
@@ -196,7 +197,8 @@ def _delivery_days(ctx: Context, case_ids: set[int]) -> dict[int, dict[date, Dec
         for case_id, starts_at, delivered, planned in ctx.session.execute(
                 select(Session.case_id, Session.starts_at, Session.delivered_hours, Session.planned_hours)
                 .where(Session.status.in_(COUNTED), Session.case_id.in_(case_ids))):
-            out[case_id][utc_to_london(starts_at).date()] += delivered if delivered is not None else planned
+            if case_id is not None:  # the query asks for cases' sessions; an order's has no case
+                out[case_id][utc_to_london(starts_at).date()] += delivered if delivered is not None else planned
     return out
 
 
@@ -233,7 +235,8 @@ def _settled_credits(ctx: Context, lines: list[IncomeLine], subs: dict[int, Subs
     out: set[tuple[int, str]] = set()
     for sub_id, number, issued_on in wanted:
         entry = cancels.get(sub_id)
-        if entry is None or number in ((entry.detail or {}).get("credit_notes") or []):
+        listed = (entry.detail or {}).get("credit_notes") if entry is not None else None
+        if entry is None or (isinstance(listed, list) and number in listed):
             out.add((sub_id, number))
         elif number in issued:
             if issued[number] < entry.id:
@@ -262,7 +265,7 @@ def earned_income(ctx: Context, through: date, lines: list[IncomeLine] | None = 
     invoiced = {ln.charge_id for ln in lines if ln.kind == "invoice" and ln.charge_id is not None}
     charges = [c for c in ctx.session.scalars(select(Charge).order_by(Charge.id))
                if not (c.subscription_id is not None and c.kind in SUBSCRIPTION_KINDS)
-               and (c.status == "due" or c.id in invoiced)]
+               and (c.status == ChargeStatus.DUE or c.id in invoiced)]
     delivered = _delivery_days(ctx, {c.case_id for c in charges if c.kind == "casework" and c.case_id is not None})
     shapes: dict[int, tuple[FeeSpan, ...]] = {}
     for c in charges:
@@ -335,6 +338,6 @@ def work_done(ctx: Context, through: date | None = None) -> list[WorkDone]:
         out.append(WorkDone(
             session_id=s.id, day=day, staff_id=member.id, staff_name=member.name, role=member.role,
             case_id=s.case_id, order_id=s.order_id, school_id=parent_school, academic_year=year,
-            hours=hours, deemed=s.status == "deemed_delivered", rate=rate_on(member, day),
+            hours=hours, deemed=s.status == SessionStatus.DEEMED_DELIVERED, rate=rate_on(member, day),
         ))
     return out

@@ -28,6 +28,7 @@ from billing.invoicing import get_invoice
 from billing.models import Charge, InterestReduction, Invoice, School
 from billing.schools import get_school
 from billing.views import invoices_of_charges
+from contracts.states import ChargeStatus
 from pricing.errors import InvalidInput, NotFound
 from pricing.money import ZERO
 
@@ -58,9 +59,9 @@ class InterestChargeView:
 
 
 def _status(charge: Charge, interest_invoice: str | None) -> str:
-    if charge.status == "withdrawn":
+    if charge.status == ChargeStatus.WITHDRAWN:
         return "withdrawn"
-    if charge.status == "waived" or interest_detail(charge).waived_by:
+    if charge.status == ChargeStatus.WAIVED or interest_detail(charge).waived_by:
         return "waived"
     return "invoiced" if interest_invoice else "due"
 
