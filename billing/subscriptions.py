@@ -189,23 +189,3 @@ def contract_fee_spans(ctx: Context, sub: Subscription) -> list[FeeSpan]:
 def contract_value(ctx: Context, sub: Subscription) -> Decimal:
     return domain.contract_value(contract_fee_spans(ctx, sub))
 
-
-def subscription_json(ctx: Context, sub: Subscription, charges: Sequence[Charge] | None = None) -> dict[str, object]:
-    """The contract's JSON shape (cli-contract.md `subscription add`)."""
-    rows = list(charges) if charges is not None else subscription_charges(ctx, sub)
-    return {
-        "id": sub.id,
-        "urn": sub.school.urn,
-        "tier": sub.tier,
-        "start": sub.starts_on,
-        "end": sub.ends_on,
-        "schedule": sub.schedule,
-        "status": sub.status,
-        "effective_end": sub.effective_end,
-        "renews": sub.renews_id,
-        "charges": [
-            {"date": c.due_on, "amount": c.amount, "description": c.description, "key": c.source_key,
-             "status": c.status}
-            for c in rows
-        ],
-    }

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from cli.listing import list_options
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
+if TYPE_CHECKING:
+    from billing.views.subscriptions import SubscriptionDetail, SubscriptionRow
 
-def _term_text(data: dict[str, object]) -> str:
+
+def _term_text(sub: SubscriptionRow) -> str:
     """``2025-09-01 to 2027-08-31``; cancelled: the effective end, then the contract's original end."""
-    if data.get("effective_end") is not None and data.get("status") == "cancelled":
-        return f"{data['start']} to {data['effective_end']} (cancelled; contract end {data['end']})"
-    return f"{data['start']} to {data['end']}"
+    if sub.effective_end is not None and sub.status == "cancelled":
+        return f"{sub.start} to {sub.effective_end} (cancelled; contract end {sub.end})"
+    return f"{sub.start} to {sub.end}"
 
 
-def _charges_text(data: dict[str, object]) -> str:
+def _charges_text(detail: SubscriptionDetail) -> str:
     from cli.formats import money
     from cli.tables import table
 
-    rows = [[c["date"], c["description"], money(c["amount"]), c["status"]] for c in data["charges"]]  # type: ignore[attr-defined]
+    sub = detail.subscription
+    rows = [[c.date, c.description, money(c.amount), c.status] for c in detail.charges]
     return table(["Due", "Description", "Amount", "Status"], rows, align="llrl", wrap=("Description",),
-                 title=f"Subscription {data['id']}: {data['tier']} for URN {data['urn']}, "
-                       f"{_term_text(data)}, {data['schedule']}")
+                 title=f"Subscription {sub.id}: {sub.tier} for URN {sub.urn}, "
+                       f"{_term_text(sub)}, {sub.schedule}")
 
 
 @click.group()
@@ -55,15 +61,13 @@ def add(rt: Runtime, urn: str, tier: str, start: str, schedule: str, po_number: 
     Example:
       traded subscription add 100279 --tier premium --start 2025-09-01 --schedule termly
     """
-    from billing.subscriptions import add_subscription, subscription_json
+    from billing.subscriptions import add_subscription
+    from billing.views.subscriptions import subscription_detail
     from pricing.clock import parse_date
 
-    def service(ctx: object) -> dict[str, object]:
-        sub = add_subscription(ctx, urn, tier, parse_date(start), schedule, po_number)  # type: ignore[arg-type]
-        return subscription_json(ctx, sub)  # type: ignore[arg-type]
-
-    data = rt.run(service)
-    rt.emit(data, lambda: _charges_text(data))
+    detail = rt.run(lambda ctx: subscription_detail(
+        ctx, add_subscription(ctx, urn, tier, parse_date(start), schedule, po_number)))
+    rt.emit(detail.as_json(), lambda: _charges_text(detail))
 
 
 @subscription.command("cancel")
@@ -122,10 +126,11 @@ def renew(rt: Runtime, subscription_id: int) -> None:
     Example:
       traded subscription renew 1
     """
-    from billing.subscriptions import renew_subscription, subscription_json
+    from billing.subscriptions import renew_subscription
+    from billing.views.subscriptions import subscription_detail
 
-    data = rt.run(lambda ctx: subscription_json(ctx, renew_subscription(ctx, subscription_id)))
-    rt.emit(data, lambda: _charges_text(data))
+    detail = rt.run(lambda ctx: subscription_detail(ctx, renew_subscription(ctx, subscription_id)))
+    rt.emit(detail.as_json(), lambda: _charges_text(detail))
 
 
 @subscription.command("show")
@@ -138,10 +143,10 @@ def show(rt: Runtime, subscription_id: int) -> None:
     Example:
       traded subscription show 1
     """
-    from billing.subscriptions import get_subscription, subscription_json
+    from billing.views.subscriptions import show_subscription
 
-    data = rt.run(lambda ctx: subscription_json(ctx, get_subscription(ctx, subscription_id)))
-    rt.emit(data, lambda: _charges_text(data))
+    detail = rt.run(lambda ctx: show_subscription(ctx, subscription_id))
+    rt.emit(detail.as_json(), lambda: _charges_text(detail))
 
 
 @subscription.command("list")
@@ -156,24 +161,18 @@ def list_(rt: Runtime, urn: str | None) -> None:
       traded subscription list --urn 100279
       traded subscription list --csv subscriptions.csv
     """
-    from billing.subscriptions import list_subscriptions
+    from billing.views.subscriptions import subscription_rows
     from cli.listing import emit_list
 
-    def service(ctx: object) -> list[dict[str, object]]:
-        return [
-            {"id": s.id, "urn": s.school.urn, "tier": s.tier, "start": s.starts_on, "end": s.ends_on,
-             "schedule": s.schedule, "status": s.status, "effective_end": s.effective_end}
-            for s in list_subscriptions(ctx, urn)  # type: ignore[arg-type]
-        ]
-
-    rows = rt.run(service, read_only=True)
+    subs = rt.run(lambda ctx: subscription_rows(ctx, urn), read_only=True)
+    rows = [s.as_json() for s in subs]
 
     def text() -> str:
         from cli.formats import count
         from cli.tables import table
 
         return table(["ID", "URN", "Tier", "Start", "End", "Schedule", "Status"],
-                     [[r["id"], r["urn"], r["tier"], r["start"], r["effective_end"] or r["end"], r["schedule"],
-                       r["status"]] for r in rows], align="r", title=count(len(rows), "subscription"))
+                     [[s.id, s.urn, s.tier, s.start, s.term_end, s.schedule, s.status] for s in subs],
+                     align="r", title=count(len(rows), "subscription"))
 
     emit_list(rt, rows, text)
