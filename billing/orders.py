@@ -138,14 +138,3 @@ def list_orders(ctx: Context, urn: str | None = None, year: AcademicYear | None 
     if status is not None:
         query = query.where(Order.status == status)
     return list(ctx.session.scalars(query))
-
-
-def order_json(order: Order) -> dict[str, object]:
-    """The contract's shape for `order add` (cli-contract.md)."""
-    return {
-        "id": order.id, "urn": order.school.urn, "item": order.item_code, "quantity": order.quantity,
-        "covered": order.covered, "covered_quantity": covered_units(order), "price": order.price,
-        "unit_price": order.unit_price, "year": AcademicYear(order.academic_year).name,
-        "deliver_on": order.deliver_on, "status": order.status,
-    }
-

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from cli.listing import list_options
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
+
+if TYPE_CHECKING:
+    from billing.context import Context
 
 
 @click.group()
@@ -34,20 +39,21 @@ def add(rt: Runtime, urn: str, item: str, qty: str, deliver_on: str | None, po_n
     Example:
       traded order add 100279 --item whole_class_block --deliver-on 2026-02-23
     """
-    from billing.orders import add_order, order_json
+    from billing.orders import add_order
+    from billing.views.orders import OrderView, order_view
     from pricing.clock import parse_date
     from pricing.errors import InvalidInput
 
-    def service(ctx: object) -> dict[str, object]:
+    def service(ctx: Context) -> OrderView:
         if not (qty.strip().isascii() and qty.strip().isdigit()) or len(qty.strip()) > 6:
             raise InvalidInput(f"quantity {qty!r} must be a whole number of at least 1", code="bad_quantity")
-        placed = add_order(ctx, urn, item, int(qty), parse_date(deliver_on) if deliver_on else None,  # type: ignore[arg-type]
-                           po_number)
-        return order_json(placed)
+        return order_view(add_order(ctx, urn, item, int(qty), parse_date(deliver_on) if deliver_on else None,
+                                    po_number))
 
-    data = rt.run(service)
-    rt.emit(data, lambda: f"Order {data['id']}: {data['quantity']} × {data['item']} — "
-                          + ("covered by the subscription." if data["covered"] else f"charged {_money(data['price'])}."))
+    placed = rt.run(service)
+    rt.emit(placed.as_json(), lambda: f"Order {placed.id}: {placed.quantity} × {placed.item} — "
+                                      + ("covered by the subscription." if placed.covered
+                                         else f"charged {_money(placed.price)}."))
 
 
 def _money(value: object) -> str:
@@ -115,15 +121,12 @@ def list_(rt: Runtime, urn: str | None, year: str | None, status: str | None) ->
     JSON: [{"id", "urn", "item", "quantity", "covered", "covered_quantity", "price": "1350.00",
             "unit_price", "year", "deliver_on", "status"}]
     """
-    from billing.orders import list_orders, order_json
+    from billing.views.orders import order_views
     from cli.listing import emit_list
     from pricing.calendars import AcademicYear
 
-    def service(ctx: object) -> list[dict[str, object]]:
-        return [order_json(o) for o in list_orders(ctx, urn, AcademicYear.parse(year) if year else None,  # type: ignore[arg-type]
-                                                   status)]
-
-    rows = rt.run(service, read_only=True)
+    rows = [o.as_json() for o in rt.run(lambda ctx: order_views(ctx, urn, AcademicYear.parse(year) if year else None,
+                                                                 status), read_only=True)]
 
     def text() -> str:
         from cli.formats import count, money
@@ -152,7 +155,7 @@ def show(rt: Runtime, order_id: int) -> None:
     """
     from billing.views.orders import show_order
 
-    data = rt.run(lambda ctx: show_order(ctx, order_id), read_only=True)
+    data = rt.run(lambda ctx: show_order(ctx, order_id), read_only=True).as_json()
 
     def text() -> str:
         from cli.details import details, sessions_and_charges
