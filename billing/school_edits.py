@@ -321,14 +321,3 @@ def _issued_since(ctx: Context, school: School, effective: date) -> tuple[str, .
     return tuple(ctx.session.scalars(
         select(Invoice.number).where(Invoice.school_id == school.id, Invoice.kind == "invoice",
                                      Invoice.tax_point >= effective).order_by(Invoice.seq)))
-
-
-def conversion_json(ctx: Context, school: School) -> dict[str, object]:
-    """A school's conversion as `school show` adds it: its successor and the date, or its predecessor."""
-    data: dict[str, object] = {}
-    if school.successor is not None:
-        data.update({"successor": school.successor.urn, "converted_on": school.converted_on})
-    predecessor = ctx.session.scalar(select(School).where(School.successor_id == school.id))
-    if predecessor is not None:
-        data.update({"predecessor": predecessor.urn, "converted_on": predecessor.converted_on})
-    return data

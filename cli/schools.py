@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,20 +10,12 @@ from cli.listing import list_options
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
+if TYPE_CHECKING:
+    from billing.views.schools import SchoolEditView
+
 ROLES = "finance|head|business_manager|senco"
 ROLE_WORDS = {"finance": "finance", "head": "head", "business_manager": "business manager", "senco": "SENCo"}
 """A contact's role on screen; the JSON and CSV keep the stored spelling."""
-
-
-def school_json(s: object) -> dict[str, object]:
-    from billing.models import School
-
-    assert isinstance(s, School)
-    return {
-        "urn": s.urn, "name": s.name, "type": s.type, "roll": s.number_on_roll,
-        "laestab": s.laestab, "la_code": s.la_code, "email": s.email, "address": s.address,
-        "postcode": s.postcode, "phase": s.phase,
-    }
 
 
 @click.group()
@@ -55,16 +47,17 @@ def add(rt: Runtime, urn: str, name: str, type_: str, roll: str | None, email: s
       traded school add --urn 100279 --name "Stoke Newington School" --type maintained --roll 1666
     """
     from billing.schools import NewSchool, add_school
+    from billing.views.schools import SchoolView, school_view
     from pricing.errors import InvalidInput
 
-    def service(ctx: object) -> dict[str, object]:
+    def service(ctx: Any) -> SchoolView:
         if roll is not None and not (roll.strip().isascii() and roll.strip().isdigit()):
             raise InvalidInput(f"number on roll {roll!r} must be a whole number")
         new = NewSchool(urn=urn, name=name, type=type_, number_on_roll=int(roll) if roll else None,
                         email=email, address=address, postcode=postcode, laestab=laestab)
-        return school_json(add_school(ctx, new))  # type: ignore[arg-type]
+        return school_view(add_school(ctx, new))
 
-    data = rt.run(service)
+    data = rt.run(service).as_json()
     rt.emit(data, f"Registered {data['name']} (URN {data['urn']}, {data['type']}).")
 
 
@@ -79,10 +72,10 @@ def list_(rt: Runtime) -> None:
       traded --json school list
       traded school list --csv schools.csv
     """
-    from billing.schools import list_schools
+    from billing.views.schools import school_views
     from cli.listing import emit_list
 
-    rows = rt.run(lambda ctx: [school_json(s) for s in list_schools(ctx)], read_only=True)
+    rows = [s.as_json() for s in rt.run(school_views, read_only=True)]
 
     def text() -> str:
         from cli.formats import count
@@ -108,16 +101,9 @@ def show(rt: Runtime, urn: str) -> None:
     JSON: {"urn", "name", "type", "roll", "laestab", "la_code", "email", "address", "postcode", "phase",
            "contacts": [as school contact list], "successor", "predecessor", "converted_on" (after a conversion)}
     """
-    from billing.contacts import current_contacts
-    from billing.school_edits import conversion_json
-    from billing.schools import get_school
+    from billing.views.schools import show_school
 
-    def service(ctx: Any) -> dict[str, object]:
-        found = get_school(ctx, urn)
-        return {**school_json(found), "contacts": [contact_json(c) for c in current_contacts(ctx, found)],
-                **conversion_json(ctx, found)}
-
-    data = rt.run(service, read_only=True)
+    data = rt.run(lambda ctx: show_school(ctx, urn), read_only=True).as_json()
     def text() -> str:
         from cli.details import details
 
@@ -179,60 +165,44 @@ def edit(rt: Runtime, urn: str, name: str | None, address: str | None, postcode:
            "moved_to", "vat_before", "vat_after"}], "issued_since": ["INV-000012", ...]}
     """
     from billing.school_edits import SchoolChanges, edit_school
+    from billing.views.schools import edit_view
     from pricing.clock import parse_date
 
-    def service(ctx: object) -> dict[str, object]:
+    def service(ctx: Any) -> SchoolEditView:
         changes = SchoolChanges(name=name, address=address, postcode=postcode, email=email, number_on_roll=roll,
                                 la_code=la_code, laestab=laestab, type=type_,
                                 effective=parse_date(on) if on else None, new_urn=new_urn, correction=correction,
                                 reason=reason)
-        done = edit_school(ctx, urn, changes)  # type: ignore[arg-type]
-        return {
-            "urn": done.school.urn,
-            "changed": {field: {"before": before, "after": after} for field, (before, after) in done.changes.items()},
-            "school": school_json(done.school),
-            "successor": school_json(done.successor) if done.successor is not None else None,
-            "charges": [{"id": c.id, "description": c.description, "due": c.due, "moved_to": c.moved_to,
-                         "vat_before": c.vat_before, "vat_after": c.vat_after} for c in done.charges],
-            "issued_since": list(done.issued_since),
-        }
+        return edit_view(edit_school(ctx, urn, changes))
 
-    data = rt.run(service)
-    rt.emit(data, lambda: _edit_text(data))
+    edited = rt.run(service)
+    rt.emit(edited.as_json(), lambda: _edit_text(edited))
 
 
-def _edit_text(data: dict[str, object]) -> str:
+def _edit_text(edited: SchoolEditView) -> str:
     from cli.formats import count, day
 
-    changed: dict[str, dict[str, object]] = data["changed"]  # type: ignore[assignment]
-    if not changed:
-        return f"URN {data['urn']}: nothing to change."
-    if data["successor"] is not None:
-        successor: dict[str, object] = data["successor"]  # type: ignore[assignment]
-        lines = [f"URN {data['urn']} becomes {successor['type']} URN {successor['urn']} ({successor['name']}) "
-                 f"on {day(changed['converted_on']['after'])}."]
+    if not edited.changed:
+        return f"URN {edited.urn}: nothing to change."
+    if edited.successor is not None:
+        successor = edited.successor
+        lines = [f"URN {edited.urn} becomes {successor.type} URN {successor.urn} ({successor.name}) "
+                 f"on {day(edited.change('converted_on').after)}."]
     else:
-        lines = [f"URN {data['urn']} updated:"]
-        lines += [f"  {field}: {_shown(c['before'])} → {_shown(c['after'])}" for field, c in changed.items()]
-    charges: list[dict[str, object]] = data["charges"]  # type: ignore[assignment]
-    if charges:
-        lines.append(f"{count(len(charges), 'charge')} not yet invoiced, from that date:")
-        lines += [f"  {c['id']} due {day(c['due'])}: VAT {c['vat_before']} → {c['vat_after']}"
-                  + (f", now billed to URN {c['moved_to']}" if c["moved_to"] else "") for c in charges]
-    issued: list[str] = data["issued_since"]  # type: ignore[assignment]
-    if issued:
-        lines.append(f"Already issued from that date, unchanged (correct by credit note if need be): {', '.join(issued)}")
+        lines = [f"URN {edited.urn} updated:"]
+        lines += [f"  {c.field}: {_shown(c.before)} → {_shown(c.after)}" for c in edited.changed]
+    if edited.charges:
+        lines.append(f"{count(len(edited.charges), 'charge')} not yet invoiced, from that date:")
+        lines += [f"  {c.id} due {day(c.due)}: VAT {c.vat_before} → {c.vat_after}"
+                  + (f", now billed to URN {c.moved_to}" if c.moved_to else "") for c in edited.charges]
+    if edited.issued_since:
+        lines.append("Already issued from that date, unchanged (correct by credit note if need be): "
+                     f"{', '.join(edited.issued_since)}")
     return "\n".join(lines)
 
 
 def _shown(value: object) -> str:
     return "(none)" if value is None else repr(str(value).replace("\n", ", "))
-
-
-def contact_json(c: Any) -> dict[str, object]:
-    """One contact as `school contact list` and `school show` give it."""
-    return {"id": c.id, "urn": c.school.urn, "school": c.school.name, "name": c.name, "role": c.role,
-            "email": c.email, "phone": c.phone, "added_on": c.added_on, "removed_on": c.removed_on}
 
 
 def _contacts_table(rows: list[dict[str, Any]], title: str, *, with_school: bool = True,
@@ -289,11 +259,10 @@ def contact_add(rt: Runtime, urn: str, name: str, role: str, email: str, phone: 
     JSON: {"id", "urn", "school", "name", "role", "email", "phone", "added_on", "removed_on": null}
     """
     from billing.contacts import NewContact, add_contact
+    from billing.views.schools import contact_view
 
-    def service(ctx: Any) -> dict[str, object]:
-        return contact_json(add_contact(ctx, NewContact(urn=urn, name=name, role=role, email=email, phone=phone)))
-
-    data = rt.run(service)
+    data = rt.run(lambda ctx: contact_view(add_contact(ctx, NewContact(urn=urn, name=name, role=role, email=email,
+                                                                       phone=phone)))).as_json()
     rt.emit(data, f"Added {data['name']} ({ROLE_WORDS[str(data['role'])]}, {data['email']}) to {data['school']} "
                   f"(URN {data['urn']}): contact {data['id']}.")
 
@@ -314,10 +283,10 @@ def contact_list(rt: Runtime, urn: str | None, role: str | None, all_: bool) -> 
     \b
     JSON: [{"id", "urn", "school", "name", "role", "email", "phone", "added_on", "removed_on"}]
     """
-    from billing.contacts import list_contacts
+    from billing.views.schools import contact_views
     from cli.listing import emit_list
 
-    rows = rt.run(lambda ctx: [contact_json(c) for c in list_contacts(ctx, urn, role, all_)], read_only=True)
+    rows = [c.as_json() for c in rt.run(lambda ctx: contact_views(ctx, urn, role, all_), read_only=True)]
 
     def text() -> str:
         from cli.formats import count
@@ -342,10 +311,11 @@ def contact_remove(rt: Runtime, contact_id: int, reason: str | None) -> None:
     JSON: {as school contact list, "removed_on": "2026-01-05"}
     """
     from billing.contacts import FINANCE, current_contacts, finance_recipients, remove_contact
+    from billing.views.schools import ContactView, contact_view
 
     note: list[str] = []
 
-    def service(ctx: Any) -> dict[str, object]:
+    def service(ctx: Any) -> ContactView:
         removed = remove_contact(ctx, contact_id, reason)
         if removed.role == FINANCE and not current_contacts(ctx, removed.school, FINANCE):
             urn = removed.school.urn
@@ -353,9 +323,9 @@ def contact_remove(rt: Runtime, contact_id: int, reason: str | None) -> None:
                         f"{finance_recipients(ctx, removed.school)[0]}." if removed.school.email else
                         f"URN {urn} has no finance contact and no email now: add one with "
                         f"`traded school contact add {urn} --role finance ...`.")
-        return contact_json(removed)
+        return contact_view(removed)
 
-    data = rt.run(service)
+    data = rt.run(service).as_json()
 
     def text() -> str:
         from cli.formats import day
