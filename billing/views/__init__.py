@@ -1,5 +1,6 @@
-"""Read-only views of the records the team looks up: cases, sessions, staff, credit notes,
-interest charges, reminders sent and bill runs.
+"""Read-only views of the records the team looks up: schools and their contacts, subscriptions,
+orders, cases, sessions, staff, invoices, credit notes, interest charges, reminders sent and
+bill runs.
 
 Each module answers "which records, and what do they say" with typed, frozen rows
 (``as_json()`` gives the command line's JSON: money as ``Decimal``, printed as
