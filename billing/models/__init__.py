@@ -14,6 +14,7 @@ from billing.models.budgets import BudgetLine, Cost
 from billing.models.documents import BillRun, Invoice, InvoiceLine, NumberSequence
 from billing.models.gateway import GatewayCustomer, GatewayEvent
 from billing.models.ledger import LedgerSetting
+from billing.models.mail import MailMessage
 from billing.models.payments import (
     Allocation,
     AllocationRelease,
@@ -27,7 +28,7 @@ from billing.models.schools import AuditEntry, School, SchoolContact, Staff, Sta
 
 __all__ = [
     "Allocation", "AllocationRelease", "AuditEntry", "BankLine", "Base", "BillRun", "BudgetLine", "Case", "Charge",
-    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine", "LedgerSetting",
-    "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School", "SchoolContact",
+    "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine",
+    "LedgerSetting", "MailMessage", "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School", "SchoolContact",
     "Session", "Staff", "StaffRate", "Subscription",
 ]

@@ -1,4 +1,4 @@
-"""Schema 0009 (the mail outbox) on a database made before it, and a downgrade refused while it holds a message."""
+"""Schema 0008 (the mail outbox) on a database made before it, and a downgrade refused while it holds a message."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tests.support import service_context
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database at schema 0008 (before the outbox), holding one school."""
+    """A database at schema 0007 (before the outbox), holding one school."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
@@ -35,7 +35,7 @@ def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
         _pg_admin(f'CREATE DATABASE "{name}"')
         url = _pg_url(name)
     engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0008")
+    command.upgrade(alembic_config(engine), "0007")
     schools = sa.table("schools", sa.column("urn", sa.String()), sa.column("name", sa.String()),
                        sa.column("type", sa.String()), sa.column("email", sa.String()),
                        sa.column("created_at", UTCDateTime()))
@@ -62,7 +62,7 @@ def _record_one(engine: Engine) -> None:
             status="failed", attempts=0, reply=NO_ADDRESS, created_at=ctx.now, actor="test"))
 
 
-def test_0009_adds_the_outbox_to_a_database_already_in_use(old_engine: Engine) -> None:
+def test_0008_adds_the_outbox_to_a_database_already_in_use(old_engine: Engine) -> None:
     assert "mail_messages" not in inspect(old_engine).get_table_names()
     assert upgrade(old_engine) == head_revision()
     _record_one(old_engine)
@@ -70,16 +70,16 @@ def test_0009_adds_the_outbox_to_a_database_already_in_use(old_engine: Engine) -
         assert [(m.kind, m.status) for m in list_messages(ctx, urn="100279")] == [("statement", "failed")]
 
 
-def test_0009_downgrades_only_when_no_message_would_be_lost(old_engine: Engine) -> None:
+def test_0008_downgrades_only_when_no_message_would_be_lost(old_engine: Engine) -> None:
     upgrade(old_engine)
     _record_one(old_engine)
     with pytest.raises(RuntimeError, match="^cannot downgrade: mail_messages holds 1 message, which revision "
-                                           "0008 has nowhere to keep$"):
-        command.downgrade(alembic_config(old_engine), "0008")
-    assert current_revision(old_engine) == "0009"
+                                           "0007 has nowhere to keep$"):
+        command.downgrade(alembic_config(old_engine), "0007")
+    assert current_revision(old_engine) == "0008"
     with old_engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM mail_messages"))
-    command.downgrade(alembic_config(old_engine), "0008")
-    assert current_revision(old_engine) == "0008"
+    command.downgrade(alembic_config(old_engine), "0007")
+    assert current_revision(old_engine) == "0007"
     assert "mail_messages" not in inspect(old_engine).get_table_names()
     assert upgrade(old_engine) == head_revision()
