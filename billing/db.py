@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,16 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pricing.errors import TradedError
 
-DEFAULT_URL = "sqlite:///traded.db"
 READ_ONLY = "traded_read_only"
 """Execution option of a connection that only reads (see :func:`transaction`)."""
 SQLITE_LOCK_WAIT_S = 60
 """How long a writer waits for another writer on SQLite before it is refused."""
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def database_url(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("TRADED_DATABASE_URL") or DEFAULT_URL
 
 
 SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")

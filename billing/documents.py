@@ -198,6 +198,9 @@ def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> 
     """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path.
 
     An existing file is replaced only with ``force``; the database is never a valid ``out`` (billing.outputs).
+    The PDF is rendered from the stored invoice alone: an invoice still owing carries the pay page's
+    link (``ctx.pay_page``, when card payments are set up), so printing reaches no network and writes
+    nothing to the database.
     """
     from billing.invoicing import get_invoice
     from billing.outputs import check_output, write_output
@@ -206,11 +209,8 @@ def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> 
     check_output(out, force=force, database_url=database)
     data = show_invoice(ctx, number)
     document = get_invoice(ctx, number)
-    pay_link = None
-    if document.kind == "invoice":
-        from billing.gateway.service import pay_link_if_configured
-
-        pay_link = pay_link_if_configured(ctx, number)
-    write_output(out, pdf_bytes(document, pay_link), force=force, database_url=database)
+    owing = document.kind == "invoice" and Decimal(str(data["outstanding"])) > 0
+    pay_link = ctx.pay_page.url(document.number) if ctx.pay_page is not None and owing else None
+    write_output(out, ctx.render(to_document(document, pay_link)), force=force, database_url=database)
     data["pdf"] = str(out)
     return data

@@ -293,9 +293,8 @@ def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None)
     from billing.balances import invoice_outstanding
     from billing.documents import with_pay_link
     from billing.gateway.service import pay_link_if_configured
-    from billing.gateway.stripe_adapter import is_configured
 
-    if details is None or not is_configured():
+    if details is None or ctx.pay_page is None:
         return details
     invoices = ctx.session.scalars(select(Invoice).where(
         Invoice.school_id == school.id, Invoice.kind == "invoice").order_by(Invoice.due_on, Invoice.number)).all()

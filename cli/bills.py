@@ -13,7 +13,6 @@ kills land between commits).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,7 @@ import click
 
 from cli.listing import list_options
 from cli.params import RECORD_ID
-from cli.runtime import Runtime, actor_name, pass_runtime
+from cli.runtime import Runtime, pass_runtime
 
 FAIL_AFTER_ENV = "TRADED_FAIL_AFTER_INVOICES"
 BATCH_ENV = "TRADED_BILL_RUN_BATCH"
@@ -42,7 +41,7 @@ def bill() -> None:
 
 
 def _whole_number_env(rt: Runtime, name: str) -> int | None:
-    text = os.environ.get(name)
+    text = rt.environment.get(name)
     if not text:
         return None
     if not text.strip().isdigit() or int(text) < 1 and name == BATCH_ENV:
@@ -124,7 +123,7 @@ def run(rt: Runtime, dry_run: bool, show_lines: bool) -> None:
     batch = _whole_number_env(rt, BATCH_ENV)
     bar = _Bar(enabled=not rt.as_json, label="Dry run" if dry_run else "Invoicing")
     try:
-        result = _drive(rt, lambda: run_bill_run(rt.engine(), clock, actor_name(), dry_run=dry_run,
+        result = _drive(rt, lambda: run_bill_run(rt.engine(), clock, rt.actor, dry_run=dry_run,
                                                  progress=bar.tick, fail_after=fail_after, on_plan=bar.plan,
                                                  **({"batch_size": batch} if batch else {})), writes=not dry_run)
     finally:

@@ -1,16 +1,20 @@
 """How every command runs: one transaction, explicit as-of clock, one-line refusals.
 
 A command's body is a service call. `Runtime.run` opens the database (creating
-the schema on an empty one), builds the service `Context`, and commits only if
-the whole call succeeded — a refused command writes nothing. Refusals print one
-line on stderr (or `{"error": {...}}` with --json) and exit 1.
+the schema on an empty one), builds the service `Context` with the adapters its
+settings call for, and commits only if the whole call succeeded — a refused
+command writes nothing. Refusals print one line on stderr (or
+`{"error": {...}}` with --json) and exit 1.
+
+The environment is read once per command, here (billing.settings), the
+first time something needs it; the validated settings are built from that
+snapshot only by commands that need more than the database and the user.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,20 +28,18 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from billing.context import Context
+    from billing.gateway.pay_page import PayPage
+    from billing.gateway.port import PaymentGateway
+    from billing.settings import Environment
+    from billing.settings_model import Settings
     from pricing.clock import Clock
 
 T = TypeVar("T")
 
 
 def actor_name() -> str:
-    """Who is acting, for the audit trail: TRADED_USER, else the login name."""
-    explicit = os.environ.get("TRADED_USER")
-    if explicit:
-        return explicit
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
+    """Who is acting in the command running now, for the audit trail (:attr:`Runtime.actor`)."""
+    return runtime(click.get_current_context()).actor
 
 
 @dataclass
@@ -47,32 +49,79 @@ class Runtime:
     as_json: bool
     allow_future: bool = False
     _engine: Engine | None = field(default=None, repr=False)
+    _environment: Environment | None = field(default=None, repr=False)
 
     # -- pieces -----------------------------------------------------------
+    @property
+    def environment(self) -> Environment:
+        """traded's variables, read once."""
+        if self._environment is None:
+            from billing.settings import read_environment
+
+            self._environment = read_environment()
+        return self._environment
+
+    @property
+    def settings(self) -> Settings:
+        """Every setting, validated once; a bad one refused in one line."""
+        from pricing.errors import TradedError
+
+        try:
+            return self.environment.settings
+        except TradedError as exc:
+            self.refuse(exc.code, exc.message)
+
+    @property
+    def actor(self) -> str:
+        """Who is acting, for the audit trail: TRADED_USER, else the login name."""
+        if self.environment.user:
+            return self.environment.user
+        try:
+            return getpass.getuser()
+        except Exception:  # no login name in some containers
+            return "unknown"
+
     def clock(self) -> Clock:
         """The as-of day (or today), and the real instant: documents record both."""
         from pricing.clock import FixedClock, SystemClock, parse_date
 
-        if self.as_of_text:
+        as_of = self.as_of_text or self.environment.as_of
+        if as_of:
             try:
-                return FixedClock(parse_date(self.as_of_text), instant=SystemClock().now())
+                return FixedClock(parse_date(as_of), instant=SystemClock().now())
             except ValueError as exc:
                 self.fail_usage(f"--as-of: {exc}")
         return SystemClock()
 
     def engine(self) -> Engine:
         if self._engine is None:
-            from billing.db import database_url, make_engine
+            from billing.db import make_engine
 
-            self._engine = make_engine(database_url(self.db_url))
+            self._engine = make_engine(self.db_url or self.environment.database_url)
         return self._engine
 
+    def pay_page(self) -> PayPage | None:
+        """Links to `traded serve`'s pay page for documents, when Stripe is set up."""
+        from billing.gateway.pay_page import pay_page
+
+        return pay_page(self.settings) if self.environment.stripe_key_given else None
+
+    def stripe_gateway(self) -> PaymentGateway:
+        """The Stripe gateway these settings describe (refused with GatewayNotConfigured if they cannot)."""
+        from billing.gateway.stripe_adapter import StripeGateway
+
+        return StripeGateway.from_settings(self.settings)
+
     # -- running a service ------------------------------------------------
-    def run(self, service: Callable[[Context], T], *, migrate: bool = True, read_only: bool = False) -> T:
+    def run(self, service: Callable[[Context], T], *, migrate: bool = True, read_only: bool = False,
+            gateway: Callable[[], PaymentGateway] | None = None, prints: bool = False) -> T:
         """Call ``service`` inside one transaction; refuse cleanly on a TradedError.
 
         ``read_only`` for commands that only look: they take no write lock, so
-        they answer while a bill run or an import is writing.
+        they answer while a bill run or an import is writing. ``gateway`` makes
+        the payment gateway for a command that asks it for money (only those
+        load the gateway's library); ``prints`` for one that prints documents,
+        which then carry pay links when Stripe is set up.
         """
         from sqlalchemy.exc import OperationalError
 
@@ -88,7 +137,9 @@ class Runtime:
             with transaction(engine, read_only=read_only) as session:
                 if not read_only:
                     self._refuse_future_writes(session, clock)
-                return service(Context(session=session, clock=clock, actor=actor_name()))
+                return service(Context(session=session, clock=clock, actor=self.actor,
+                                       gateway=gateway() if gateway is not None else None,
+                                       pay_page=self.pay_page() if prints else None))
         except TradedError as exc:
             self.refuse(exc.code, exc.message)
         except OperationalError as exc:
@@ -146,11 +197,6 @@ class Runtime:
 
     def fail_usage(self, message: str) -> NoReturn:
         raise click.UsageError(message)
-
-
-def makes_pay_links() -> bool:
-    """Whether documents printed now ask Stripe for a pay link (which records the school's Stripe customer)."""
-    return bool(os.environ.get("STRIPE_API_KEY", "").strip())
 
 
 def json_default(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.runtime import Runtime, makes_pay_links, pass_runtime
+from cli.runtime import Runtime, pass_runtime
 
 
 @click.command()
@@ -36,7 +36,7 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
             data["pdf"] = str(write_statement_pdf(ctx, st, Path(pdf), force))  # type: ignore[arg-type]
         return data
 
-    data = rt.run(service, read_only=not makes_pay_links())
+    data = rt.run(service, read_only=True, prints=bool(pdf))
 
     def text() -> str:
         from cli.formats import money

@@ -9,7 +9,7 @@ import click
 
 from cli.listing import list_options
 from cli.params import WholeNumber
-from cli.runtime import Runtime, pass_runtime
+from cli.runtime import Runtime, pass_runtime, runtime
 
 if TYPE_CHECKING:
     from billing.context import Context
@@ -17,13 +17,16 @@ if TYPE_CHECKING:
 
 
 def _stripe_gateway() -> PaymentGateway:
-    from billing.gateway.stripe_adapter import StripeGateway
-
-    return StripeGateway.from_env()
+    return runtime(click.get_current_context()).stripe_gateway()
 
 
-# Tests swap this for a gateway over a fake transport; the real one reads STRIPE_* from the environment.
+# Tests swap this for a gateway over a fake transport; the real one is built from the command's settings.
 gateway_factory: Callable[[], PaymentGateway] = _stripe_gateway
+
+
+def _gateway(ctx: Context) -> PaymentGateway:
+    assert ctx.gateway is not None, "run with gateway=gateway_factory"
+    return ctx.gateway
 
 
 @click.group()
@@ -58,11 +61,11 @@ def pay_link_(rt: Runtime, invoice: str) -> None:
     from pricing.money import format_money, from_pence
 
     def service(ctx: Context) -> dict[str, object]:
-        link = pay_link(ctx, gateway_factory(), invoice)
+        link = pay_link(ctx, _gateway(ctx), invoice)
         return {"invoice": link.invoice_number, "amount": format_money(from_pence(link.amount_pence)),
                 "url": link.url}
 
-    data = rt.run(service)
+    data = rt.run(service, gateway=gateway_factory)
     rt.emit(data, str(data["url"]))
 
 
@@ -81,11 +84,11 @@ def bank_details_(rt: Runtime, urn: str) -> None:
     from billing.gateway.service import bank_details
 
     def service(ctx: Context) -> dict[str, object]:
-        details = bank_details(ctx, gateway_factory(), urn)
+        details = bank_details(ctx, _gateway(ctx), urn)
         return {"urn": urn.strip(), "account_holder_name": details.account_holder_name,
                 "sort_code": details.sort_code, "account_number": details.account_number}
 
-    data = rt.run(service)
+    data = rt.run(service, gateway=gateway_factory)
     rt.emit(data, lambda: "\n".join([
         f"Account name:   {data['account_holder_name']}",
         f"Sort code:      {data['sort_code']}",

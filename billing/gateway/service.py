@@ -73,18 +73,11 @@ def bank_details(ctx: Context, gateway: PaymentGateway, urn: str) -> BankDetails
 
 
 def pay_link_if_configured(ctx: Context, number: str) -> str | None:
-    """The card-payment URL to print on invoice ``number`` when Stripe is configured and money is owed.
+    """The card-payment link to print on invoice ``number``, when the entrypoint set up a pay page.
 
-    Nothing is printed (rather than the document refused) when Stripe is not set
-    up, the invoice is paid, or the gateway cannot be reached: the BACS and
-    cheque instructions always stand on their own.
+    Printing asks the gateway nothing and writes nothing: the link is the served
+    pay page's (billing.gateway.pay_page), which makes the Checkout session for
+    what is owed when the school clicks. Without a pay page (Stripe not set up)
+    nothing is printed: the BACS and cheque instructions always stand on their own.
     """
-    from billing.gateway.errors import GatewayError
-    from billing.gateway.stripe_adapter import StripeGateway, is_configured
-
-    if not is_configured():
-        return None
-    try:
-        return pay_link(ctx, StripeGateway.from_env(), number).url
-    except (GatewayError, RuleViolation, NotFound):
-        return None
+    return ctx.pay_page.url(number) if ctx.pay_page is not None else None

@@ -8,7 +8,6 @@ library's TypedDicts — the only offline check of request shapes.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,10 +24,12 @@ from billing.gateway.port import (
     PayLink,
     RefundReceipt,
 )
+from billing.settings import DEFAULT_PORTAL_URL, load_settings
+from billing.settings_model import STRIPE_LIVE_PREFIXES, Settings
 
 MAX_NETWORK_RETRIES = 2
-DEFAULT_RETURN_URL = "http://127.0.0.1:8000/paid"
-LIVE_PREFIXES = ("sk_live_", "rk_live_")
+DEFAULT_RETURN_URL = f"{DEFAULT_PORTAL_URL}/paid"
+LIVE_PREFIXES = STRIPE_LIVE_PREFIXES
 
 
 @dataclass(frozen=True)
@@ -44,33 +45,26 @@ class StripeSettings:
         return self.api_key.startswith(LIVE_PREFIXES)
 
 
-def is_configured(environ: Mapping[str, str] | None = None) -> bool:
-    """True when a Stripe key is set (invoices and statements then show a pay link)."""
-    env = os.environ if environ is None else environ
-    return bool(env.get("STRIPE_API_KEY", "").strip())
-
-
-def settings_from_env(environ: Mapping[str, str] | None = None) -> StripeSettings:
-    """Read STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE and TRADED_PAYMENT_RETURN_URL.
+def stripe_settings(settings: Settings) -> StripeSettings:
+    """The Stripe part of the installation's settings, refused unless its key can be used.
 
     A live key is refused unless TRADED_ALLOW_LIVE_STRIPE=1: a test run must never move real money.
     """
-    env = os.environ if environ is None else environ
-    key = env.get("STRIPE_API_KEY", "").strip()
-    if not key:
-        raise GatewayNotConfigured("Stripe is not configured: set STRIPE_API_KEY (a sk_test_ key for testing).")
-    if not key.startswith(("sk_test_", "rk_test_", *LIVE_PREFIXES)):
-        raise GatewayNotConfigured("STRIPE_API_KEY does not look like a Stripe secret key (sk_test_… or sk_live_…).")
-    if key.startswith(LIVE_PREFIXES) and env.get("TRADED_ALLOW_LIVE_STRIPE") != "1":
-        raise GatewayNotConfigured(
-            "STRIPE_API_KEY is a live key; set TRADED_ALLOW_LIVE_STRIPE=1 to take real payments."
-        )
+    problem = settings.stripe_key_problem()
+    if problem is not None or settings.stripe_api_key is None:
+        raise GatewayNotConfigured(problem or "Stripe is not configured.")
+    secret = settings.stripe_webhook_secret
     return StripeSettings(
-        api_key=key,
-        webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip() or None,
-        api_base=env.get("STRIPE_API_BASE", "").strip() or None,
-        return_url=env.get("TRADED_PAYMENT_RETURN_URL", "").strip() or DEFAULT_RETURN_URL,
+        api_key=settings.stripe_api_key.get_secret_value(),
+        webhook_secret=secret.get_secret_value() if secret is not None else None,
+        api_base=settings.stripe_api_base,
+        return_url=settings.return_url,
     )
+
+
+def settings_from_env(environ: Mapping[str, str]) -> StripeSettings:
+    """:func:`stripe_settings` from a mapping of STRIPE_* and TRADED_* variables (not the process environment)."""
+    return stripe_settings(load_settings(environ))
 
 
 def make_client(settings: StripeSettings, http_client: stripe.HTTPClient | None = None) -> stripe.StripeClient:
@@ -102,9 +96,9 @@ class StripeGateway:
         self._settings = settings
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> StripeGateway:
-        settings = settings_from_env(environ)
-        return cls(make_client(settings), settings)
+    def from_settings(cls, settings: Settings) -> StripeGateway:
+        checked = stripe_settings(settings)
+        return cls(make_client(checked), checked)
 
     def create_customer(self, customer: CustomerDetails) -> str:
         with stripe_errors(f"creating the customer for school {customer.urn}"):

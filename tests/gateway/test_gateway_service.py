@@ -141,7 +141,8 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_the_invoice_pdf_shows_a_pay_link_only_when_stripe_is_configured(
         engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from billing.documents import print_invoice
-    from billing.gateway.stripe_adapter import StripeGateway
+    from billing.gateway.pay_page import pay_page
+    from billing.settings import load_settings
     from tests.billing.test_bill_run import SEP1, run, setup_council
     from tests.invoices import pdf_text
 
@@ -152,17 +153,21 @@ def test_the_invoice_pdf_shows_a_pay_link_only_when_stripe_is_configured(
         print_invoice(ctx, number, tmp_path / "plain.pdf")
     assert "Pay online" not in pdf_text((tmp_path / "plain.pdf").read_bytes())
 
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_configured")
-    monkeypatch.setattr(StripeGateway, "from_env", classmethod(lambda cls: FakeGateway()))
+    page = pay_page(load_settings({"STRIPE_API_KEY": "sk_test_configured"}))
+    assert page is not None
+    fake = FakeGateway()
     with service_context(engine, SEP1) as ctx:
+        ctx.gateway, ctx.pay_page = fake, page
         print_invoice(ctx, number, tmp_path / "linked.pdf")
     text = " ".join(pdf_text((tmp_path / "linked.pdf").read_bytes()).split())
-    assert "Pay online by card: https://pay.example.test/cs_fake0001" in text
+    assert f"Pay online by card: {page.url(number)}" in text
+    assert fake.calls == []  # the Checkout session is made when the link is followed (tests/gateway/test_pay_page.py)
 
 
 def test_the_statement_pdf_links_to_the_oldest_invoice_still_owing(
         engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from billing.gateway.stripe_adapter import StripeGateway
+    from billing.gateway.pay_page import pay_page
+    from billing.settings import load_settings
     from billing.statements import school_statement, write_statement_pdf
     from tests.billing.test_bill_run import ACADEMY, SEP1, run, setup_council
     from tests.invoices import pdf_text
@@ -170,10 +175,11 @@ def test_the_statement_pdf_links_to_the_oldest_invoice_still_owing(
     setup_council(engine)
     number = next(i.number for i in run(engine, SEP1).invoices if i.urn == ACADEMY)
     fake = FakeGateway()
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_configured")
-    monkeypatch.setattr(StripeGateway, "from_env", classmethod(lambda cls: fake))
+    page = pay_page(load_settings({"STRIPE_API_KEY": "sk_test_configured"}))
+    assert page is not None
     with service_context(engine, SEP1) as ctx:
+        ctx.gateway, ctx.pay_page = fake, page
         write_statement_pdf(ctx, school_statement(ctx, ACADEMY), tmp_path / "statement.pdf")
     text = " ".join(pdf_text((tmp_path / "statement.pdf").read_bytes()).split())
-    assert "Pay online by card: https://pay.example.test/cs_fake0001" in text
-    assert ("create_pay_link", number) in fake.calls
+    assert f"Pay online by card: {page.url(number)}" in text
+    assert fake.calls == []  # the pay page makes the Checkout session when the school clicks
