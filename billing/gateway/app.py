@@ -14,29 +14,42 @@ are what Stripe's retry logic needs:
   event is never refused, so Stripe never retries what can only fail again.
 * 503 when the database is busy or out of reach, and 500 if even parking the
   event failed: it is not recorded, and Stripe delivers it again.
+
+With a gateway it also answers the pay links printed on documents
+(billing.gateway.pay_page): a genuine link is sent on (303) to a Checkout page
+for what the invoice owes at that moment, made then, so printing never had to
+ask Stripe. A link that is not genuine gets 404, a paid invoice a plain
+"nothing to pay", and a gateway that cannot be reached 502 pointing to the
+bank transfer details on the invoice.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from billing.context import Context
 from billing.db import transaction
-from billing.gateway.errors import InvalidWebhook, is_transient
+from billing.gateway.errors import GatewayError, InvalidWebhook, is_transient
 from billing.gateway.inbox import DEFAULT_TOLERANCE, check_delivery, park_delivery, receive
+from billing.gateway.pay_page import PAY_PATH, PayPage
+from billing.gateway.port import PaymentGateway
+from billing.gateway.service import pay_link
 from billing.gateway.webhooks import EventOutcome, failure_reason
 from pricing.clock import Clock
+from pricing.errors import NotFound, RuleViolation
 
 WEBHOOK_PATH = "/stripe/webhook"
 ACTOR = "stripe-webhook"
+PAY_ACTOR = "pay-page"
 # The largest webhook body accepted. Stripe publishes no maximum event size, but its events are small:
 # the objects serve subscribes to carry a few KB, metadata is capped at 50 keys of 500 characters
 # (about 27 KB), embedded lists are cut to 10 items, and Stripe's own EventBridge destination carries
@@ -51,8 +64,12 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def create_app(engine: Engine, webhook_secret: str, clock: Clock, tolerance: int = DEFAULT_TOLERANCE,
-               max_body: int = MAX_WEBHOOK_BODY) -> Starlette:
-    """The ASGI app; ``clock`` stamps audit entries (a payment's date comes from its event)."""
+               max_body: int = MAX_WEBHOOK_BODY, *, gateway: PaymentGateway | None = None,
+               pay_page: PayPage | None = None) -> Starlette:
+    """The ASGI app; ``clock`` stamps audit entries (a payment's date comes from its event).
+
+    Given a ``gateway`` and the ``pay_page`` whose links documents print, it answers those links too.
+    """
     if not webhook_secret:
         raise ValueError("a webhook secret is required")
     if tolerance <= 0:
@@ -97,10 +114,44 @@ def create_app(engine: Engine, webhook_secret: str, clock: Clock, tolerance: int
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[
-        Route(WEBHOOK_PATH, webhook, methods=["POST"]),
-        Route("/health", health, methods=["GET"]),
-    ])
+    routes = [Route(WEBHOOK_PATH, webhook, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    if gateway is not None and pay_page is not None:
+        routes.append(Route(f"{PAY_PATH}/{{number}}/{{token}}", _pay_endpoint(engine, clock, gateway, pay_page),
+                            methods=["GET"]))
+    return Starlette(routes=routes)
+
+
+def _pay_endpoint(engine: Engine, clock: Clock, gateway: PaymentGateway,
+                  page: PayPage) -> Callable[[Request], Awaitable[Response]]:
+    """The pay page: a Checkout session for what the invoice owes now, made when the link is followed."""
+
+    def checkout_url(number: str) -> str:
+        with transaction(engine) as session:
+            ctx = Context(session=session, clock=clock, actor=PAY_ACTOR, gateway=gateway, pay_page=page)
+            return pay_link(ctx, gateway, number).url
+
+    async def pay(request: Request) -> Response:
+        number, token = request.path_params["number"], request.path_params["token"]
+        if not page.genuine(number, token):
+            return PlainTextResponse("This payment link is not valid.", status_code=404)
+        try:
+            url = await run_in_threadpool(checkout_url, number)
+        except NotFound:
+            return PlainTextResponse("This payment link is not valid.", status_code=404)
+        except RuleViolation as exc:
+            return PlainTextResponse(f"{exc.message} There is nothing to pay.")
+        except GatewayError as exc:
+            log.warning("pay page for %s: %s", number, exc.message)
+            return PlainTextResponse("Card payment is not available just now: please pay by bank transfer "
+                                     "as the invoice says, or try again later.", status_code=502)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            return PlainTextResponse("Card payment is not available just now: please try again in a few "
+                                     "minutes.", status_code=503)
+        return RedirectResponse(url, status_code=303)
+
+    return pay
 
 
 async def _read_body(request: Request, limit: int) -> bytes | JSONResponse:
