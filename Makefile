@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lock lint typecheck bench migration-initial clean
+.PHONY: demo test test-fast test-db test-reliability install lock lint typecheck bench migration-initial clean
 
 $(BIN)/python:
 	@echo "==> Creating the virtual environment $(VENV) with $(PYTHON)"
@@ -35,16 +35,31 @@ demo: $(STAMP)
 	$(BIN)/traded --db sqlite:///demo.db demo --out demo-output
 
 # Two workers on a two-core machine: each has its own SQLite files and PostgreSQL database.
+# Tests are handed out one at a time, the slow ones first (tests/conftest.py), so neither worker
+# is left with a queue of long tests while the other idles.
 test: $(STAMP)
 	@echo "==> Running the test suite on two workers: SQLite, and PostgreSQL if one answers (the last line says which)"
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --maxschedchunk 1
+
+# One layer at a time (markers set in tests/conftest.py); `make test` runs them all.
+# Pure pricing, contracts and invoices tests: no database, seconds.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m pure
+
+# Tests on a database (SQLite and PostgreSQL), the reliability tests aside.
+test-db: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --maxschedchunk 1 -m "database and not reliability"
+
+# Kills, races, bad input and ledger invariants (tests/reliability/).
+test-reliability: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --maxschedchunk 1 -m reliability
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check pricing contracts invoices billing cli tests bench
 
-# Strict typing where the code is clean today (billing/ and cli/ outside the gateway: issue 16).
+# Strict typing on every package.
 typecheck: $(STAMP)
-	$(BIN)/python -m mypy --strict pricing contracts invoices billing/gateway
+	$(BIN)/python -m mypy --strict pricing contracts invoices billing cli
 
 bench: $(STAMP)
 	$(BIN)/python bench/billrun.py
