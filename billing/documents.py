@@ -1,4 +1,4 @@
-"""Stored invoices and credit notes → frozen documents (invoices.documents), JSON views and PDFs.
+"""Stored invoices and credit notes → frozen documents (invoices.documents) and PDFs (their views: billing.views.invoices).
 
 Everything printed comes from the snapshot taken at issue (customer, supplier,
 lines, amounts), never from today's school or council records, so a document
@@ -8,18 +8,13 @@ re-printed years later is the one that was sent (§7).
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
-
-from billing.balances import invoice_figures, invoice_status
 from billing.context import Context
 from billing.models import Invoice
-from billing.schools import get_school
+from billing.views.invoices import PrintedInvoice, document_view, find_invoice
 from invoices.documents import Document, PaymentDetails
 from invoices.snapshot import SupplierSnapshot
-from pricing.errors import InvalidInput
 
 
 def interest_clause(supplier: SupplierSnapshot) -> str:
@@ -113,88 +108,10 @@ def write_pdf(invoice: Invoice, path: Path, pay_link: str | None = None) -> Path
     return path
 
 
-def document_json(invoice: Invoice, outstanding: Decimal | None = None, status: str | None = None,
-                  ) -> dict[str, object]:
-    """The JSON view of `invoice show` (money as strings via the CLI's encoder)."""
-    corrects = invoice.corrects
-    data: dict[str, object] = {
-        "number": invoice.number,
-        "kind": invoice.kind,
-        "urn": invoice.customer.urn,
-        "school": invoice.customer.name,
-        "issued": invoice.issued_on,
-        "tax_point": invoice.tax_point,
-        "due": invoice.due_on,
-        "po_number": invoice.po_number,
-        "interest_only": invoice.interest_only,
-        "corrects": corrects.number if corrects is not None else None,
-        "corrects_issued": corrects.issued_on if corrects is not None else None,
-        "reason": invoice.reason,
-        "net": invoice.net,
-        "vat": invoice.vat,
-        "total": invoice.total,
-        "lines": [
-            {
-                "description": ln.description,
-                "period_start": ln.period_start,
-                "period_end": ln.period_end,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "net": ln.net,
-                "vat_code": ln.vat_code,
-                "vat_rate": ln.vat_rate,
-                "vat": ln.vat,
-                "total": ln.total,
-            }
-            for ln in invoice.lines
-        ],
-    }
-    if outstanding is not None:
-        data["outstanding"] = outstanding
-    if status is not None:
-        data["status"] = status
-    return data
-
-
 # --- services the CLI calls -----------------------------------------------------------------
 
-INVOICE_STATUSES = ("issued", "paid", "overdue", "credited")
 
-
-def list_invoices(ctx: Context, urn: str | None = None, status: str | None = None) -> list[dict[str, object]]:
-    """Invoices (not credit notes) with what is outstanding and their status, oldest first."""
-    if status is not None and status not in INVOICE_STATUSES:
-        raise InvalidInput(f"status {status!r} must be one of {', '.join(INVOICE_STATUSES)}")
-    stmt = select(Invoice).where(Invoice.kind == "invoice").order_by(Invoice.issued_on, Invoice.seq)
-    if urn is not None:
-        school = get_school(ctx, urn)
-        stmt = stmt.where(Invoice.school_id == school.id)
-    invoices = list(ctx.session.scalars(stmt))
-    figures = invoice_figures(ctx.session, [inv.id for inv in invoices]) if invoices else {}
-    rows: list[dict[str, object]] = []
-    for inv in invoices:
-        fig = figures[inv.id]
-        state = invoice_status(inv, fig.outstanding, ctx.today, credited=fig.credited)
-        if status is not None and state != status:
-            continue
-        rows.append({"number": inv.number, "urn": inv.customer.urn, "issued": inv.issued_on,
-                     "due": inv.due_on, "total": inv.total, "outstanding": fig.outstanding, "status": state})
-    return rows
-
-
-def show_invoice(ctx: Context, number: str) -> dict[str, object]:
-    """One invoice or credit note with its lines (and, for an invoice, what is outstanding)."""
-    from billing.invoicing import get_invoice
-
-    invoice = get_invoice(ctx, number)
-    if invoice.kind != "invoice":
-        return document_json(invoice)
-    fig = invoice_figures(ctx.session, [invoice.id])[invoice.id]
-    return document_json(invoice, fig.outstanding,
-                         invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited))
-
-
-def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> dict[str, object]:
+def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> PrintedInvoice:
     """Write the PDF of an invoice or credit note to ``out``; returns the `invoice show` view plus the path.
 
     An existing file is replaced only with ``force``; the database is never a valid ``out`` (billing.outputs).
@@ -202,15 +119,12 @@ def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> 
     link (``ctx.pay_page``, when card payments are set up), so printing reaches no network and writes
     nothing to the database.
     """
-    from billing.invoicing import get_invoice
     from billing.outputs import check_output, write_output
 
     database = ctx.session.get_bind().engine.url
     check_output(out, force=force, database_url=database)
-    data = show_invoice(ctx, number)
-    document = get_invoice(ctx, number)
-    owing = document.kind == "invoice" and Decimal(str(data["outstanding"])) > 0
-    pay_link = ctx.pay_page.url(document.number) if ctx.pay_page is not None and owing else None
+    document = find_invoice(ctx, number)
+    view = document_view(ctx, document)
+    pay_link = ctx.pay_page.url(document.number) if ctx.pay_page is not None and view.owing else None
     write_output(out, ctx.render(to_document(document, pay_link)), force=force, database_url=database)
-    data["pdf"] = str(out)
-    return data
+    return PrintedInvoice(view, str(out))

@@ -35,10 +35,10 @@ def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
       traded --as-of 2025-11-01 invoice list --urn 100279 --status overdue
       traded invoice list --csv invoices.csv
     """
-    from billing.documents import list_invoices
+    from billing.views.invoices import list_invoices
     from cli.listing import emit_list
 
-    rows = rt.run(lambda ctx: list_invoices(ctx, urn, status), read_only=True)
+    rows = [row.as_json() for row in rt.run(lambda ctx: list_invoices(ctx, urn, status), read_only=True)]
 
     def text() -> str:
         from cli.formats import count, money
@@ -87,9 +87,9 @@ def show(rt: Runtime, number: str) -> None:
     Example:
       traded invoice show INV-000001
     """
-    from billing.documents import show_invoice
+    from billing.views.invoices import show_invoice
 
-    data = rt.run(lambda ctx: show_invoice(ctx, number), read_only=True)
+    data = rt.run(lambda ctx: show_invoice(ctx, number), read_only=True).as_json()
     rt.emit(data, lambda: _document_text(data))
 
 
@@ -108,7 +108,7 @@ def pdf(rt: Runtime, number: str, out: Path, force: bool) -> None:
     """
     from billing.documents import print_invoice
 
-    data = rt.run(lambda ctx: print_invoice(ctx, number, out, force), read_only=True, prints=True)
+    data = rt.run(lambda ctx: print_invoice(ctx, number, out, force), read_only=True, prints=True).as_json()
     rt.emit(data, f"Wrote {data['number']} to {data['pdf']}.")
 
 
@@ -238,5 +238,5 @@ def credit_note_show(rt: Runtime, number: str) -> None:
     """
     from billing.views.documents import show_credit_note
 
-    data = rt.run(lambda ctx: show_credit_note(ctx, number), read_only=True)
+    data = rt.run(lambda ctx: show_credit_note(ctx, number), read_only=True).as_json()
     rt.emit(data, lambda: _document_text(data))

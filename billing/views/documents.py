@@ -17,10 +17,10 @@ from sqlalchemy.orm import aliased
 
 from billing import run_lease
 from billing.context import Context
-from billing.documents import show_invoice
 from billing.invoicing import get_invoice
 from billing.models import BillRun, Invoice
 from billing.schools import get_school
+from billing.views.invoices import InvoiceView, document_view, find_invoice
 from contracts.states import BillRunStatus
 from pricing.errors import NotFound, RuleViolation
 from pricing.money import ZERO
@@ -58,13 +58,13 @@ def list_credit_notes(ctx: Context, urn: str | None = None, invoice: str | None 
             for note, corrects in ctx.session.execute(stmt)]
 
 
-def show_credit_note(ctx: Context, number: str) -> dict[str, object]:
+def show_credit_note(ctx: Context, number: str) -> InvoiceView:
     """One credit note with its lines (the `invoice show` view); an invoice's number is refused."""
-    document = get_invoice(ctx, number)
+    document = find_invoice(ctx, number)
     if document.kind != "credit_note":
         raise RuleViolation(f"{document.number} is an invoice, not a credit note: traded invoice show "
                             f"{document.number}", code="not_a_credit_note")
-    return show_invoice(ctx, document.number)
+    return document_view(ctx, document)
 
 
 # --- bill runs --------------------------------------------------------------------------------
