@@ -141,7 +141,11 @@ def invoice_view(invoice: Invoice, outstanding: Decimal | None = None,
 
 def show_invoice(ctx: Context, number: str) -> InvoiceView:
     """One invoice or credit note with its lines (and, for an invoice, what is outstanding)."""
-    invoice = find_invoice(ctx, number)
+    return document_view(ctx, find_invoice(ctx, number))
+
+
+def document_view(ctx: Context, invoice: Invoice) -> InvoiceView:
+    """The document as `invoice show` gives it: an invoice with its standing on the as-of day."""
     if invoice.kind != "invoice":
         return invoice_view(invoice)
     fig = invoice_figures(ctx.session, [invoice.id])[invoice.id]
