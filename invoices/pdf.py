@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar, Self
 
 from fpdf import FPDF
+from fpdf.fonts import CORE_FONTS_CHARWIDTHS, CoreFont
 
 from invoices.dates import doc_date, doc_period
 from invoices.documents import Document, Line, Party, PaymentDetails, vat_summary
@@ -55,8 +57,10 @@ _LATIN1_SWAPS = {
     "\t": " ",
 }
 _LATIN1_TABLE = str.maketrans(_LATIN1_SWAPS)
+_TEXT_CACHE = 16384  # distinct strings remembered: every label of a run, and a batch of documents' own words
 
 
+@lru_cache(maxsize=_TEXT_CACHE)  # the same labels and headings are printed on every document
 def latin1(text: str) -> str:
     """Make ``text`` printable in the core PDF fonts (latin-1): swap dashes, quotes and the like.
 
@@ -78,6 +82,48 @@ def latin1(text: str) -> str:
         plain = "".join(c for c in plain if not unicodedata.combining(c))
         out.append(plain or "?")
     return "".join(out)
+
+
+def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Split ``text`` into lines no wider than ``width`` mm, each line's width given by ``measure`` (keeps newlines)."""
+    lines: list[str] = []
+    space = measure(" ")
+    width += 0.01  # a text measured to fit exactly must not wrap on a floating-point hair
+    for paragraph in latin1(text).split("\n"):
+        current, used = "", 0.0
+        for word in paragraph.split():
+            word_w = measure(word)
+            if current and used + space + word_w <= width:
+                current, used = f"{current} {word}", used + space + word_w
+                continue
+            if current:
+                lines.append(current)
+            while word_w > width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and measure(word[:cut]) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+                word_w = measure(word)
+            current, used = word, word_w
+        lines.append(current)
+    return lines
+
+
+# A core font's widths are fpdf2's fixed tables, one per font key, so a string's width and its
+# wrapping are the same in every document: remembered across documents (a bill run's emails
+# print the same labels, headings and terms hundreds of times). The arithmetic is the uncached
+# one's, in the same order, so the PDF bytes do not change.
+
+@lru_cache(maxsize=_TEXT_CACHE)
+def _core_units(fontkey: str, text: str) -> float:
+    widths = CORE_FONTS_CHARWIDTHS[fontkey]
+    return float(sum(widths[ch] for ch in text))
+
+
+@lru_cache(maxsize=_TEXT_CACHE)
+def _wrapped_core(fontkey: str, size_pt: float, k: float, text: str, width: float) -> tuple[str, ...]:
+    return tuple(wrap_lines(text, width, lambda part: _core_units(fontkey, part) * size_pt * 0.001 / k))
 
 
 def amount(value: Decimal) -> str:
@@ -273,41 +319,28 @@ class PdfCanvas(FPDF):
         self.text(x, y + (line_h or self._line_h()) * self.BASELINE, text)
 
     def text_width(self, text: str) -> float:
-        """Width of latin-1 ``text`` in mm at the current core font.
+        """Width of latin-1 ``text`` in mm at the current font.
 
         Reads the core font's width table directly: fpdf2's get_string_width
         copies the graphics state on every call, which dominated render time.
         """
-        widths: Any = self.current_font.cw  # type: ignore[union-attr]  # keyed by character
-        return float(sum(widths[ch] for ch in text)) * self.font_size_pt * 0.001 / self.k
+        font = self.current_font
+        if isinstance(font, CoreFont):
+            units = _core_units(font.fontkey, text)
+        else:
+            widths: Any = font.cw  # type: ignore[union-attr]  # keyed by character
+            units = float(sum(widths[ch] for ch in text))
+        return units * self.font_size_pt * 0.001 / self.k
 
     def _line_h(self) -> float:
         return self.LINE_H * self.font_size_pt / self.BODY_SIZE
 
     def wrap(self, text: str, width: float) -> list[str]:
         """Split ``text`` into lines no wider than ``width`` mm at the current font (keeps newlines)."""
-        lines: list[str] = []
-        space = self.text_width(" ")
-        width += 0.01  # a text measured to fit exactly must not wrap on a floating-point hair
-        for paragraph in latin1(text).split("\n"):
-            current, used = "", 0.0
-            for word in paragraph.split():
-                word_w = self.text_width(word)
-                if current and used + space + word_w <= width:
-                    current, used = f"{current} {word}", used + space + word_w
-                    continue
-                if current:
-                    lines.append(current)
-                while word_w > width and len(word) > 1:
-                    cut = len(word) - 1
-                    while cut > 1 and self.text_width(word[:cut]) > width:
-                        cut -= 1
-                    lines.append(word[:cut])
-                    word = word[cut:]
-                    word_w = self.text_width(word)
-                current, used = word, word_w
-            lines.append(current)
-        return lines
+        font = self.current_font
+        if isinstance(font, CoreFont):
+            return list(_wrapped_core(font.fontkey, self.font_size_pt, self.k, text, width))
+        return wrap_lines(text, width, self.text_width)
 
     def wrap_items(self, items: Sequence[str], width: float) -> list[str]:
         """``items`` joined by ", " in lines no wider than ``width`` mm at the current font,
