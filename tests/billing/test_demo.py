@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,18 @@ def test_the_bridge_academy_paid_invoice_later_credited_earns_no_interest(demo: 
         assert credited, "the demo credits one of The Bridge Academy's paid invoices"
         late = s.scalars(select(Charge).where(Charge.school_id == bridge.id, Charge.kind == "interest")).all()
         assert late == []
+
+
+def test_the_demo_figures_are_those_before_the_engine_was_reshaped(demo: Engine) -> None:
+    """Issue 16 moved the rules into contracts/ without changing a figure: every invoice and credit
+    note the demo issues (number, kind, date, total) hashes as it did before, and so do the totals."""
+    import hashlib
+
+    with Session(demo) as s:
+        rows = s.execute(select(Invoice.number, Invoice.kind, Invoice.issued_on, Invoice.total)
+                         .order_by(Invoice.number)).all()
+        text = "\n".join(f"{n}|{k}|{d.isoformat()}|{t}" for n, k, d, t in rows)
+        assert len(rows) == 69
+        assert sum(t for _, k, _, t in rows if k == "invoice") == Decimal("301481.32")
+        assert sum(t for _, k, _, t in rows if k == "credit_note") == Decimal("7200.00")
+        assert hashlib.sha256(text.encode()).hexdigest()[:16] == "4697b000a2420dc5"
