@@ -11,19 +11,16 @@ filled in.
 The sender is the price book's council (name and email, the Reply-To), sent from
 TRADED_MAIL_FROM when the mail server only lets traded send as one address; the
 Message-ID is made on the sending address's domain, as receiving servers expect
-of transactional mail.
+of transactional mail. The bytes that leave are written by billing.mail_mime.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,32 +119,3 @@ def shown_money(amount: Decimal) -> str:
 
 def shown_day(day: date | None) -> str:
     return doc_date(day) if day is not None else ""
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A stored message as it leaves: envelope and the bytes the server receives."""
-
-    envelope_from: str
-    recipients: tuple[str, ...]
-    data: bytes
-
-
-def email_message(*, sender_header: str, reply_to: str | None, recipients: list[str], subject: str, text: str,
-                  html: str, message_id: str, sent_at: datetime,
-                  attachments: list[tuple[str, bytes]]) -> Outgoing:
-    """The MIME message: text and HTML alternatives, each PDF attached, headers of transactional mail."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = sender_header
-    message["To"] = [Address(addr_spec=address) for address in recipients]
-    if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(sent_at)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies are not sent back
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    for name, data in attachments:
-        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
-    return Outgoing(parseaddr(sender_header)[1], tuple(recipients), message.as_bytes())

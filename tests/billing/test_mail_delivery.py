@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from billing import mail_delivery
 from billing.bill_run import run_bill_run
 from billing.contacts import NewContact, add_contact
+from billing.documents import pdf_bytes
+from billing.gateway.pay_page import PayPage
 from billing.mail_delivery import (
     BACKOFF,
     MAX_ATTEMPTS,
@@ -22,6 +25,7 @@ from billing.mail_delivery import (
 from billing.models import Invoice
 from billing.models.mail import MailMessage
 from billing.outbox import queue_document
+from billing.payments import record_payment
 from pricing.clock import FixedClock
 from tests.reliability.workload import build_council, urn_of
 from tests.support import run_cli, service_context
@@ -182,3 +186,47 @@ def test_the_sender_logs_in_when_given_credentials(queued: Engine) -> None:
     with smtp_server(login=("traded", "s3cret")) as (recorder, port):
         report = send_queued(queued, _smtp(port, username="traded", password="s3cret"), Clock(), "sender")
     assert len(report.sent) == 2 and len(recorder.arrivals) == 2
+
+
+def _invoices(engine: Engine) -> list[Invoice]:
+    with service_context(engine, RUN_ON) as ctx:
+        invoices = list(ctx.session.scalars(select(Invoice).order_by(Invoice.id)))
+        for invoice in invoices:
+            assert invoice.lines and (invoice.corrects is None or invoice.corrects.number)  # loaded for printing
+        return invoices
+
+
+def test_workers_composing_ahead_send_the_same_pdfs_each_message_once(
+        queued: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mail_delivery, "POOL_FROM", 1)  # two messages are enough to start the workers here
+    with smtp_server() as (recorder, port):
+        report = send_queued(queued, _smtp(port), Clock(), "sender")
+    messages = _messages(queued)
+    assert report.sent == [m.id for m in messages] and [m.status for m in messages] == ["sent", "sent"]
+    assert recorder.message_ids() == [m.message_id for m in messages]
+    for arrival, invoice in zip(recorder.arrivals, _invoices(queued), strict=True):
+        assert arrival.pdfs() == {f"{invoice.number}.pdf": pdf_bytes(invoice)}
+        assert arrival.message["Date"] == "Fri, 02 Jan 2026 09:00:00 +0000"
+
+
+def test_a_payment_made_after_the_sender_read_a_message_takes_the_pay_link_off_its_pdf(
+        queued: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PDF is the one `invoice pdf` prints when the message is claimed, not when it was read ahead."""
+    page = PayPage("https://pay.example", b"secret")
+    paid, owing = _invoices(queued)
+    read = mail_delivery._read
+
+    def read_then_pay(engine: Engine, ids: list[int], pay_page: PayPage | None) -> object:
+        found = read(engine, ids, pay_page)
+        with service_context(engine, RUN_ON) as ctx:
+            record_payment(ctx, paid.customer.urn or "", paid.total, RUN_ON, "bacs", [paid.number])
+        return found
+
+    monkeypatch.setattr(mail_delivery, "_read", read_then_pay)
+    with smtp_server() as (recorder, port):
+        send_queued(queued, _smtp(port), Clock(), "sender", pay_page=page)
+    assert [a.pdfs() for a in recorder.arrivals] == [
+        {f"{paid.number}.pdf": pdf_bytes(paid)},
+        {f"{owing.number}.pdf": pdf_bytes(owing, page.url(owing.number))},
+    ]
+    assert pdf_bytes(paid) != pdf_bytes(paid, page.url(paid.number))
