@@ -15,6 +15,11 @@ batch's transaction locks the invoice number series *before* it reads the
 charges, so two runs racing each other take turns, the second one sees what the
 first invoiced, and the numbers stay gap-free.
 
+Email (issue 17): given a :class:`MailSetup`, each invoice's email is queued
+(billing.outbox) in the transaction that issues the invoice, so a run killed
+part-way leaves exactly one message per invoice it committed; a dry run queues
+nothing.
+
 Failure injection (for crash tests): ``run_bill_run(..., fail_after=N)`` raises
 :class:`BillRunInterrupted` after N invoices have been committed; the CLI reads
 ``TRADED_FAIL_AFTER_INVOICES`` to do the same from the command line.
@@ -27,10 +32,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Engine, Select, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from billing import casework, run_lease
 from billing.bulk import among, chunks
@@ -45,8 +51,10 @@ from billing.invoicing import (
     issue_invoices,
     price_charges,
 )
-from billing.models import BillRun, Charge, InvoiceLine, School
+from billing.mail_compose import MailSetup
+from billing.models import BillRun, Charge, Invoice, InvoiceLine, School
 from billing.numbering import INVOICE_SERIES, lock_series
+from billing.outbox import queue_document
 from billing.payments import allocate_credit, schools_with_credit
 from billing.pricebooks import council
 from contracts.states import BillRunStatus, ChargeStatus, move
@@ -54,6 +62,9 @@ from invoices.documents import Line
 from invoices.totals import document_totals
 from pricing.clock import Clock, FixedClock
 from pricing.money import ZERO
+
+if TYPE_CHECKING:
+    from billing.gateway.pay_page import PayPage
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each school's invoice."""
@@ -174,7 +185,7 @@ def _preview(ctx: Context, group: Group) -> RunInvoice | None:
     return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1], tuple(priced))
 
 
-def _issue(ctx: Context, group: Group, run_id: int | None) -> RunInvoice | None:
+def _issue(ctx: Context, group: Group, run_id: int | None, mail: MailSetup | None) -> RunInvoice | None:
     # Lock the series before reading: a concurrent run's invoices are then visible.
     lock_series(ctx, INVOICE_SERIES)
     charges = charges_for(ctx, group)
@@ -184,6 +195,8 @@ def _issue(ctx: Context, group: Group, run_id: int | None) -> RunInvoice | None:
     assert school is not None
     inv = issue_invoice(ctx, school, charges, interest_only=group[1], bill_run_id=run_id)
     apply_account_credit(ctx, {school.id})
+    if mail is not None:
+        queue_document(ctx, inv, mail)
     return RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), group[1])
 
 
@@ -191,7 +204,8 @@ BATCH = 500
 """Invoices committed together by :func:`run_bill_run` (and issued together by :func:`bill_run`)."""
 
 
-def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[RunInvoice]:
+def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None,
+                 mail: MailSetup | None) -> list[RunInvoice]:
     """Issue the invoices of several groups at once: one lock, one read of their charges, batched writes."""
     lock_series(ctx, INVOICE_SERIES)  # before reading, as in _issue
     school_ids = sorted({school_id for school_id, _ in groups})
@@ -212,8 +226,21 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None) -> list[
     issued = issue_invoices(ctx, batch, bill_run_id=run_id)
     # In the batch's own transaction: a run stopped after this commit leaves no credit unapplied.
     apply_account_credit(ctx, {school.id for school, _, _ in batch})
+    if mail is not None:
+        queue_invoices(ctx, [inv.id for inv in issued], mail)
     return [RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), interest)
             for inv, (school, charges, interest) in zip(issued, batch, strict=True)]
+
+
+def queue_invoices(ctx: Context, invoice_ids: list[int], mail: MailSetup) -> int:
+    """Queue the email of each invoice just issued, in number order, in the caller's transaction."""
+    invoices: list[Invoice] = []
+    for part in chunks(invoice_ids):
+        invoices.extend(ctx.session.scalars(select(Invoice).where(among(ctx.session, Invoice.id, part))
+                                            .options(selectinload(Invoice.school))))
+    for invoice in sorted(invoices, key=lambda inv: inv.seq):
+        queue_document(ctx, invoice, mail)
+    return len(invoices)
 
 
 def _start(ctx: Context) -> BillRun:
@@ -259,13 +286,14 @@ def _dry_run(ctx: Context, progress: Progress | None = None,
     return BillRunResult(ctx.today, True, tuple(previews))
 
 
-def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = None) -> BillRunResult:
+def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = None,
+             mail: MailSetup | None = None) -> BillRunResult:
     """Invoice everything due up to ``ctx.today`` inside the caller's transaction (§7).
 
     For use inside one unit of work (tests, the demo's single transaction); the
     command line uses :func:`run_bill_run`, which commits in batches of whole invoices. A
     dry run works out exactly what would be issued (without numbers) and
-    leaves the transaction as it found it.
+    leaves the transaction as it found it. With ``mail`` each invoice's email is queued.
     """
     if dry_run:
         savepoint = ctx.session.begin_nested()
@@ -278,7 +306,7 @@ def bill_run(ctx: Context, dry_run: bool = False, progress: Progress | None = No
     groups = pending_groups(ctx)
     issued: list[RunInvoice] = []
     for at in range(0, len(groups), BATCH):
-        issued.extend(_issue_batch(ctx, groups[at:at + BATCH], run.id))
+        issued.extend(_issue_batch(ctx, groups[at:at + BATCH], run.id, mail))
         for i in range(at + 1, min(at + BATCH, len(groups)) + 1):
             _tick(progress, i, len(groups))
     _finish(ctx, run.id, issued)
@@ -304,6 +332,8 @@ def run_bill_run(
     fail_after: int | None = None,
     on_plan: Callable[[int], None] | None = None,
     batch_size: int = BATCH,
+    mail: MailSetup | None = None,
+    pay_page: PayPage | None = None,
 ) -> BillRunResult:
     """The bill run as the command line runs it: batches of whole invoices, each batch committed (§7).
 
@@ -311,7 +341,9 @@ def run_bill_run(
     the rest and nothing twice. ``fail_after=N`` raises
     :class:`BillRunInterrupted` once N invoices are committed (crash tests).
     ``on_plan(n)`` is told how many invoices are planned before issuing starts
-    (to size a progress bar). A dry run writes nothing at all.
+    (to size a progress bar). With ``mail``, each invoice's email is queued in
+    its batch's transaction (with a card-payment link when ``pay_page`` is
+    given). A dry run writes nothing at all.
     """
     if dry_run:
         with _rolled_back(engine) as session:
@@ -333,7 +365,8 @@ def run_bill_run(
         # Held before the run's row is committed, so no other run ever sees it "running" without it.
         lease = run_lease.take(engine, run_id)
     try:
-        return _issue_all(engine, clock, actor, run_id, groups, progress, fail_after, on_plan, batch_size)
+        return _issue_all(engine, clock, actor, run_id, groups, progress, fail_after, on_plan, batch_size,
+                          _Mailing(mail, pay_page))
     finally:
         lease.release()
 
@@ -354,9 +387,18 @@ def mark_interrupted(ctx: Context, engine: Engine) -> list[int]:
     return [run.id for run in stale]
 
 
+@dataclass(frozen=True)
+class _Mailing:
+    setup: MailSetup | None
+    pay_page: PayPage | None
+
+
 def _issue_all(engine: Engine, clock: Clock, actor: str, run_id: int, groups: list[Group],
                progress: Progress | None, fail_after: int | None, on_plan: Callable[[int], None] | None,
-               batch_size: int) -> BillRunResult:
+               batch_size: int, mailing: _Mailing) -> BillRunResult:
+    def context(session: Session) -> Context:
+        return Context(session=session, clock=clock, actor=actor, pay_page=mailing.pay_page)
+
     if on_plan is not None:
         on_plan(len(groups))
     issued: list[RunInvoice] = []
@@ -369,7 +411,7 @@ def _issue_all(engine: Engine, clock: Clock, actor: str, run_id: int, groups: li
         part = groups[done:done + size]
         try:
             with transaction(engine) as session:
-                issued.extend(_issue_batch(Context(session=session, clock=clock, actor=actor), part, run_id))
+                issued.extend(_issue_batch(context(session), part, run_id, mailing.setup))
         except IntegrityError:
             # Another run put some of these charges on its invoices first: the batch
             # (with its numbers) was rolled back whole; issue it school by school.
@@ -379,7 +421,7 @@ def _issue_all(engine: Engine, clock: Clock, actor: str, run_id: int, groups: li
                         f"bill run {run_id} stopped (injected failure) after {len(issued)} invoices") from None
                 try:
                     with transaction(engine) as session:
-                        found = _issue(Context(session=session, clock=clock, actor=actor), group, run_id)
+                        found = _issue(context(session), group, run_id, mailing.setup)
                 except IntegrityError:
                     found = None
                 if found is not None:

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from cli.listing import list_options
+from cli.mail_options import mail_setup, no_email_option
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
@@ -95,19 +96,24 @@ def _drive(rt: Runtime, call: Callable[[], Any], writes: bool) -> Any:
 @click.option("--lines", "show_lines", is_flag=True,
               help="With --dry-run: every line each invoice would carry (description, period, quantity, "
                    "unit price, net, VAT, total).")
+@no_email_option("the invoices")
 @pass_runtime
-def run(rt: Runtime, dry_run: bool, show_lines: bool) -> None:
+def run(rt: Runtime, dry_run: bool, show_lines: bool, no_email: bool) -> None:
     """Invoice every charge due up to the as-of date, once per school (docs/rules.md §7).
 
     Each school's invoice is committed on its own, so an interrupted run
     leaves whole invoices only; running it again issues the rest and nothing
     twice. Invoices are dated the run date and due after the council's terms.
+    Each invoice's email to the school's finance contacts is queued with it
+    (`traded mail send` delivers them) unless --no-email; a dry run queues
+    nothing.
 
     \b
     Example:
       traded --as-of 2025-09-01 bill run --dry-run
       traded --as-of 2025-09-01 bill run --dry-run --lines
       traded --as-of 2025-09-01 --json bill run
+      traded --as-of 2025-09-01 bill run --no-email
     \b
     JSON: {"invoices": [{"number", "urn", "total"}], "count", "total"}; with --dry-run --lines
           each invoice also has "school", "interest_only", "net", "vat" and "lines":
@@ -121,10 +127,13 @@ def run(rt: Runtime, dry_run: bool, show_lines: bool) -> None:
     clock = rt.clock()
     fail_after = _whole_number_env(rt, FAIL_AFTER_ENV)
     batch = _whole_number_env(rt, BATCH_ENV)
+    mail = None if dry_run else mail_setup(rt, no_email)
+    pay_page = rt.pay_page() if mail is not None else None
     bar = _Bar(enabled=not rt.as_json, label="Dry run" if dry_run else "Invoicing")
     try:
         result = _drive(rt, lambda: run_bill_run(rt.engine(), clock, rt.actor, dry_run=dry_run,
                                                  progress=bar.tick, fail_after=fail_after, on_plan=bar.plan,
+                                                 mail=mail, pay_page=pay_page,
                                                  **({"batch_size": batch} if batch else {})), writes=not dry_run)
     finally:
         bar.close()
