@@ -13,6 +13,9 @@ credit notes for an excess (newest invoice first), the audit entry.
 Amounts on the ledger (charges, accrual, settlement) are net of VAT. A credit
 note is issued for a gross amount, so a net excess is grossed up at the VAT
 the credited invoice lines actually charged.
+
+A school receives every credit note issued to it: given a :class:`MailSetup`,
+each settlement credit note's email is queued with it (billing.outbox).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from billing.charges import NewCharge, is_invoiced, raise_charge, withdraw_charg
 from billing.context import Context
 from billing.invoicing import issue_credit_note
 from billing.lookup import get_or_refuse
+from billing.mail_compose import MailSetup
 from billing.models import Charge, Invoice, InvoiceLine, Order, Session, Subscription
+from billing.outbox import queue_document
 from billing.subscriptions import (
     SUBSCRIPTION_SERVICE,
     SUBSCRIPTION_VAT_CODE,
@@ -117,12 +122,13 @@ def _invoice_credit_left(ctx: Context, invoice: Invoice) -> Decimal:
     return invoice.total - credited
 
 
-def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason: str) -> list[Invoice]:
+def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason: str,
+               mail: MailSetup | None = None) -> list[Invoice]:
     """Credit ``net`` (excluding VAT) back against ``lines``, newest invoice first (§4, §7).
 
     Each credit note is for the gross equivalent at the VAT those lines charged and
     never more than is left uncredited on that invoice. Refuses when the lines hold
-    less than ``net``.
+    less than ``net``. With ``mail`` each credit note's email is queued.
     """
     left = money(net)
     notes: list[Invoice] = []
@@ -140,6 +146,8 @@ def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason:
         if gross <= 0:
             continue
         notes.append(issue_credit_note(ctx, share.invoice.number, gross, reason))
+        if mail is not None:
+            queue_document(ctx, notes[-1], mail)
         left -= take
     if left > 0:
         raise RuleViolation(f"only {money(net) - left} of {money(net)} can be credited: the invoices hold no more",
@@ -167,12 +175,14 @@ class SubscriptionCancellation:
 
 
 def cancel_subscription(
-    ctx: Context, subscription_id: int, notice_on: date, requested_end: date, by: str = "school"
+    ctx: Context, subscription_id: int, notice_on: date, requested_end: date, by: str = "school",
+    mail: MailSetup | None = None,
 ) -> SubscriptionCancellation:
     """Cancel on written notice: effective end, accrual, withdrawal and settlement (§4).
 
     The twelve-week rule applies whichever party gives notice ("either party may
     cancel by written notice"); a contract still ends on its own end date.
+    With ``mail``, a settlement credit note's email is queued.
     """
     party = check_by(by)
     sub = get_subscription(ctx, subscription_id)
@@ -208,7 +218,7 @@ def cancel_subscription(
             detail=SettlementDetail(accrued=plan.accrued, invoiced=invoiced_net, effective_end=end),
         ))
     elif settlement.kind == "credit_note":
-        notes = credit_net(ctx, invoiced_lines, settlement.amount, plan.credit_reason)
+        notes = credit_net(ctx, invoiced_lines, settlement.amount, plan.credit_reason, mail)
 
     sub.status = plan.status
     sub.notice_on = notice_on
@@ -254,11 +264,13 @@ def cancel_order(
     costs: Decimal | None = None,
     by: str = "school",
     delivered_units: int = 0,
+    mail: MailSetup | None = None,
 ) -> OrderCancellation:
     """Cancel an order (§4; what the school pays: contracts.cancellation.plan_order_cancellation).
 
     A charge not yet invoiced is replaced (withdrawn and raised again as
-    ``order/{id}/cancel``); an invoiced one is corrected by a credit note.
+    ``order/{id}/cancel``); an invoiced one is corrected by a credit note
+    (its email queued, with ``mail``).
     """
     party = check_by(by)
     order = get_order(ctx, order_id)
@@ -290,7 +302,7 @@ def cancel_order(
         line = invoice_line_of(ctx, original)
         assert line is not None
         if plan.credit:
-            notes = credit_net(ctx, [line], plan.credit, plan.credit_reason)
+            notes = credit_net(ctx, [line], plan.credit, plan.credit_reason, mail)
         record = original
 
     order.status = plan.status

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli.listing import list_options
+from cli.mail_options import mail_setup, no_email_option
 from cli.runtime import Runtime, pass_runtime
 from pricing.text import REASON_HELP
 
@@ -160,21 +161,30 @@ def credit_note() -> None:
 @click.argument("invoice_number", metavar="INVOICE")
 @click.option("--amount", required=True, metavar="AMOUNT", help="Gross (VAT inclusive), e.g. 540.00.")
 @click.option("--reason", required=True, metavar="TEXT", help=f"Why the invoice is being credited. {REASON_HELP}")
+@no_email_option("the credit note")
 @pass_runtime
-def add(rt: Runtime, invoice_number: str, amount: str, reason: str) -> None:
+def add(rt: Runtime, invoice_number: str, amount: str, reason: str, no_email: bool) -> None:
     """Credit part or all of what is left on an invoice, VAT at the invoice's rates.
+
+    The credit note's email to the school's finance contacts is queued with it
+    (`traded mail send` delivers it) unless --no-email.
 
     \b
     Example:
       traded --as-of 2025-10-01 credit-note add INV-000001 --amount 540.00 --reason "One day charged twice"
     """
     from billing.invoicing import issue_credit_note
+    from billing.outbox import queue_document
     from cli.formats import money
     from pricing.money import parse_money
+
+    mail = mail_setup(rt, no_email)
 
     def service(ctx: object) -> dict[str, object]:
         note = issue_credit_note(ctx, invoice_number, parse_money(amount, "credit note amount", positive=True), reason)  # type: ignore[arg-type]
         assert note.corrects is not None
+        if mail is not None:
+            queue_document(ctx, note, mail)  # type: ignore[arg-type]
         return {"number": note.number, "invoice": note.corrects.number, "amount": note.total}
 
     data = rt.run(service)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.listing import list_options
+from cli.mail_options import mail_setup, no_email_option
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
@@ -69,8 +70,10 @@ def _money(value: object) -> str:
 @click.option("--by", "by", default="school", show_default=True, metavar="school|service")
 @click.option("--delivered", default="0", show_default=True, metavar="N",
               help="Units already delivered when the service cancels (the rest is refunded).")
+@no_email_option("a refund's credit note")
 @pass_runtime
-def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, delivered: str) -> None:
+def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, delivered: str,
+           no_email: bool) -> None:
     """Cancel an order: late school cancellations are charged in full or at recorded costs.
 
     With less than twelve weeks' notice before delivery (or part-way through) the school pays
@@ -87,12 +90,14 @@ def cancel(rt: Runtime, order_id: int, notice: str, costs: str | None, by: str, 
     from pricing.errors import InvalidInput
     from pricing.money import parse_money
 
+    mail = mail_setup(rt, no_email)
+
     def service(ctx: object) -> dict[str, object]:
         if not (delivered.strip().isascii() and delivered.strip().isdigit()) or len(delivered.strip()) > 6:
             raise InvalidInput(f"delivered units {delivered!r} must be a whole number")
         incurred = parse_money(costs, "costs incurred") if costs is not None else None
         done = cancel_order(ctx, order_id, parse_date(notice), incurred,  # type: ignore[arg-type]
-                            by, int(delivered))
+                            by, int(delivered), mail)
         return {
             "id": done.order.id,
             "charge": done.charge,

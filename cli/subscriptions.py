@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.listing import list_options
+from cli.mail_options import mail_setup, no_email_option
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
@@ -75,8 +76,9 @@ def add(rt: Runtime, urn: str, tier: str, start: str, schedule: str, po_number: 
 @click.option("--notice", required=True, metavar="DATE", help="The day written notice was given.")
 @click.option("--end", "end", required=True, metavar="DATE", help="The end date asked for.")
 @click.option("--by", "by", default="school", show_default=True, metavar="school|service")
+@no_email_option("a settlement credit note")
 @pass_runtime
-def cancel(rt: Runtime, subscription_id: int, notice: str, end: str, by: str) -> None:
+def cancel(rt: Runtime, subscription_id: int, notice: str, end: str, by: str, no_email: bool) -> None:
     """Cancel on twelve weeks' notice and settle the fee accrued to the effective end.
 
     The effective end is the later of the requested end and notice + 84 days. Instalments
@@ -90,8 +92,11 @@ def cancel(rt: Runtime, subscription_id: int, notice: str, end: str, by: str) ->
     from billing.cancellations import cancel_subscription
     from pricing.clock import parse_date
 
+    mail = mail_setup(rt, no_email)
+
     def service(ctx: object) -> dict[str, object]:
-        done = cancel_subscription(ctx, subscription_id, parse_date(notice), parse_date(end), by)  # type: ignore[arg-type]
+        done = cancel_subscription(ctx, subscription_id, parse_date(notice), parse_date(end), by,  # type: ignore[arg-type]
+                                   mail)
         return {
             "id": done.subscription.id,
             "effective_end": done.effective_end,
