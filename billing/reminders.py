@@ -21,6 +21,10 @@ a final notice nothing more is sent about the same invoices (the debt is for
 the team to pursue); an invoice falling overdue since is added by a further
 final notice. Each invoice a letter lists is recorded once per stage
 (``reminders``: invoice, level, day).
+
+Given a :class:`MailSetup`, each letter is also queued as an email to the
+school's finance contacts, the letter attached, in the run's transaction
+(billing.outbox).
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from sqlalchemy import select
 
 from billing.balances import invoice_outstanding
 from billing.context import Context
+from billing.mail_compose import MailSetup
 from billing.models import Invoice, Reminder, School
+from billing.outbox import ReminderItem, queue_reminder
 from invoices.documents import REMINDER_LEVELS, OverdueInvoice
 from pricing.errors import InvalidInput
 from pricing.money import ZERO
@@ -118,10 +124,12 @@ def _letter_for(school: School, owed: list[_Due], today: date) -> _Letter | None
     return _Letter(school, stage, listed)
 
 
-def run_reminders(ctx: Context, out_dir: Path | None = None, force: bool = False) -> ReminderRun:
+def run_reminders(ctx: Context, out_dir: Path | None = None, force: bool = False,
+                  mail: MailSetup | None = None) -> ReminderRun:
     """Record (and with ``out_dir``, write PDF letters for) the letters due today: at most one per school (§9).
 
-    A letter file that exists already is replaced only with ``force``.
+    A letter file that exists already is replaced only with ``force``. With
+    ``mail``, each letter's email is queued, the letter attached.
     """
     today = ctx.today
     outstanding = {i: v for i, v in invoice_outstanding(ctx.session).items() if v > 0}
@@ -161,13 +169,21 @@ def run_reminders(ctx: Context, out_dir: Path | None = None, force: bool = False
         ctx.audit("reminders.run", "reminder_run", today.isoformat(),
                   {"letters": [{"school": letter.school.urn, "stage": letter.stage,
                                 "invoices": [item.invoice.number for item in letter.items]} for letter in letters]})
-    if out_dir is None:
+    if out_dir is None and mail is None:
         return ReminderRun(today, sent, [])
     # Every letter is rendered and every path checked before any is written, so a
     # letter that cannot be made leaves no files behind; each file is written whole.
-    rendered = [(out_dir / f"reminder-{letter.school.urn}-{letter.stage}d-{today.isoformat()}.pdf",
-                 render_letter(ctx, letter.school, letter.stage, letter.items))
-                for letter in sorted(letters, key=lambda lt: lt.school.urn)]
+    letters = sorted(letters, key=lambda lt: lt.school.urn)
+    pdfs = [render_letter(ctx, letter.school, letter.stage, letter.items) for letter in letters]
+    if mail is not None:
+        for letter, pdf in zip(letters, pdfs, strict=True):
+            queue_reminder(ctx, letter.school, letter.stage,
+                           [ReminderItem(item.invoice.number, item.due_on, item.outstanding) for item in letter.items],
+                           pdf, mail)
+    if out_dir is None:
+        return ReminderRun(today, sent, [])
+    rendered = [(out_dir / f"reminder-{letter.school.urn}-{letter.stage}d-{today.isoformat()}.pdf", pdf)
+                for letter, pdf in zip(letters, pdfs, strict=True)]
     from billing.outputs import write_outputs
 
     if out_dir.exists() and not out_dir.is_dir():

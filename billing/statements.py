@@ -13,6 +13,9 @@ document the school holds, so it is not a transaction: the statement states
 it beside the balance ("interest not yet invoiced"), and it appears as its
 interest invoice once billed. A past statement therefore never changes when
 interest is billed later.
+
+A statement asked for by email (`traded statement URN --email`) is queued in
+the outbox with its PDF attached (billing.outbox), once per period a day.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from billing.context import Context
+from billing.mail_compose import MailSetup
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, Refund, School
+from billing.models.mail import MailMessage
+from billing.outbox import queue_statement
 from billing.schools import get_school
 from invoices.dates import doc_date
 from invoices.documents import (
@@ -311,3 +317,13 @@ def write_statement_pdf(ctx: Context, st: Statement, out: Path, force: bool = Fa
     database = ctx.session.get_bind().engine.url
     check_output(out, force=force, database_url=database)
     return write_output(out, render_statement(statement_document(ctx, st)), force=force, database_url=database)
+
+
+def email_statement(ctx: Context, st: Statement, mail: MailSetup) -> MailMessage:
+    """Queue the statement's email to the school's finance contacts, its PDF attached (pay link as printed)."""
+    from invoices.statement_pdf import render_statement  # fpdf loads only where a statement is printed
+
+    document = statement_document(ctx, st)
+    return queue_statement(ctx, st.urn, st.start, st.end, st.closing_balance, render_statement(document),
+                           pay_link=document.payment.pay_link if document.payment is not None else None,
+                           setup=mail)

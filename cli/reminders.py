@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.listing import list_options
+from cli.mail_options import mail_setup, no_email_option
 from cli.runtime import Runtime, pass_runtime
 
 
@@ -22,19 +23,26 @@ def reminders() -> None:
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False), metavar="DIR",
               help="Write one PDF letter per school and level into DIR.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists (never the database).")
+@no_email_option("the letters")
 @pass_runtime
-def run(rt: Runtime, out: str | None, force: bool) -> None:
+def run(rt: Runtime, out: str | None, force: bool, no_email: bool) -> None:
     """Record the reminders due at the as-of date (and write the letters); none is sent twice.
+
+    Each letter's email to the school's finance contacts, the letter attached,
+    is queued with it (`traded mail send` delivers them) unless --no-email.
 
     \b
     Example:
       traded --as-of 2019-12-31 reminders run --out letters/
+      traded --as-of 2019-12-31 reminders run --no-email
     """
     from pathlib import Path
 
     from billing.reminders import run_reminders
 
-    data = rt.run(lambda ctx: run_reminders(ctx, Path(out) if out else None, force).as_json())
+    mail = mail_setup(rt, no_email)
+    data = rt.run(lambda ctx: run_reminders(ctx, Path(out) if out else None, force, mail).as_json(),
+                  prints=mail is not None)  # the email carries the pay link when card payments are set up
 
     def text() -> str:
         from cli.formats import count, money
