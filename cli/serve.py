@@ -1,4 +1,7 @@
-"""`traded serve`: the webhook endpoint and the pay page (and, later, the schools' portal) under uvicorn."""
+"""`traded serve`: the webhook endpoint and the pay page (and, later, the schools' portal) under uvicorn.
+
+It also sends the queued mail in the background (billing.mail_background) when a mail server is configured.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ from cli.runtime import Runtime, pass_runtime
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+
+    from billing.mail_background import BackgroundSender
+
+DEFAULT_MAIL_EVERY = 60  # billing.mail_background.DEFAULT_INTERVAL_S (not imported: --help stays light)
 
 
 def build_app(rt: Runtime, max_body: int | None = None) -> Starlette:
@@ -43,8 +50,11 @@ def build_app(rt: Runtime, max_body: int | None = None) -> Starlette:
 @click.option("--max-body", default=256 * 1024, show_default=True,  # billing.gateway.app.MAX_WEBHOOK_BODY
               type=click.IntRange(1024, 16 * 1024 * 1024),
               metavar="BYTES", help="Largest webhook body accepted; a larger one gets 413 unread.")
+@click.option("--mail-every", default=DEFAULT_MAIL_EVERY, show_default=True, type=click.IntRange(5, 86_400),
+              metavar="SECONDS", help="Send the queued mail this often (needs TRADED_SMTP_HOST).")
+@click.option("--no-mail", is_flag=True, help="Do not send queued mail from this server (`traded mail send` does).")
 @pass_runtime
-def serve(rt: Runtime, host: str, port: int, max_body: int) -> None:
+def serve(rt: Runtime, host: str, port: int, max_body: int, mail_every: int, no_mail: bool) -> None:
     """Serve Stripe's webhook endpoint at /stripe/webhook, and the pay page behind printed pay links.
 
     Needs STRIPE_WEBHOOK_SECRET. Point Stripe's webhook (or `stripe listen`) at
@@ -57,10 +67,37 @@ def serve(rt: Runtime, host: str, port: int, max_body: int) -> None:
     team with its reason (`traded stripe events`, `traded stripe retry`);
     only a busy or unreachable database makes Stripe send an event again.
 
+    With TRADED_SMTP_HOST set it also sends the queued mail (documents for
+    schools) every --mail-every seconds, as `traded mail send` would; a
+    round that fails is logged and tried again, never stopping the server.
+
     \b
     Example:
       STRIPE_WEBHOOK_SECRET=whsec_... traded serve --host 127.0.0.1 --port 8000
+      STRIPE_WEBHOOK_SECRET=whsec_... traded serve --mail-every 300
     """
     import uvicorn
 
-    uvicorn.run(build_app(rt, max_body), host=host, port=port, log_level="info")
+    app = build_app(rt, max_body)
+    sender = None if no_mail else mail_sender(rt, mail_every)
+    if sender is not None:
+        sender.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        if sender is not None:
+            sender.stop(timeout=30)
+
+
+def mail_sender(rt: Runtime, every: int) -> BackgroundSender | None:
+    """The background sender these settings allow, or None (said on stderr) when no mail server is set."""
+    from billing.mail_background import BackgroundSender
+    from billing.mail_delivery import MailNotConfigured, SmtpSettings
+    from pricing.clock import SystemClock
+
+    try:
+        smtp = SmtpSettings.from_settings(rt.settings)
+    except MailNotConfigured as exc:
+        click.echo(f"traded: not sending mail: {exc.message}", err=True)
+        return None
+    return BackgroundSender(rt.engine(), smtp, SystemClock(), rt.actor, every, pay_page=rt.pay_page())
