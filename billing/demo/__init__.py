@@ -3,6 +3,10 @@
 The demo is built in phases, each owned by the part of the engine it shows
 off. Every phase goes through the engine's own service functions with explicit
 dates, so the demo is also an end-to-end exercise of the rules.
+
+Its documents queue their emails as a real ledger's do, and they are left
+unsent: `traded mail list` shows them, and the README shows how to send them to
+a local debugging server.
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
+from billing.db import transaction
+from billing.mail_compose import MailSetup
+from billing.models.mail import MailMessage
+from contracts.states import MailStatus
 from pricing.calendars import AcademicYear
 
 # Run in this order; each module exposes run(state: DemoState) -> None.
@@ -37,6 +45,8 @@ class DemoState:
     rng: random.Random = field(default_factory=lambda: random.Random(20250901))
     summary: dict[str, Any] = field(default_factory=dict)
     pdfs: list[Path] = field(default_factory=list)
+    mail: MailSetup = field(default_factory=MailSetup)
+    """How the documents' emails are composed (queued, never sent, by the demo)."""
 
     @property
     def setup_day(self) -> date:
@@ -51,4 +61,7 @@ def run_demo(engine: Engine, out_dir: Path) -> DemoState:
         if importlib.util.find_spec(name) is None:
             continue
         importlib.import_module(name).run(state)
+    with transaction(state.engine, read_only=True) as session:
+        state.summary["emails_queued"] = session.scalar(
+            select(func.count()).select_from(MailMessage).where(MailMessage.status == MailStatus.QUEUED))
     return state

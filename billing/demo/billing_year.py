@@ -20,6 +20,7 @@ from billing.db import transaction
 from billing.documents import write_pdf
 from billing.invoicing import issue_credit_note
 from billing.models import Invoice
+from billing.outbox import queue_document
 from pricing.clock import FixedClock
 from pricing.money import to_pence
 
@@ -50,6 +51,7 @@ def _correction(state: DemoState, on: date) -> str | None:
             return None
         note = issue_credit_note(ctx, target.number, Decimal(amount),
                                  "Correction: half of one line charged in error (agreed with the school)")
+        queue_document(ctx, note, state.mail)
         return note.number
 
 
@@ -57,7 +59,7 @@ def run(state: DemoState) -> None:
     dates = run_dates(state)
     runs = []
     for on in dates:
-        result = run_bill_run(state.engine, FixedClock(on), ACTOR)
+        result = run_bill_run(state.engine, FixedClock(on), ACTOR, mail=state.mail)
         runs.append({"on": on.isoformat(), "invoices": result.count, "total": str(result.total)})
     credit = _correction(state, date(state.year.start_year + 1, 2, 2))
     folder = state.out_dir / "invoices"

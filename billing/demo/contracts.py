@@ -93,7 +93,8 @@ def run(state: DemoState) -> None:
     leaver = subscribers[7]
     notice = date(state.year.start_year + 1, 2, 2)
     with _ctx(state, notice) as ctx:
-        done = cancel_subscription(ctx, subs[leaver], notice, date(state.year.start_year + 1, 3, 31), "school")
+        done = cancel_subscription(ctx, subs[leaver], notice, date(state.year.start_year + 1, 3, 31), "school",
+                                   state.mail)
 
     state.summary["subscriptions"] = len(subscribers) + 1
     state.summary["unsubscribed_schools"] = UNSUBSCRIBED

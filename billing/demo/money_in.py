@@ -111,7 +111,7 @@ def run(state: DemoState) -> None:
         result = run_interest(ctx)
         interest["charges"] += len(result.charges)
         interest["total"] += result.total
-        sent = run_reminders(ctx, reminder_dir)
+        sent = run_reminders(ctx, reminder_dir, mail=state.mail)
         reminders.append(len(sent.reminders))
         state.pdfs.extend(sent.letters)
 
