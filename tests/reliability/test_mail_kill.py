@@ -7,7 +7,8 @@ between a claim and the server's answer, and between the answer and its
 record. It is started again after every kill. When a run finally completes:
 every message arrived at most once, each ``sent`` one exactly once, nothing is
 left queued or sending, and the run reports as uncertain exactly the messages
-that are uncertain.
+that are uncertain. The worker processes a killed sender had started to compose
+its messages stop with it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCHOOLS = 200
 KILLS = 8
 RUN_ON = date(2026, 1, 1)
+WORKER = b"billing.mail_workers import main"  # in the command line a sender starts its workers with
 
 
 def _queue_everything(engine: Engine) -> int:
@@ -59,8 +61,37 @@ def _sender(db_url: str, port: int) -> subprocess.Popen[bytes]:
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _kill_after(proc: subprocess.Popen[bytes], recorder: Recorder, target: int, extra: float) -> bool:
-    """SIGKILL ``proc`` ``extra`` seconds after ``target`` messages have arrived; False if it finished first."""
+def _workers_of(pid: int) -> list[int]:
+    """The mail workers process ``pid`` has started and that are still running."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or WORKER not in (entry / "cmdline").read_bytes():
+                continue
+            parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _stopped(pids: list[int], within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}/cmdline").exists() and WORKER in Path(f"/proc/{pid}/cmdline").read_bytes()
+                   for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _kill_after(proc: subprocess.Popen[bytes], recorder: Recorder, target: int, extra: float,
+                orphans: list[int]) -> bool:
+    """SIGKILL ``proc`` ``extra`` seconds after ``target`` messages have arrived; False if it finished first.
+
+    The workers it had started are added to ``orphans``.
+    """
     deadline = time.monotonic() + 60
     while proc.poll() is None and len(recorder.arrivals) < target and time.monotonic() < deadline:
         time.sleep(0.001)
@@ -69,6 +100,7 @@ def _kill_after(proc: subprocess.Popen[bytes], recorder: Recorder, target: int, 
         time.sleep(0.001)
     if proc.poll() is not None:
         return False
+    orphans.extend(_workers_of(proc.pid))
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     return True
@@ -80,11 +112,12 @@ def test_a_killed_sender_never_sends_a_message_twice(engine: Engine, db_url: str
     rng = random.Random(int(os.environ.get("TRADED_KILL_SEED", "20260101")))
     kills = 0
     reported: list[int] = []
+    orphans: list[int] = []
     with smtp_server() as (recorder, port):
         while kills < KILLS:
             proc = _sender(db_url, port)
             target = len(recorder.arrivals) + rng.randint(0, 25)
-            if _kill_after(proc, recorder, target, rng.uniform(0, 0.03)):
+            if _kill_after(proc, recorder, target, rng.uniform(0, 0.03), orphans):
                 kills += 1
                 continue
             out, err = proc.communicate()
@@ -112,3 +145,4 @@ def test_a_killed_sender_never_sends_a_message_twice(engine: Engine, db_url: str
             assert arrived[message.message_id] <= 1, message.id
     assert sorted(m.id for m in messages if m.status == "uncertain") == reported
     assert len(reported) <= kills  # a kill leaves at most the one message it interrupted
+    assert orphans and _stopped(orphans), "a killed sender's workers outlived it"
