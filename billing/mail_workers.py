@@ -15,7 +15,6 @@ so they hold none of the sender's descriptors (its lease among them).
 
 from __future__ import annotations
 
-import os
 import pickle
 import queue
 import signal
@@ -38,7 +37,9 @@ Renderer = Callable[[Document], bytes]
 _LENGTH = struct.Struct(">I")
 _ROOT = Path(__file__).resolve().parent.parent  # the folder holding the billing package, for the workers' imports
 # Imported, not run as __main__, so that the jobs it unpickles are this module's classes.
-_START = "from billing.mail_workers import main; main()"
+# The worker finds this checkout's packages first, as the sender did, whatever the caller's PYTHONPATH;
+# it inherits the sender's environment unread (settings are read by the sender alone: billing.settings).
+_START = f"import sys; sys.path.insert(0, {str(_ROOT)!r}); from billing.mail_workers import main; main()"
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,8 @@ def _read(stream: IO[bytes]) -> object | None:
 
 class _Worker:
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(_ROOT), os.environ.get("PYTHONPATH"))))}
         self.process = subprocess.Popen([sys.executable, "-c", _START], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=env)
+                                        stdout=subprocess.PIPE)
         self.jobs: queue.SimpleQueue[ComposeJob | None] = queue.SimpleQueue()
         self.results: queue.SimpleQueue[object] = queue.SimpleQueue()
         # Threads move the frames so that neither side ever waits on a full pipe while the other waits on it.
