@@ -189,7 +189,7 @@ def read_csv(text: str, columns: Mapping[str, str] | None = None, source: str = 
 
 def read_mt940(text: str, source: str = "file") -> list[StatementEntry]:
     """Lines of a SWIFT MT940 statement, read with the ``mt-940`` package."""
-    import mt940
+    import mt940  # noqa: PLC0415 - loaded only when an MT940 file is read
 
     try:
         transactions = mt940.parse(text)
@@ -233,7 +233,7 @@ def read_camt053(data: bytes, source: str = "file") -> Statement:
     statement lines yet and are left out (counted in ``not_booked``); they
     come again, booked, in a later statement.
     """
-    from pycamt.parser import Camt053Parser  # type: ignore[import-untyped]
+    from pycamt.parser import Camt053Parser  # type: ignore[import-untyped]  # noqa: PLC0415 - loaded only when a camt.053 file is read
 
     try:
         parser = Camt053Parser(data)

@@ -35,7 +35,7 @@ class Mailer(Protocol):
 def render_pdf(document: Document) -> bytes:
     """The A4 PDF of an invoice or credit note, from its data alone."""
     # fpdf2 is loaded only by commands that print: every command builds a Context, few render.
-    from invoices.pdf import render_document
+    from invoices.pdf import render_document  # noqa: PLC0415 - fpdf2 loads only when a PDF is made
 
     return render_document(document)
 

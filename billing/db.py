@@ -9,9 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing.models import BillRun
+from pricing.clock import format_london
 from pricing.errors import TradedError
 
 READ_ONLY = "traded_read_only"
@@ -26,8 +30,6 @@ SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 
 def check_url(url: str) -> str:
     """``url`` if it names a backend traded runs on (SQLite, PostgreSQL through psycopg 3), else one line why not."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
     try:
         scheme = make_url(url).drivername
@@ -75,7 +77,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def alembic_config(engine: Engine) -> Any:
-    from alembic.config import Config
+    from alembic.config import Config  # noqa: PLC0415 - Alembic loads only when a command migrates
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -171,7 +173,7 @@ def check_schema_history(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> str:
     """Create or migrate the schema to the latest revision; returns it."""
-    from alembic import command
+    from alembic import command  # noqa: PLC0415 - Alembic loads only when a command migrates
 
     check_schema_history(engine)
     command.upgrade(alembic_config(engine), "head")
@@ -223,10 +225,7 @@ def transaction(engine: Engine, read_only: bool = False) -> Iterator[Session]:
 
 def busy_message(engine: Engine) -> str:
     """Why a write waited too long, naming the bill run that holds the database where there is one."""
-    from sqlalchemy import select
 
-    from billing.models import BillRun
-    from pricing.clock import format_london
 
     holder = ""
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from billing.context import Context
 from billing.models import Invoice
+from billing.outputs import check_output, write_output
 from billing.views.invoices import PrintedInvoice, document_view, find_invoice
 from invoices.documents import Document, PaymentDetails
 from invoices.snapshot import SupplierSnapshot
@@ -66,7 +67,7 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
     ``pay_link`` (a card-payment page, when the gateway is configured) is printed
     with the payment instructions.
     """
-    from billing.invoicing import document_lines  # `invoice list` and `show` start without the invoicing service
+    from billing.invoicing import document_lines  # noqa: PLC0415 - `invoice list` and `show` start without the invoicing service
 
     corrects = invoice.corrects
     return Document(
@@ -96,7 +97,7 @@ def with_pay_link(details: PaymentDetails | None, pay_link: str | None) -> Payme
 
 
 def pdf_bytes(invoice: Invoice, pay_link: str | None = None) -> bytes:
-    from invoices.pdf import render_document  # fpdf2 loads only when a PDF is made (start-up, bench/everyday.py)
+    from invoices.pdf import render_document  # noqa: PLC0415 - fpdf2 loads only when a PDF is made (start-up, bench/everyday.py)
 
     return render_document(to_document(invoice, pay_link))
 
@@ -119,7 +120,6 @@ def print_invoice(ctx: Context, number: str, out: Path, force: bool = False) -> 
     link (``ctx.pay_page``, when card payments are set up), so printing reaches no network and writes
     nothing to the database.
     """
-    from billing.outputs import check_output, write_output
 
     database = ctx.session.get_bind().engine.url
     check_output(out, force=force, database_url=database)

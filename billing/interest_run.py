@@ -33,6 +33,7 @@ from billing.bulk import among, chunks
 from billing.charges import NewCharge, is_invoiced, raise_charge_ids, withdraw_charge
 from billing.context import Context
 from billing.invoice_history import balance_changes
+from billing.invoicing import issue_credit_note
 from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
 from billing.pricebooks import council
 from contracts.charge_details import InterestDetail, InterestStretch, dump_detail
@@ -353,7 +354,6 @@ def _reduce(ctx: Context, inv_id: int, number: str, school: School, upto: date, 
         new_id = None if dry_run else raise_charge_ids(ctx, [replacement])[0]
         out.append(InterestCharge(number, school.urn, new_id, upto, upto, 0, -need, due_now, before, "raised"))
         return out
-    from billing.invoicing import issue_credit_note
 
     for charge in [c for c in charges if is_invoiced(ctx, c)]:
         if need <= 0:
@@ -423,7 +423,6 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
         ctx.audit("interest.waive", "charge", charge.id, {"amount": charge.amount, "invoice": late_number},
                   reason=reason)
         return Waiver(charge.id, late_number, charge.amount, "waived")
-    from billing.invoicing import issue_credit_note
 
     left = _standing(ctx, charge)
     if left <= 0:

@@ -17,11 +17,22 @@ from typing import NoReturn, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from billing.balances import invoice_outstanding
 from billing.bulk import among, chunks, insert_rows
 from billing.charges import audit_many
 from billing.context import Context
 from billing.db import transaction
-from billing.models import AuditEntry, Charge, Invoice, InvoiceLine, Order, School, Subscription
+from billing.models import (
+    Allocation,
+    AllocationRelease,
+    AuditEntry,
+    Charge,
+    Invoice,
+    InvoiceLine,
+    Order,
+    School,
+    Subscription,
+)
 from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
 from contracts.states import ChargeStatus
@@ -384,8 +395,6 @@ def release_overpayment(ctx: Context, invoice: Invoice, credit_note: Invoice) ->
     with the day the money was first applied, so the invoice's history still
     shows it paid from then (billing.invoice_history).
     """
-    from billing.balances import invoice_outstanding
-    from billing.models import Allocation, AllocationRelease
 
     surplus = -invoice_outstanding(ctx.session, [invoice.id])[invoice.id]
     released = surplus if surplus > 0 else Decimal("0.00")

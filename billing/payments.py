@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from billing.balances import invoice_outstanding
 from billing.bulk import among
 from billing.context import Context
-from billing.models import Allocation, Invoice, Payment, Refund, School
+from billing.invoice_history import balance_changes
+from billing.models import Allocation, AllocationRelease, Invoice, Payment, Refund, School
 from billing.schools import get_school
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.money import ZERO, parse_money
@@ -131,14 +132,12 @@ def _attribute_history(ctx: Context, payment: Payment, left: Decimal, school: Sc
     """
     if left <= 0:
         return
-    from billing.models import AllocationRelease
 
     invoices = list(ctx.session.scalars(
         select(Invoice).where(Invoice.school_id == school.id, Invoice.kind == "invoice", Invoice.issued_on <= on)
     ))
     if not invoices:
         return
-    from billing.invoice_history import balance_changes
 
     # What each invoice's own history says was owing at the end of ``on`` (this payment's allocations included).
     history = balance_changes(ctx, [i.id for i in invoices])

@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from billing.settings_model import Settings
+    from billing.settings_model import Settings  # noqa: PLC0415 - pydantic-settings loads only when a command needs it
 
 PREFIXES = ("TRADED_", "STRIPE_")
 """Every variable traded reads starts with one of these."""
@@ -65,7 +65,7 @@ class Environment:
     def settings(self) -> Settings:
         """Every setting, validated (raises TradedError ``bad_setting``, one line, for a value that cannot be used)."""
         # pydantic loads here, only for commands that need more than the database and the user.
-        from billing.settings_model import validated
+        from billing.settings_model import validated  # noqa: PLC0415 - pydantic-settings loads only when a command needs it
 
         return validated(self.values)
 
@@ -84,7 +84,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def __getattr__(name: str) -> object:
     # `from billing.settings import Settings` works, yet importing this module does not load pydantic.
     if name == "Settings":
-        from billing.settings_model import Settings
+        from billing.settings_model import Settings  # noqa: PLC0415 - pydantic-settings loads only when a command needs it
 
         return Settings
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -160,7 +160,7 @@ def overlap_days(start: date, end: date, other_start: date, other_end: date) -> 
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
-    import holidays  # imported lazily: it is large and most commands never need it
+    import holidays  # noqa: PLC0415 - imported lazily: it is large and most commands never need it
 
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 

@@ -13,7 +13,7 @@ class TradedError(Exception):
     code = "refused"
 
     def __init__(self, message: str, code: str | None = None) -> None:
-        from pricing.text import escape_controls
+        from pricing.text import escape_controls  # noqa: PLC0415 - pricing.text raises these errors: a cycle
 
         # One line, and nothing a user typed reaches a terminal raw: a control
         # character quoted back (a name with ESC in it) is shown escaped, as \x1b.

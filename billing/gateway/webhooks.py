@@ -32,6 +32,7 @@ from billing.gateway import cash_balance, payloads
 from billing.gateway.errors import is_transient
 from billing.gateway.port import CURRENCY, META_INVOICE, META_URN, GatewayNotice
 from billing.models import GatewayCustomer, GatewayEvent, Invoice, Payment, Refund, School
+from billing.payments import record_payment, refund_credit
 from pricing.clock import utc_to_london
 from pricing.errors import TradedError
 from pricing.money import ZERO, from_pence
@@ -234,7 +235,6 @@ def _school_urn(ctx: Context, notice: GatewayNotice) -> str | None:
 
 
 def _record_payment(ctx: Context, notice: GatewayNotice) -> EventOutcome:
-    from billing.payments import record_payment
 
     if notice.currency != CURRENCY:
         raise _Unplaceable(f"a payment in {notice.currency.upper()} cannot be taken into a sterling ledger")
@@ -307,7 +307,6 @@ def _record_balance(ctx: Context, notice: GatewayNotice, school: School | None) 
 
     ``school`` is the notice's school, its row already locked by :func:`_record_money`.
     """
-    from billing.payments import record_payment
 
     kind: cash_balance.MovementKind = "spent"
     if notice.kind == "funded" or notice.kind == "applied":
@@ -347,7 +346,6 @@ def _record_balance(ctx: Context, notice: GatewayNotice, school: School | None) 
 
 
 def _record_refund(ctx: Context, notice: GatewayNotice) -> EventOutcome:
-    from billing.payments import refund_credit
 
     if notice.currency != CURRENCY or not notice.external_key:
         raise _Unplaceable("the refund event carries no sterling payment id")

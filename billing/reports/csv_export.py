@@ -24,6 +24,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from billing.outputs import write_output
+from billing.reports.budget import BudgetReport
+from billing.reports.case_costs import CaseCostReport
+from billing.reports.school_income import SchoolReport
 from pricing.money import format_money
 
 Table = tuple[list[str], list[list[object]]]
@@ -65,14 +69,12 @@ def csv_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def write_csv(path: str | Path, table: Table, force: bool = False, database_url: object = None) -> Path:
     """Write the table whole (billing.outputs: atomic, never over the database, existing files only with force)."""
-    from billing.outputs import write_output
 
     return write_output(Path(path), csv_text(*table).encode("utf-8"), force=force,
                         database_url=database_url)  # type: ignore[arg-type]
 
 
 def case_costs_table(report: object) -> Table:
-    from billing.reports.case_costs import CaseCostReport
 
     assert isinstance(report, CaseCostReport)
     headers = ["case_id", "ref", "urn", "school", "year", "covered", "hours", "deemed_hours", "cost",
@@ -81,7 +83,6 @@ def case_costs_table(report: object) -> Table:
 
 
 def school_table(report: object) -> Table:
-    from billing.reports.school_income import SchoolReport
 
     assert isinstance(report, SchoolReport)
     headers = ["urn", "school", "year", "subscription", "extras", "interest", "income", "cost", "net"]
@@ -89,7 +90,6 @@ def school_table(report: object) -> Table:
 
 
 def budget_table(report: object) -> Table:
-    from billing.reports.budget import BudgetReport
 
     assert isinstance(report, BudgetReport)
     headers = ["fy", "as_of", "line", "kind", "source", "fte", "budget", "budget_to_date", "actual", "variance", "forecast",
