@@ -39,10 +39,14 @@ from sqlalchemy import select
 
 from billing.balances import invoice_outstanding
 from billing.context import Context
+from billing.documents import interest_clause, payment_details
+from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
 from billing.mail_compose import MailSetup
 from billing.models import Invoice, Reminder, School
 from billing.outbox import ReminderItem, queue_reminder
-from invoices.documents import REMINDER_LEVELS, OverdueInvoice
+from billing.outputs import write_outputs
+from billing.pricebooks import council
+from invoices.documents import REMINDER_LEVELS, OverdueInvoice, ReminderLetter
 from pricing.errors import InvalidInput
 from pricing.money import ZERO
 
@@ -184,7 +188,6 @@ def run_reminders(ctx: Context, out_dir: Path | None = None, force: bool = False
         return ReminderRun(today, sent, [])
     rendered = [(out_dir / f"reminder-{letter.school.urn}-{letter.stage}d-{today.isoformat()}.pdf", pdf)
                 for letter, pdf in zip(letters, pdfs, strict=True)]
-    from billing.outputs import write_outputs
 
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"cannot write the reminder letters to {out_dir}: it is a file, not a folder",
@@ -199,11 +202,7 @@ def run_reminders(ctx: Context, out_dir: Path | None = None, force: bool = False
 
 def render_letter(ctx: Context, school: School, stage: int, items: tuple[_Due, ...]) -> bytes:
     """One reminder letter at ``stage`` listing ``items``, as PDF bytes."""
-    from billing.documents import interest_clause, payment_details
-    from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
-    from billing.pricebooks import council
-    from invoices.documents import ReminderLetter
-    from invoices.letters import render_reminder
+    from invoices.letters import render_reminder  # noqa: PLC0415 - fpdf2 loads only when a letter is printed
 
     policy = council(ctx)
     supplier = supplier_snapshot(policy)

@@ -30,11 +30,18 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from billing.balances import invoice_outstanding
 from billing.context import Context
+from billing.documents import payment_details, with_pay_link
+from billing.entitlements import school_entitlements
+from billing.gateway.service import pay_link_if_configured
+from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
 from billing.mail_compose import MailSetup
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, Refund, School
 from billing.models.mail import MailMessage
 from billing.outbox import queue_statement
+from billing.outputs import check_output, write_output
+from billing.pricebooks import council
 from billing.schools import get_school
 from invoices.dates import doc_date
 from invoices.documents import (
@@ -222,7 +229,6 @@ def overdue_by_age(ctx: Context, school: School, as_of: date) -> dict[str, Decim
 
 
 def _entitlements(ctx: Context, school: School, year: AcademicYear) -> dict[str, Any] | None:
-    from billing.entitlements import school_entitlements
 
     try:
         return school_entitlements(ctx, school, year)
@@ -268,9 +274,6 @@ def school_statement(ctx: Context, urn: str, start: date | None = None, end: dat
 
 def statement_document(ctx: Context, st: Statement) -> StatementDoc:
     """The statement as the frozen document the PDF renderer prints."""
-    from billing.documents import payment_details
-    from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
-    from billing.pricebooks import council
 
     school = get_school(ctx, st.urn)
     policy = council(ctx)
@@ -296,9 +299,6 @@ def statement_document(ctx: Context, st: Statement) -> StatementDoc:
 
 def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None) -> PaymentDetails | None:
     """When Stripe is configured, the statement links to a card payment for the oldest invoice still owing."""
-    from billing.balances import invoice_outstanding
-    from billing.documents import with_pay_link
-    from billing.gateway.service import pay_link_if_configured
 
     if details is None or ctx.pay_page is None:
         return details
@@ -311,8 +311,7 @@ def _with_pay_link(ctx: Context, school: School, details: PaymentDetails | None)
 
 def write_statement_pdf(ctx: Context, st: Statement, out: Path, force: bool = False) -> Path:
     """Render the statement to ``out`` (folders created as needed; an existing file only with ``force``)."""
-    from billing.outputs import check_output, write_output
-    from invoices.statement_pdf import render_statement
+    from invoices.statement_pdf import render_statement  # noqa: PLC0415 - fpdf2 loads only where a statement is printed
 
     database = ctx.session.get_bind().engine.url
     check_output(out, force=force, database_url=database)
@@ -321,7 +320,7 @@ def write_statement_pdf(ctx: Context, st: Statement, out: Path, force: bool = Fa
 
 def email_statement(ctx: Context, st: Statement, mail: MailSetup) -> MailMessage:
     """Queue the statement's email to the school's finance contacts, its PDF attached (pay link as printed)."""
-    from invoices.statement_pdf import render_statement  # fpdf loads only where a statement is printed
+    from invoices.statement_pdf import render_statement  # noqa: PLC0415 - fpdf2 loads only where a statement is printed
 
     document = statement_document(ctx, st)
     return queue_statement(ctx, st.urn, st.start, st.end, st.closing_balance, render_statement(document),
