@@ -27,12 +27,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from billing import payments  # called through the module: a test stands in for the payments service there
 from billing.context import Context
 from billing.gateway import cash_balance, payloads
 from billing.gateway.errors import is_transient
 from billing.gateway.port import CURRENCY, META_INVOICE, META_URN, GatewayNotice
 from billing.models import GatewayCustomer, GatewayEvent, Invoice, Payment, Refund, School
-from billing.payments import record_payment, refund_credit
 from pricing.clock import utc_to_london
 from pricing.errors import TradedError
 from pricing.money import ZERO, from_pence
@@ -248,7 +248,7 @@ def _record_payment(ctx: Context, notice: GatewayNotice) -> EventOutcome:
         invoices = (notice.invoice_number,)
     elif notice.reference:
         invoices = _quoted_invoice(ctx, urn, notice.reference)
-    result = record_payment(
+    result = payments.record_payment(
         ctx, urn, from_pence(notice.amount_pence), received_on(notice),
         method=notice.method, invoice_numbers=invoices, reference=notice.reference or notice.invoice_number,
         source="stripe", external_key=notice.external_key,
@@ -330,7 +330,7 @@ def _record_balance(ctx: Context, notice: GatewayNotice, school: School | None) 
     owed = cash_balance.position(ctx, notice.customer_id, school.id).unrecorded
     if owed > 0:
         invoices = _quoted_invoice(ctx, urn, notice.reference) if kind == "funded" and notice.reference else ()
-        result = record_payment(
+        result = payments.record_payment(
             ctx, urn, owed, received_on(notice), method="bacs", invoice_numbers=invoices,
             reference=notice.reference or notice.invoice_number, source="stripe", external_key=key,
         )
@@ -362,7 +362,7 @@ def _record_refund(ctx: Context, notice: GatewayNotice) -> EventOutcome:
         return EventOutcome(notice.event_id, PROCESSED, "refund already recorded")
     school = ctx.session.get(School, payment.school_id)
     assert school is not None
-    result = refund_credit(ctx, school.urn, delta, received_on(notice),
+    result = payments.refund_credit(ctx, school.urn, delta, received_on(notice),
                            reason=f"Refunded by Stripe on payment {notice.external_key}",
                            external_key=f"{prefix}{notice.amount_pence}")
     return EventOutcome(notice.event_id, PROCESSED, None, refund_id=result.id)
