@@ -80,6 +80,22 @@ class MailStatus(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+class PortalTokenStatus(StrEnum):
+    """A one-time portal link (invitation, password reset): used once, or expired by time or by a newer link."""
+
+    ISSUED = "issued"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+class PortalSessionStatus(StrEnum):
+    """A signed-in portal session: ended by signing out or revocation (revoked), or by time (expired)."""
+
+    LIVE = "live"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
 S = TypeVar("S", bound=StrEnum)
 
 # Issued invoices have no stored status and no moves: they are immutable (corrections are credit notes).
@@ -138,6 +154,21 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
     },
 }
 
+# The schools' portal's accounts (billing.portal_accounts), kept apart so the ledger's table above
+# still lists exactly the ledger's records.
+PORTAL_TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
+    PortalTokenStatus: {
+        PortalTokenStatus.ISSUED: frozenset({PortalTokenStatus.USED, PortalTokenStatus.EXPIRED}),
+        PortalTokenStatus.USED: frozenset(),
+        PortalTokenStatus.EXPIRED: frozenset(),
+    },
+    PortalSessionStatus: {
+        PortalSessionStatus.LIVE: frozenset({PortalSessionStatus.REVOKED, PortalSessionStatus.EXPIRED}),
+        PortalSessionStatus.REVOKED: frozenset(),
+        PortalSessionStatus.EXPIRED: frozenset(),
+    },
+}
+
 
 class IllegalTransition(RuleViolation):
     code = "illegal_transition"
@@ -145,7 +176,8 @@ class IllegalTransition(RuleViolation):
 
 def can_move(current: StrEnum | str, target: S) -> bool:
     kind = type(target)
-    allowed = TRANSITIONS[kind].get(kind(current), frozenset())
+    moves = TRANSITIONS[kind] if kind in TRANSITIONS else PORTAL_TRANSITIONS[kind]
+    allowed = moves.get(kind(current), frozenset())
     return target in allowed
 
 
