@@ -24,6 +24,7 @@ from billing.models.payments import (
     Refund,
     Reminder,
 )
+from billing.models.portal import PortalLink, PortalSession, PortalSignIn, PortalToken, PortalUser
 from billing.models.schools import AuditEntry, School, SchoolContact, Staff, StaffRate
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "Cost", "CouncilSettings", "GatewayCustomer", "GatewayEvent", "InterestReduction", "Invoice", "InvoiceLine",
     "LedgerSetting", "MailMessage", "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School", "SchoolContact",
     "Session", "Staff", "StaffRate", "Subscription",
+    "PortalLink", "PortalSession", "PortalSignIn", "PortalToken", "PortalUser",
 ]
