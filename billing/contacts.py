@@ -10,8 +10,9 @@ up to the day it was removed; removing one keeps the record with its
 `contact list --all` shows the history. Every addition and removal is in the
 audit trail with the contact before and after.
 
-Documents will be emailed to the school's finance contacts:
-:func:`finance_recipients` says who (issue 17).
+Documents are emailed to the contacts in the roles the price book names for
+each kind of document (``[council.mail_recipients]``, finance by default):
+:func:`document_recipients` says who (issue 17).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from sqlalchemy.orm import joinedload
 from billing.context import Context
 from billing.models import School, SchoolContact
 from billing.models.schools import CONTACT_ROLES
+from billing.pricebooks import council
 from billing.schools import get_school
 from pricing.errors import InvalidInput, NotFound, RuleViolation
+from pricing.pricebook import MAIL_DOCUMENTS
 from pricing.text import REASON_MAX, clean_email, clean_line, clean_optional_line, clean_phone
 
 NAME_MAX = 120
@@ -133,17 +136,37 @@ def list_contacts(ctx: Context, urn: str | None = None, role: str | None = None,
 
 
 def finance_recipients(ctx: Context, school: School) -> list[str]:
-    """Where the school's documents are emailed: its finance contacts current on the as-of day.
+    """The school's finance contacts current on the as-of day, else its own email (see :func:`recipients`)."""
+    return recipients(ctx, school, (FINANCE,))
 
-    This is what document emails (invoices, credit notes, statements, reminder
-    letters: issue 17) use. Each address once (compared case-blind), in the
-    order the contacts were added; a school with no finance contact falls back to
-    its own ``email`` (`school add --email`), and one with neither gets ``[]``:
-    nothing can be emailed to it.
+
+def recipient_roles(ctx: Context, kind: str) -> tuple[str, ...]:
+    """The roles a message of ``kind`` goes to: the price book's choice for a document, else finance."""
+    if kind in MAIL_DOCUMENTS:
+        return council(ctx).mail_recipients.roles(kind)
+    return (FINANCE,)
+
+
+def document_recipients(ctx: Context, school: School, kind: str) -> list[str]:
+    """Where the school's ``kind`` of document (invoice, credit_note, reminder, statement) is emailed."""
+    return recipients(ctx, school, recipient_roles(ctx, kind))
+
+
+def recipients(ctx: Context, school: School, roles: tuple[str, ...]) -> list[str]:
+    """The addresses of the school's contacts in ``roles`` current on the as-of day.
+
+    In the order the roles are given, each role's contacts in the order they
+    were added; each address once (compared case-blind). A school with none
+    falls back to its own ``email`` (`school add --email`), and one with
+    neither gets ``[]``: nothing can be emailed to it.
     """
+    query = select(SchoolContact).where(SchoolContact.school_id == school.id, SchoolContact.role.in_(roles),
+                                        *_current_on(ctx.today)).order_by(SchoolContact.id)
     found: list[str] = []
-    for contact in current_contacts(ctx, school, FINANCE):
-        if contact.email.lower() not in (known.lower() for known in found):
+    seen: set[str] = set()
+    for contact in sorted(ctx.session.scalars(query), key=lambda c: roles.index(c.role)):
+        if contact.email.lower() not in seen:
+            seen.add(contact.email.lower())
             found.append(contact.email)
     if not found and school.email:
         found.append(school.email)

@@ -7,8 +7,9 @@ messages of the invoices it committed and no others. Each message has a key
 naming its document and purpose (``invoice/INV-000123``), unique in the table,
 so queueing a document again returns the message already recorded.
 
-Messages go to the school's finance contacts (billing.contacts:
-finance_recipients). A school with nowhere to send is recorded ``failed`` with
+Messages go to the school's contacts in the roles the price book names for the
+kind of document, finance by default (billing.contacts: document_recipients).
+A school with nowhere to send is recorded ``failed`` with
 that reason, so the team sees it in `traded mail list` and can `traded mail
 resend` it once a contact is added: a message is never silently dropped.
 Delivery is billing.mail_delivery's.
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import joinedload
 
-from billing.contacts import finance_recipients
+from billing.contacts import document_recipients, recipient_roles
 from billing.context import Context
 from billing.lookup import get_or_refuse
 from billing.mail_compose import REMINDER_STAGES, Composed, MailSetup, compose, shown_day, shown_money
@@ -37,7 +38,13 @@ from invoices.snapshot import SupplierSnapshot
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.text import clean_line, clean_reason
 
-NO_ADDRESS = "no finance contact or school email"
+
+def no_address(roles: tuple[str, ...]) -> str:
+    """Why a message has nowhere to go, naming the roles it was for."""
+    return f"no {' or '.join(role.replace('_', ' ') for role in roles)} contact or school email"
+
+
+NO_ADDRESS = no_address(("finance",))
 
 
 @dataclass(frozen=True)
@@ -61,14 +68,15 @@ def _existing(ctx: Context, key: str) -> MailMessage | None:
 
 def _record(ctx: Context, key: str, school: School, kind: str, composed: Composed, *,
             attachments: list[str], pdf: tuple[str, bytes] | None = None) -> MailMessage:
-    recipients = finance_recipients(ctx, school)
+    recipients = document_recipients(ctx, school, kind)
     message = MailMessage(
         key=key, school_id=school.id, kind=kind, recipients=recipients, sender=composed.sender,
         reply_to=composed.reply_to, subject=composed.subject, text_body=composed.text, html_body=composed.html,
         attachments=attachments, pdf_name=pdf[0] if pdf else None, pdf=pdf[1] if pdf else None,
         message_id=composed.message_id,
         status=MailStatus.QUEUED if recipients else MailStatus.FAILED,
-        attempts=0, reply=None if recipients else NO_ADDRESS, created_at=ctx.now, actor=ctx.actor)
+        attempts=0, reply=None if recipients else no_address(recipient_roles(ctx, kind)),
+        created_at=ctx.now, actor=ctx.actor)
     ctx.session.add(message)
     ctx.session.flush()
     return message
@@ -180,8 +188,8 @@ def message_json(message: MailMessage) -> dict[str, object]:
 def resend(ctx: Context, message_id: int, reason: str) -> MailMessage:
     """Queue a message again on purpose (after a failure, a bounce or an uncertain send), audited with why.
 
-    The recipients are read again from the school's finance contacts, so a
-    contact added since the failure receives it. A message already queued, or
+    The recipients are read again from the school's contacts (billing.contacts:
+    document_recipients), so a contact added since the failure receives it. A message already queued, or
     being sent now, is refused: it is on its way.
     """
     why = clean_reason(reason)
@@ -190,9 +198,10 @@ def resend(ctx: Context, message_id: int, reason: str) -> MailMessage:
     if message.status in (MailStatus.QUEUED, MailStatus.SENDING):
         raise RuleViolation(f"mail message {message.id} is {message.status} already: it is on its way",
                             code="mail_already_queued")
-    recipients = finance_recipients(ctx, message.school)
+    recipients = document_recipients(ctx, message.school, message.kind)
     if not recipients:
-        raise RuleViolation(f"mail message {message.id} cannot be sent: URN {message.school.urn} has {NO_ADDRESS} "
+        raise RuleViolation(f"mail message {message.id} cannot be sent: URN {message.school.urn} has "
+                            f"{no_address(recipient_roles(ctx, message.kind))} "
                             "(add one with `traded school contact add`)", code="no_mail_recipient")
     before = {"status": message.status, "recipients": list(message.recipients), "reply": message.reply,
               "attempts": message.attempts, "sent_at": message.sent_at}

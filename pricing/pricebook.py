@@ -209,6 +209,59 @@ class CaseRefs(BaseModel):
         return f"{self.prefix}{start_year % 100:02d}-{serial:0{self.serial_digits}d}"
 
 
+CONTACT_ROLES: tuple[str, ...] = ("finance", "head", "business_manager", "senco")
+"""A school contact's roles (billing.models.schools keeps the same words for its CHECK constraint)."""
+MAIL_DOCUMENTS: tuple[str, ...] = ("invoice", "credit_note", "reminder", "statement")
+"""The documents emailed to schools, each to the contacts ``[council.mail_recipients]`` names."""
+
+ContactRole = Literal["finance", "head", "business_manager", "senco"]
+
+
+def _roles(value: object) -> object:
+    if not isinstance(value, list | tuple):
+        raise _fail(f'must be a list of roles like ["finance", "head"] (use {", ".join(CONTACT_ROLES)})')
+    if not value:
+        raise _fail(f"must name at least one role (use {', '.join(CONTACT_ROLES)})")
+    for i, role in enumerate(value):
+        if role not in CONTACT_ROLES:
+            raise _fail(f"unknown role {role!r} (use {', '.join(CONTACT_ROLES)})", f"[{i}]")
+    return value
+
+
+Roles = Annotated[tuple[ContactRole, ...], BeforeValidator(_roles)]
+
+
+class MailRecipients(BaseModel):
+    """Which of a school's contacts each document is emailed to, by role (issue 17); finance by default.
+
+    Every contact in a listed role current on the day receives it, each address
+    once; a school with none of them is sent to its own email.
+    """
+
+    model_config = _CONFIG
+
+    invoice: Roles = ("finance",)
+    credit_note: Roles = ("finance",)
+    reminder: Roles = ("finance",)
+    statement: Roles = ("finance",)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_documents(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            for key in value:
+                if key not in MAIL_DOCUMENTS:
+                    raise _fail(f"unknown document (use {', '.join(MAIL_DOCUMENTS)})", str(key))
+        return value
+
+    def roles(self, document: str) -> tuple[str, ...]:
+        """The roles ``document`` (invoice, credit_note, reminder, statement) is sent to."""
+        if document not in MAIL_DOCUMENTS:
+            raise InvalidInput(f"no mail recipients for {document!r} (use {', '.join(MAIL_DOCUMENTS)})")
+        found: tuple[str, ...] = getattr(self, document)
+        return found
+
+
 _VAT_NUMBER = re.compile(r"^(GB)?(\d{9}|\d{12})$")
 _PREFIX = r"^[A-Z0-9-]{1,6}$"
 
@@ -238,6 +291,8 @@ class Council(BaseModel):
     case_refs: CaseRefs = CaseRefs()
     # Named bank CSV layouts (domain-rules §8): data, so a new bank needs no code.
     bank_profiles: dict[str, BankProfile] = Field(default_factory=dict)
+    # Issue 17: who at a school each emailed document goes to (absent in older stored books: finance).
+    mail_recipients: MailRecipients = MailRecipients()
 
     @field_validator("bank_profiles", mode="before")
     @classmethod
