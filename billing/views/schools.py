@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from billing.contacts import current_contacts, list_contacts
 from billing.context import Context
 from billing.models import School, SchoolContact
-from billing.school_edits import RecodedCharge, SchoolEdited
 from billing.schools import get_school, list_schools
+
+if TYPE_CHECKING:  # only the edit's result is read here: `school list` and `show` start without the edit service
+    from billing.school_edits import RecodedCharge, SchoolEdited
 
 
 @dataclass(frozen=True)
