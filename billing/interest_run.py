@@ -12,7 +12,8 @@ only the difference against the interest already raised on that invoice:
   run on an interest-only invoice;
 - less: interest not yet invoiced is withdrawn (newest first, with a
   replacement charge for any overshoot); interest already invoiced is reduced
-  by a credit note against the interest invoice (an ``InterestReduction``).
+  by a credit note against the interest invoice (an ``InterestReduction``),
+  its email queued with it when the caller passes a ``MailSetup`` (issue 17).
 
 Interest raised, net = interest charges not withdrawn (waived ones included:
 waived interest stays waived and is never raised again) − reductions. So
@@ -34,7 +35,9 @@ from billing.charges import NewCharge, is_invoiced, raise_charge_ids, withdraw_c
 from billing.context import Context
 from billing.invoice_history import balance_changes
 from billing.invoicing import issue_credit_note
+from billing.mail_compose import MailSetup
 from billing.models import Charge, InterestReduction, Invoice, InvoiceLine, School
+from billing.outbox import queue_document
 from billing.pricebooks import council
 from contracts.charge_details import InterestDetail, InterestStretch, dump_detail
 from contracts.states import ChargeStatus, move
@@ -132,15 +135,16 @@ CHUNK = 2000
 
 
 def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False,
-                 charged_days_only: bool = False) -> InterestRun:
+                 charged_days_only: bool = False, mail: MailSetup | None = None) -> InterestRun:
     """Bring every late invoice's interest to what its whole history earns up to ``as_of`` (§8).
 
     Skips interest-only invoices and the council's own maintained schools
     (unless the policy says otherwise). With ``dry_run`` it only reports what
     it would raise and take back. With ``charged_days_only`` (the repair,
     ``traded interest recompute``) it corrects only invoices already charged
-    interest, over the days already charged, and charges no new days. Reads
-    only the columns it needs, a chunk of invoices at a time.
+    interest, over the days already charged, and charges no new days. With
+    ``mail``, each credit note reducing invoiced interest has its email queued.
+    Reads only the columns it needs, a chunk of invoices at a time.
     """
     through = as_of or ctx.today
     if through > ctx.today:
@@ -161,7 +165,7 @@ def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False,
     done: list[InterestCharge] = []
     for at in range(0, len(late), CHUNK):
         done.extend(_run_chunk(ctx, late[at:at + CHUNK], through, policy.annual_rate, policy.basis_days, dry_run,
-                               charged_days_only))
+                               charged_days_only, mail))
     if not dry_run:
         ctx.audit("interest.recompute" if charged_days_only else "interest.run", "interest_run",
                   through.isoformat(), {
@@ -173,7 +177,8 @@ def run_interest(ctx: Context, as_of: date | None = None, dry_run: bool = False,
 
 
 def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], through: date,
-               annual_rate: Decimal, basis_days: int, dry_run: bool, charged_days_only: bool) -> list[InterestCharge]:
+               annual_rate: Decimal, basis_days: int, dry_run: bool, charged_days_only: bool,
+               mail: MailSetup | None) -> list[InterestCharge]:
     ids = [inv_id for inv_id, *_ in late]
     changes = balance_changes(ctx, ids)
     raised = _raised(ctx, ids)
@@ -205,7 +210,7 @@ def _run_chunk(ctx: Context, late: list[tuple[int, str, Decimal, date, int]], th
         totals = {inv_id: total for inv_id, _, total, _, _ in late}
         out.extend(_raise_more(ctx, more, schools, totals, annual_rate, basis_days, changes, dry_run))
     for inv_id, number, school_id, upto, due_now, raised_net, count in less:
-        out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, raised_net, count, dry_run))
+        out.extend(_reduce(ctx, inv_id, number, schools[school_id], upto, due_now, raised_net, count, dry_run, mail))
     return out
 
 
@@ -330,7 +335,7 @@ def _standing(ctx: Context, charge: Charge) -> Decimal:
 
 
 def _reduce(ctx: Context, inv_id: int, number: str, school: School, upto: date, due_now: Decimal,
-            before: Decimal, count: int, dry_run: bool) -> list[InterestCharge]:
+            before: Decimal, count: int, dry_run: bool, mail: MailSetup | None) -> list[InterestCharge]:
     """Take back ``before − due_now`` of the interest raised on one invoice, newest charges first."""
     need = before - due_now
     why = (f"Interest on {number} recomputed over its whole history to {upto.isoformat()}: "
@@ -367,6 +372,8 @@ def _reduce(ctx: Context, inv_id: int, number: str, school: School, upto: date, 
         notes: tuple[str, ...] = ()
         if not dry_run:
             note = issue_credit_note(ctx, billed.number, take, why)
+            if mail is not None:
+                queue_document(ctx, note, mail)
             ctx.session.add(InterestReduction(late_invoice_id=inv_id, charge_id=charge.id, credit_note_id=note.id,
                                               amount=take, reduced_on=ctx.today, created_at=ctx.now, actor=ctx.actor))
             ctx.audit("interest.reduce", "charge", charge.id,
@@ -399,12 +406,12 @@ class Waiver:
                 "outcome": self.outcome, "credit_note": self.credit_note}
 
 
-def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
+def waive_interest(ctx: Context, charge_id: int, reason: str, mail: MailSetup | None = None) -> Waiver:
     """Waive an interest charge, with a recorded reason (§8).
 
     Not yet invoiced: the charge is marked waived and never billed. Already
     invoiced: a credit note for what is left of it (after any reduction) is
-    issued against that invoice.
+    issued against that invoice, its email queued with ``mail``.
     """
     if not (reason or "").strip():
         raise InvalidInput("waiving interest needs a reason")
@@ -434,6 +441,8 @@ def waive_interest(ctx: Context, charge_id: int, reason: str) -> Waiver:
     )
     assert billed is not None
     note = issue_credit_note(ctx, billed.number, left, reason)
+    if mail is not None:
+        queue_document(ctx, note, mail)
     # Kept "due" (it was billed); the detail records the waiver so it is not waived twice.
     charge.detail = dump_detail(interest_detail(charge).model_copy(update={"waived_by": note.number}))
     ctx.audit("interest.waive", "charge", charge.id,

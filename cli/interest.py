@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from cli.listing import list_options
+from cli.mail_options import mail_setup, no_email_option
 from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 from pricing.text import REASON_HELP
@@ -43,16 +44,17 @@ def _show(rt: Runtime, data: dict[str, object], what: str) -> None:
 
 @interest.command("run")
 @click.option("--dry-run", is_flag=True, help="Show what would be raised and taken back; write nothing.")
+@no_email_option("the credit notes")
 @pass_runtime
-def run(rt: Runtime, dry_run: bool) -> None:
+def run(rt: Runtime, dry_run: bool, no_email: bool) -> None:
     """Bring late invoices' interest up to the as-of date, recomputed over each invoice's whole history.
 
     Interest due is worked out from each invoice's due date over every payment
     (by the day it was received) and credit note (by its date); only the
     difference from what was already raised is raised. Less is due after a
     payment recorded late: interest not yet invoiced is withdrawn, invoiced
-    interest is reduced by a credit note. New charges are billed by the next
-    bill run.
+    interest is reduced by a credit note, whose email to the school is queued
+    with it unless --no-email. New charges are billed by the next bill run.
 
     \b
     Example:
@@ -61,17 +63,20 @@ def run(rt: Runtime, dry_run: bool) -> None:
     """
     from billing.interest_run import run_interest
 
-    _show(rt, rt.run(lambda ctx: run_interest(ctx, dry_run=dry_run).as_json()), "Interest run")
+    mail = None if dry_run else mail_setup(rt, no_email)
+    _show(rt, rt.run(lambda ctx: run_interest(ctx, dry_run=dry_run, mail=mail).as_json()), "Interest run")
 
 
 @interest.command("recompute")
 @click.option("--dry-run", is_flag=True, help="Show every invoice whose raised interest differs; write nothing.")
+@no_email_option("the credit notes")
 @pass_runtime
-def recompute(rt: Runtime, dry_run: bool) -> None:
+def recompute(rt: Runtime, dry_run: bool, no_email: bool) -> None:
     """Correct interest already raised, over the days already charged, from each invoice's whole history.
 
     A one-off repair for databases from before interest was recomputed: it
-    charges no new days. Run it with --dry-run first.
+    charges no new days. Run it with --dry-run first. A credit note reducing
+    invoiced interest has its email to the school queued unless --no-email.
 
     \b
     Example:
@@ -80,7 +85,8 @@ def recompute(rt: Runtime, dry_run: bool) -> None:
     """
     from billing.interest_run import run_interest
 
-    _show(rt, rt.run(lambda ctx: run_interest(ctx, dry_run=dry_run, charged_days_only=True).as_json()),
+    mail = None if dry_run else mail_setup(rt, no_email)
+    _show(rt, rt.run(lambda ctx: run_interest(ctx, dry_run=dry_run, charged_days_only=True, mail=mail).as_json()),
           "Interest recomputed")
 
 
@@ -88,11 +94,13 @@ def recompute(rt: Runtime, dry_run: bool) -> None:
 @click.argument("charge_id", metavar="ID", type=RECORD_ID)
 @click.option("--reason", required=True, metavar="TEXT",
               help=f"Why it is waived (also kept in the audit trail). {REASON_HELP}")
+@no_email_option("the credit note")
 @pass_runtime
-def waive(rt: Runtime, charge_id: int, reason: str) -> None:
+def waive(rt: Runtime, charge_id: int, reason: str, no_email: bool) -> None:
     """Waive an interest charge: not yet invoiced, it is dropped; invoiced, it is credited.
 
     The charge's id is in `traded interest list` (e.g. --invoice INV-000012).
+    A credit note's email to the school is queued with it unless --no-email.
 
     \b
     Example:
@@ -102,7 +110,8 @@ def waive(rt: Runtime, charge_id: int, reason: str) -> None:
     from billing.interest_run import waive_interest
     from cli.formats import money
 
-    data = rt.run(lambda ctx: waive_interest(ctx, charge_id, reason).as_json())
+    mail = mail_setup(rt, no_email)
+    data = rt.run(lambda ctx: waive_interest(ctx, charge_id, reason, mail).as_json())
     rt.emit(data, lambda: f"Interest charge {data['id']} ({money(data['amount'])}) waived"
             + (f" by credit note {data['credit_note']}." if data["credit_note"] else "."))
 
