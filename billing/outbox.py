@@ -214,3 +214,25 @@ def resend(ctx: Context, message_id: int, reason: str) -> MailMessage:
               {"key": message.key, "before": before, "after": {"status": message.status, "recipients": recipients}},
               reason=why)
     return message
+
+
+def mark_bounced(ctx: Context, message_id: int, reason: str) -> MailMessage:
+    """Record that a sent message came back (a bounce arrives later, in the council's mailbox), audited.
+
+    Only a sent message can bounce: one not sent yet, or already bounced, is
+    refused. The reason (one line, such as the bounce's own words) replaces the
+    server's reply in the outbox; the reply it had is kept in the audit trail.
+    The message waits for a person: `traded mail resend` once the address is
+    put right.
+    """
+    why = clean_reason(reason)
+    message = get_or_refuse(ctx.session, MailMessage, f"there is no mail message {message_id}",
+                            "unknown_mail_message", key=message_id)
+    before = {"status": message.status, "reply": message.reply, "sent_at": message.sent_at}
+    message.status = move(message.status, MailStatus.BOUNCED, f"mail message {message.id}")
+    message.reply = why
+    ctx.session.flush()
+    ctx.audit("mail.bounced", "mail_message", message.id,
+              {"key": message.key, "recipients": list(message.recipients), "before": before,
+               "after": {"status": message.status, "reply": message.reply}}, reason=why)
+    return message

@@ -27,12 +27,14 @@ def mail() -> None:
     named by TRADED_SMTP_HOST (TRADED_SMTP_PORT, TRADED_SMTP_STARTTLS,
     TRADED_SMTP_USERNAME, TRADED_SMTP_PASSWORD). A message is never sent twice:
     one that was being sent when its sender stopped is marked uncertain and
-    waits for a person.
+    waits for a person. A message that bounces back later to the council's
+    mailbox is recorded with `traded mail bounced`.
 
     \b
     Example:
       traded mail send
       traded mail list --status failed
+      traded mail bounced 12 --reason "550 mailbox unavailable"
       traded mail resend 12 --reason "Finance contact corrected"
     """
 
@@ -137,9 +139,10 @@ def list_(rt: Runtime, status: str | None, urn: str | None, document: str | None
 def resend_(rt: Runtime, message_id: int, reason: str) -> None:
     """Queue a message again on purpose: one that failed, bounced or is uncertain.
 
-    It goes to the school's finance contacts as they are now (add or correct
-    one first with `traded school contact add`), with the next `traded mail
-    send`. A message already queued is refused.
+    It goes to the school's contacts as they are now, in the roles the price
+    book names for the document (finance unless it says otherwise; add or
+    correct one first with `traded school contact add`), with the next
+    `traded mail send`. A message already queued is refused.
 
     \b
     Example:
@@ -152,3 +155,30 @@ def resend_(rt: Runtime, message_id: int, reason: str) -> None:
 
     data = rt.run(service)
     rt.emit(data, f"Message {data['id']} queued again for {', '.join(data['recipients'])}.")
+
+
+@mail.command("bounced")
+@click.argument("message_id", metavar="ID", type=RECORD_ID)
+@click.option("--reason", required=True, metavar="TEXT",
+              help="What came back, e.g. the bounce's status line (shown in `mail list`, kept in the audit trail).")
+@pass_runtime
+def bounced_(rt: Runtime, message_id: int, reason: str) -> None:
+    """Record that a sent message bounced: the school's server sent it back later.
+
+    A bounce arrives as a reply in the council's mailbox, after `traded mail
+    send` recorded the message sent. Only a sent message can be marked
+    bounced; it then shows as bounced in `traded mail list`, with the reason,
+    until it is put right and sent again with `traded mail resend ID`.
+
+    \b
+    Example:
+      traded mail bounced 12 --reason "550 5.1.1 finance@school.example: mailbox unavailable"
+      traded mail list --status bounced
+    """
+    from billing.outbox import mark_bounced, message_json
+
+    def service(ctx: Context) -> dict[str, Any]:
+        return message_json(mark_bounced(ctx, message_id, reason))
+
+    data = rt.run(service)
+    rt.emit(data, f"Message {data['id']} to {', '.join(data['recipients'])} recorded bounced: {data['reply']}")

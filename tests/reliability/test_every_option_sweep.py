@@ -65,6 +65,7 @@ BASE: dict[str, tuple[list[str], dict[str, str], bool]] = {
     "invoice pdf": (["{inv}"], {"--out": "{tmp}/invoice.pdf"}, False),
     "invoice show": (["{inv}"], {}, False),
     "invoice void": (["{inv}"], {}, True),
+    "mail bounced": (["1"], {"--reason": "550 mailbox unavailable"}, True),
     "mail list": ([], {"--status": "failed", "--urn": ACADEMY, "--document": "{inv}", "--kind": "invoice",
                    "--csv": "{tmp}/mail.csv"}, False),
     "mail resend": (["1"], {"--reason": "Finance contact corrected"}, True),
