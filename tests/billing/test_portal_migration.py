@@ -1,0 +1,84 @@
+"""Schema 0009 (portal accounts) on a database made before it: schools kept, people invited after, and a
+downgrade refused while it would drop a portal user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import Engine, inspect
+
+from billing.db import alembic_config, current_revision, head_revision, make_engine, upgrade
+from billing.models import PortalUser
+from billing.models.types import UTCDateTime
+from billing.portal_accounts import invite, list_users
+from billing.pricebooks import load_pricebook
+from pricing.pricebook import sample_pricebook_text
+from tests.support import service_context
+
+TABLES = {"portal_users", "portal_links", "portal_tokens", "portal_sessions", "portal_sign_ins"}
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database at schema 0008 (before portal accounts), holding one school."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        request.getfixturevalue("pg_database")  # skips when PostgreSQL is unreachable
+        from tests.conftest import _pg_admin, _pg_url
+
+        name = f"traded_migration_{uuid.uuid4().hex[:8]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+    engine = make_engine(url)
+    command.upgrade(alembic_config(engine), "0008")
+    schools = sa.table("schools", sa.column("urn", sa.String()), sa.column("name", sa.String()),
+                       sa.column("type", sa.String()), sa.column("created_at", UTCDateTime()))
+    with engine.begin() as conn:
+        conn.execute(schools.insert().values(urn="100279", name="Stoke Newington School", type="maintained",
+                                             created_at=datetime(2025, 7, 1, tzinfo=UTC)))
+    yield engine
+    engine.dispose()
+    if request.param == "postgresql":
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _invite(engine: Engine) -> None:
+    with service_context(engine, date(2025, 9, 1), NOW) as ctx:
+        load_pricebook(ctx, sample_pricebook_text())
+        invite(ctx, "100279", "bursar@sn.example", "viewer", portal_url="https://portal.example")
+
+
+def test_0009_adds_portal_accounts_to_the_schools_already_registered(old_engine: Engine) -> None:
+    assert not TABLES & set(inspect(old_engine).get_table_names())
+    assert upgrade(old_engine) == head_revision()
+    assert TABLES <= set(inspect(old_engine).get_table_names())
+    _invite(old_engine)
+    with service_context(old_engine, date(2025, 9, 1), NOW) as ctx:
+        assert [(u.email, u.status, u.schools) for u in list_users(ctx)] == [
+            ("bursar@sn.example", "invited", [("100279", "Stoke Newington School", "viewer")])]
+
+
+def test_0009_downgrades_only_when_no_portal_user_would_be_lost(old_engine: Engine) -> None:
+    upgrade(old_engine)
+    _invite(old_engine)
+    with pytest.raises(RuntimeError, match="^cannot downgrade: portal_users holds 1 portal user, whom revision "
+                                           "0008 has nowhere to keep$"):
+        command.downgrade(alembic_config(old_engine), "0008")
+    assert current_revision(old_engine) == head_revision()  # refused in one transaction
+    with service_context(old_engine, date(2025, 9, 1), NOW) as ctx:
+        assert [u.email for u in ctx.session.scalars(sa.select(PortalUser))] == ["bursar@sn.example"]
+    with old_engine.begin() as conn:
+        for table in ("portal_tokens", "portal_links", "portal_users"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    command.downgrade(alembic_config(old_engine), "0008")
+    assert current_revision(old_engine) == "0008"
+    assert not TABLES & set(inspect(old_engine).get_table_names())
+    assert upgrade(old_engine) == head_revision()
