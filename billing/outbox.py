@@ -36,6 +36,7 @@ from billing.schools import get_school
 from contracts.states import MailStatus, move, values
 from invoices.snapshot import SupplierSnapshot
 from pricing.errors import InvalidInput, RuleViolation
+from pricing.pricebook import MAIL_DOCUMENTS
 from pricing.text import clean_line, clean_reason
 
 
@@ -188,8 +189,9 @@ def message_json(message: MailMessage) -> dict[str, object]:
 def resend(ctx: Context, message_id: int, reason: str) -> MailMessage:
     """Queue a message again on purpose (after a failure, a bounce or an uncertain send), audited with why.
 
-    The recipients are read again from the school's contacts (billing.contacts:
-    document_recipients), so a contact added since the failure receives it. A message already queued, or
+    A document's recipients are read again from the school's contacts
+    (billing.contacts: document_recipients), so a contact added since the
+    failure receives it; a portal message goes to the person it was for. A message already queued, or
     being sent now, is refused: it is on its way.
     """
     why = clean_reason(reason)
@@ -198,7 +200,10 @@ def resend(ctx: Context, message_id: int, reason: str) -> MailMessage:
     if message.status in (MailStatus.QUEUED, MailStatus.SENDING):
         raise RuleViolation(f"mail message {message.id} is {message.status} already: it is on its way",
                             code="mail_already_queued")
-    recipients = document_recipients(ctx, message.school, message.kind)
+    if message.kind in MAIL_DOCUMENTS:
+        recipients = document_recipients(ctx, message.school, message.kind)
+    else:  # a portal message carries one person's own link: it never goes to the school's contacts
+        recipients = list(message.recipients)
     if not recipients:
         raise RuleViolation(f"mail message {message.id} cannot be sent: URN {message.school.urn} has "
                             f"{no_address(recipient_roles(ctx, message.kind))} "

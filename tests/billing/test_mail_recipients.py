@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from billing.contacts import NewContact, add_contact, document_recipients, list_contacts, remove_contact
 from billing.context import Context
+from billing.models.mail import MailMessage
 from billing.models.schools import CONTACT_ROLES
 from billing.outbox import NO_ADDRESS, ReminderItem, queue_reminder, resend
 from billing.pricebooks import load_pricebook
@@ -133,3 +134,16 @@ def test_a_book_without_the_table_sends_everything_to_finance() -> None:
 
 def test_the_book_knows_the_same_roles_as_the_contacts() -> None:
     assert BOOK_ROLES == CONTACT_ROLES
+
+
+def test_a_portal_message_is_resent_to_its_own_person_never_to_the_schools_contacts(schools: Engine) -> None:
+    with service_context(schools, RUN_ON) as ctx:
+        school = get_school(ctx, urn_of(0))
+        message = MailMessage(key="portal_invitation/1", school_id=school.id, kind="portal_invitation",
+                              recipients=["jo@school0.example"], sender="Council <c@council.example>", reply_to=None,
+                              subject="Your invitation", text_body="Hello", html_body="<p>Hello</p>", attachments=[],
+                              message_id="<p1@council.example>", status="failed", attempts=5, reply="550 no",
+                              created_at=ctx.now, actor="test")
+        ctx.session.add(message)
+        ctx.session.flush()
+        assert resend(ctx, message.id, "Mailbox fixed").recipients == ["jo@school0.example"]
