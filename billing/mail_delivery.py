@@ -61,7 +61,7 @@ from billing.documents import to_document, with_pay_link
 from billing.mail_mime import Outgoing, Prepared
 from billing.mail_workers import ComposeJob, ComposePool, Renderer, compose
 from billing.models import Invoice
-from billing.models.mail import MailMessage
+from billing.models.mail import LINK_FORGOTTEN, ONE_TIME_LINK_KINDS, MailMessage
 from contracts.states import MailStatus, move
 from invoices.documents import Document
 from invoices.pdf import render_document
@@ -404,6 +404,11 @@ def _recording(columns: tuple[str, ...]) -> Update:
     ).values({column: bindparam(f"new_{column}") for column in columns})
 
 
+_FORGET_LINK = update(MailMessage).where(
+    MailMessage.id == bindparam("message"), MailMessage.kind.in_(ONE_TIME_LINK_KINDS),
+).values(text_body=LINK_FORGOTTEN, html_body=f"<p>{LINK_FORGOTTEN}</p>")
+
+
 def _claim(conn: Connection, due: _Due, now: datetime) -> bool:
     """Mark the message ``sending``, its attempt counted; False if it is no longer the queued message read."""
     move(MailStatus.QUEUED, MailStatus.SENDING, f"mail message {due.id}")
@@ -420,6 +425,7 @@ def _record(conn: Connection, due: _Due, outcome: _Outcome, at: datetime, report
     if outcome.status == MailStatus.SENT:
         values.update(status=move(MailStatus.SENDING, MailStatus.SENT, what), sent_at=at)
         report.sent.append(due.id)
+        conn.execute(_FORGET_LINK, {"message": due.id})
     elif outcome.status == MailStatus.UNCERTAIN:
         values.update(status=move(MailStatus.SENDING, MailStatus.UNCERTAIN, what))
         report.uncertain.append(due.id)

@@ -18,6 +18,10 @@ from billing.models.types import UTCDateTime
 from contracts.states import MailStatus
 
 MAIL_KINDS = ("invoice", "credit_note", "reminder", "statement", "portal_invitation", "portal_sign_in")
+# Messages carrying a one-time sign-in link: their text is forgotten once sent (billing.mail_delivery),
+# so the outbox never keeps a usable link longer than it must.
+ONE_TIME_LINK_KINDS = ("portal_invitation", "portal_sign_in")
+LINK_FORGOTTEN = "This message held a one-time portal link; its text was removed from the outbox once it was sent."
 
 
 class MailMessage(Base):
