@@ -39,6 +39,7 @@ demo: $(STAMP)
 # is left with a queue of long tests while the other idles.
 test: $(STAMP)
 	@echo "==> Running the test suite on two workers: SQLite, and PostgreSQL if one answers (the last line says which)"
+	@.ci/ensure-chromium || echo "==> No Chromium: the browser tests (tests/browser) will be skipped"
 	$(BIN)/python -m pytest -q -n auto --maxschedchunk 1
 
 # One layer at a time (markers set in tests/conftest.py); `make test` runs them all.

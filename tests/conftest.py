@@ -27,6 +27,8 @@ from billing.models import Base, LedgerSetting
 
 PG_ADMIN_URL = os.environ.get("TRADED_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("TRADED_REQUIRE_POSTGRES") == "1"
+CHROMIUM = os.environ.get("TRADED_TEST_CHROMIUM", "/usr/bin/chromium")
+"""Debian's Chromium, which tests/browser drives (never a browser a test tool downloads)."""
 
 
 def _pg_reachable() -> str | None:
@@ -71,6 +73,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_PG and _PG_PROBLEM is not None:
         raise pytest.UsageError(f"TRADED_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {_PG_PROBLEM}")
+    # CI requires the browser tests' Chromium as it requires PostgreSQL (.ci/ensure-chromium installs it).
+    if REQUIRE_PG and not os.access(CHROMIUM, os.X_OK):
+        raise pytest.UsageError(f"TRADED_REQUIRE_POSTGRES=1 but {CHROMIUM} is missing: run .ci/ensure-chromium")
 
 
 TESTS = Path(__file__).resolve().parent
