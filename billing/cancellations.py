@@ -49,6 +49,7 @@ from contracts.cancellation import (
     OrderCharge,
     OrderToCancel,
     Settlement,
+    SubscriptionSettlement,
     plan_order_cancellation,
     plan_subscription_cancellation,
 )
@@ -122,16 +123,21 @@ def _invoice_credit_left(ctx: Context, invoice: Invoice) -> Decimal:
     return invoice.total - credited
 
 
-def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason: str,
-               mail: MailSetup | None = None) -> list[Invoice]:
-    """Credit ``net`` (excluding VAT) back against ``lines``, newest invoice first (§4, §7).
+@dataclass(frozen=True)
+class PlannedCredit:
+    """One credit note a settlement would issue: the invoice it names and its gross amount."""
 
-    Each credit note is for the gross equivalent at the VAT those lines charged and
-    never more than is left uncredited on that invoice. Refuses when the lines hold
-    less than ``net``. With ``mail`` each credit note's email is queued.
+    invoice: Invoice
+    gross: Decimal
+
+
+def plan_credits(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal) -> tuple[list[PlannedCredit], Decimal]:
+    """The credit notes that credit ``net`` back against ``lines``, and the part they cannot hold.
+
+    Reads only: :func:`credit_net` issues exactly these, and a preview shows them.
     """
     left = money(net)
-    notes: list[Invoice] = []
+    planned: list[PlannedCredit] = []
     for share in _shares(ctx, lines):
         if left <= 0:
             break
@@ -142,16 +148,36 @@ def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason:
             gross = share.total - share.credited_gross
         else:
             gross = to_pence(take * share.total / share.net) if share.net else take
+        # Each planned note names a different invoice, so what is left on one is not moved by another.
         gross = min(gross, _invoice_credit_left(ctx, share.invoice))
         if gross <= 0:
             continue
-        notes.append(issue_credit_note(ctx, share.invoice.number, gross, reason))
+        planned.append(PlannedCredit(share.invoice, gross))
+        left -= take
+    return planned, left
+
+
+def _nothing_more_to_credit(net: Decimal, left: Decimal) -> RuleViolation:
+    return RuleViolation(f"only {money(net) - left} of {money(net)} can be credited: the invoices hold no more",
+                         code="nothing_to_credit")
+
+
+def credit_net(ctx: Context, lines: Sequence[InvoiceLine], net: Decimal, reason: str,
+               mail: MailSetup | None = None) -> list[Invoice]:
+    """Credit ``net`` (excluding VAT) back against ``lines``, newest invoice first (§4, §7).
+
+    Each credit note is for the gross equivalent at the VAT those lines charged and
+    never more than is left uncredited on that invoice. Refuses when the lines hold
+    less than ``net``. With ``mail`` each credit note's email is queued.
+    """
+    planned, left = plan_credits(ctx, lines, net)
+    notes: list[Invoice] = []
+    for credit in planned:
+        notes.append(issue_credit_note(ctx, credit.invoice.number, credit.gross, reason))
         if mail is not None:
             queue_document(ctx, notes[-1], mail)
-        left -= take
     if left > 0:
-        raise RuleViolation(f"only {money(net) - left} of {money(net)} can be credited: the invoices hold no more",
-                            code="nothing_to_credit")
+        raise _nothing_more_to_credit(net, left)
     return notes
 
 
@@ -174,6 +200,78 @@ class SubscriptionCancellation:
         return sum((c.amount for c in self.withdrawn), ZERO)
 
 
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What cancelling a subscription on a notice would do, worked out without writing anything (§4).
+
+    :func:`cancel_subscription` carries out exactly this, so a page showing the
+    preview and the record made on confirming cannot disagree.
+    """
+
+    subscription: Subscription
+    notice_on: date
+    requested_end: date
+    plan: SubscriptionSettlement
+    withdraw: tuple[Charge, ...]  # due instalments not yet invoiced, in due order
+    credits: tuple[PlannedCredit, ...]  # the credit notes an excess would issue, newest invoice first
+    settlement_due: date | None  # when a shortfall's settlement charge falls due
+    charges: tuple[Charge, ...]
+    invoiced_lines: tuple[InvoiceLine, ...]
+
+    @property
+    def effective_end(self) -> date:
+        return self.plan.effective_end
+
+    @property
+    def accrued(self) -> Decimal:
+        return self.plan.accrued
+
+    @property
+    def invoiced(self) -> Decimal:
+        return self.plan.invoiced
+
+    @property
+    def settlement(self) -> Settlement:
+        return self.plan.settlement
+
+    @property
+    def withdrawn_total(self) -> Decimal:
+        return sum((c.amount for c in self.withdraw), ZERO)
+
+    @property
+    def credited_total(self) -> Decimal:
+        return sum((c.gross for c in self.credits), ZERO)
+
+
+def preview_subscription_cancellation(ctx: Context, subscription_id: int, notice_on: date,
+                                      requested_end: date) -> CancellationPreview:
+    """The plan for cancelling on written notice (§4), read from the ledger, nothing written.
+
+    Refuses what the cancellation would refuse: a subscription already cancelled, a
+    notice outside the contract, a requested end before the notice, an excess the
+    invoices cannot hold.
+    """
+    sub = get_subscription(ctx, subscription_id)
+    charges = subscription_charges(ctx, sub)
+    lines = {charge.id: invoice_line_of(ctx, charge) for charge in charges}
+    invoiced_lines = [line for line in lines.values() if line is not None]
+    invoiced_net = sum((s.net - s.credited_net for s in _shares(ctx, invoiced_lines)), ZERO)
+    plan = plan_subscription_cancellation(
+        as_record(sub), contract_fee_spans(ctx, sub), notice_on, requested_end,
+        [Instalment(c.source_key, c.status, lines[c.id] is not None) for c in charges], invoiced_net, format_day)
+    credits: list[PlannedCredit] = []
+    if plan.settlement.kind == "credit_note":
+        credits, left = plan_credits(ctx, invoiced_lines, plan.settlement.amount)
+        if left > 0:
+            raise _nothing_more_to_credit(plan.settlement.amount, left)
+    return CancellationPreview(
+        subscription=sub, notice_on=notice_on, requested_end=requested_end, plan=plan,
+        withdraw=tuple(c for c in charges if c.source_key in plan.withdraw), credits=tuple(credits),
+        settlement_due=max(notice_on, ctx.today) if plan.settlement.kind == "invoice" else None,
+        charges=tuple(charges), invoiced_lines=tuple(invoiced_lines),
+    )
+
+
 def cancel_subscription(
     ctx: Context, subscription_id: int, notice_on: date, requested_end: date, by: str = "school",
     mail: MailSetup | None = None,
@@ -183,33 +281,29 @@ def cancel_subscription(
     The twelve-week rule applies whichever party gives notice ("either party may
     cancel by written notice"); a contract still ends on its own end date.
     With ``mail``, a settlement credit note's email is queued.
+    What it does is :func:`preview_subscription_cancellation`'s plan.
     """
     party = check_by(by)
-    sub = get_subscription(ctx, subscription_id)
-    charges = subscription_charges(ctx, sub)
-    lines = {charge.id: invoice_line_of(ctx, charge) for charge in charges}
-    invoiced_lines = [line for line in lines.values() if line is not None]
-    invoiced_net = sum((s.net - s.credited_net for s in _shares(ctx, invoiced_lines)), ZERO)
-    plan = plan_subscription_cancellation(
-        as_record(sub), contract_fee_spans(ctx, sub), notice_on, requested_end,
-        [Instalment(c.source_key, c.status, lines[c.id] is not None) for c in charges], invoiced_net, format_day)
+    preview = preview_subscription_cancellation(ctx, subscription_id, notice_on, requested_end)
+    sub, plan, invoiced_net = preview.subscription, preview.plan, preview.invoiced
     end, settlement = plan.effective_end, plan.settlement
 
     reason = f"subscription {sub.id} cancelled by the {party}, effective end {end.isoformat()}"
-    withdrawn = [c for c in charges if c.source_key in plan.withdraw]
+    withdrawn = list(preview.withdraw)
     for charge in withdrawn:
         withdraw_charge(ctx, charge, reason)
 
     settlement_charge: Charge | None = None
     notes: list[Invoice] = []
     if settlement.kind == "invoice":
+        assert preview.settlement_due is not None
         settlement_charge = raise_charge(ctx, NewCharge(
             school=sub.school,
             kind="settlement",
             source_key=f"settle/sub/{sub.id}",
             service_code=SUBSCRIPTION_SERVICE,
             description=plan.description,
-            due_on=max(notice_on, ctx.today),
+            due_on=preview.settlement_due,
             amount=settlement.amount,
             item_vat_code=SUBSCRIPTION_VAT_CODE,
             period_start=sub.starts_on,
@@ -218,7 +312,7 @@ def cancel_subscription(
             detail=SettlementDetail(accrued=plan.accrued, invoiced=invoiced_net, effective_end=end),
         ))
     elif settlement.kind == "credit_note":
-        notes = credit_net(ctx, invoiced_lines, settlement.amount, plan.credit_reason, mail)
+        notes = credit_net(ctx, preview.invoiced_lines, settlement.amount, plan.credit_reason, mail)
 
     sub.status = plan.status
     sub.notice_on = notice_on
