@@ -26,7 +26,7 @@ from billing.pricebooks import version_for
 from billing.sessions import COUNTED
 from contracts.casework import CaseToCharge, DayRate, WorkedSession, case_charges
 from contracts.states import ChargeStatus, SessionStatus
-from invoices.dates import doc_date
+from invoices.formats import doc_date
 from pricing.calendars import AcademicYear
 from pricing.clock import utc_to_london
 from pricing.pricebook import CASEWORK_DAY, Version

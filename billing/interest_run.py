@@ -41,10 +41,10 @@ from billing.outbox import queue_document
 from billing.pricebooks import council
 from contracts.charge_details import InterestDetail, InterestStretch, dump_detail
 from contracts.states import ChargeStatus, move
-from invoices.dates import doc_date
+from invoices.formats import doc_date, doc_pounds
 from pricing.errors import InvalidInput, NotFound, RuleViolation
 from pricing.interest import BalanceChange, InterestResult, interest_due
-from pricing.money import ZERO, as_pounds
+from pricing.money import ZERO
 from pricing.text import clean_reason
 from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 
@@ -306,10 +306,10 @@ def interest_description(number: str, due_on: date, upto: date, amount: Decimal,
     """
     head = f"Late-payment interest on {number} (due {doc_date(due_on)})"
     rate = f"{format(annual_rate.normalize(), 'f')}% a year"
-    owed = f"interest to {doc_date(upto)} {as_pounds(before + amount)} less {as_pounds(before)} charged before"
+    owed = f"interest to {doc_date(upto)} {doc_pounds(before + amount)} less {doc_pounds(before)} charged before"
     if not new_days.days:
         return f"{head}: recomputed over its whole history: {owed}"
-    stretches = " then ".join(f"{s.days} day{'s' if s.days != 1 else ''} on {as_pounds(s.balance)}"
+    stretches = " then ".join(f"{s.days} day{'s' if s.days != 1 else ''} on {doc_pounds(s.balance)}"
                               for s in new_days.stretches)
     text = f"{head}: {stretches} at {rate}"
     if len(text) > 200:  # many part payments: each stretch stays in the charge's detail

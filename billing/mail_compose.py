@@ -35,9 +35,8 @@ from jinja2 import (
     select_autoescape,
 )
 
-from invoices.dates import doc_date
+from invoices.formats import doc_date, doc_pounds
 from pricing.errors import InvalidInput
-from pricing.money import as_pounds
 from pricing.pricebook import Council
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ def compose(kind: str, values: dict[str, Any], council: Council, setup: MailSetu
 
 
 def shown_money(amount: Decimal) -> str:
-    return as_pounds(amount)
+    return doc_pounds(amount)
 
 
 def shown_day(day: date | None) -> str:

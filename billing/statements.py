@@ -43,7 +43,6 @@ from billing.outbox import queue_statement
 from billing.outputs import check_output, write_output
 from billing.pricebooks import council
 from billing.schools import get_school
-from invoices.dates import doc_date
 from invoices.documents import (
     AGEING_BUCKETS,
     SERVICE_NAMES,
@@ -52,6 +51,7 @@ from invoices.documents import (
     StatementDoc,
     StatementLine,
 )
+from invoices.formats import doc_date
 from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, TradedError
 from pricing.money import ZERO

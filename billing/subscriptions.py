@@ -29,7 +29,7 @@ from contracts import subscription as domain
 from contracts.charge_details import SubscriptionFeeDetail
 from contracts.states import SubscriptionStatus
 from contracts.subscription import SubscriptionRecord, SubscriptionTerms
-from invoices.dates import doc_date
+from invoices.formats import doc_date
 from pricing.calendars import AcademicYear
 from pricing.fees import FeeSpan, Instalment, contract_years
 from pricing.text import clean_optional_line
@@ -39,7 +39,7 @@ SUBSCRIPTION_SERVICE = "subscription"
 
 
 def format_day(day: date) -> str:
-    """``2025-09-01``: the form dates take on invoice lines (invoices.dates, one format on documents)."""
+    """``2025-09-01``: the form dates take on invoice lines (invoices.formats, one format on documents)."""
     return doc_date(day)
 
 

@@ -28,7 +28,7 @@ from pricing.money import ZERO
 from pricing.pricebook import TIER_NAMES
 
 # The document date format lives in invoices/, which contracts/ may not import:
-# callers pass it in (billing gives invoices.dates.doc_date).
+# callers pass it in (billing gives invoices.formats.doc_date).
 DayFormat = Callable[[date], str]
 
 

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import ClassVar
 
-from invoices.dates import doc_date
 from invoices.documents import OverdueInvoice, ReminderLetter
-from invoices.pdf import Column, PdfCanvas, amount
-from pricing.money import ZERO, as_pounds
+from invoices.formats import doc_amount, doc_date, doc_pounds
+from invoices.pdf import Column, PdfCanvas
+from pricing.money import ZERO
 
 __all__ = ["ReminderLetter", "ReminderRenderer", "render_reminder", "reminder_wording"]
 
@@ -57,7 +57,7 @@ def _on(days: Sequence[date]) -> str:
 
 def reminder_wording(letter: ReminderLetter) -> tuple[str, list[str]]:
     """(subject, body paragraphs) for the letter's stage: polite, then firmer, then final."""
-    owed = as_pounds(letter.total_outstanding)
+    owed = doc_pounds(letter.total_outstanding)
     invoices = letter.invoices
     one = len(invoices) == 1
     contact = _contact(letter)
@@ -158,8 +158,8 @@ class ReminderRenderer(PdfCanvas):
     )
 
     def _row(self, inv: OverdueInvoice) -> list[str]:
-        row = [inv.number, doc_date(inv.issued_on), doc_date(inv.due_on), amount(inv.total),
-               amount(inv.outstanding), str(inv.days_overdue)]
+        row = [inv.number, doc_date(inv.issued_on), doc_date(inv.due_on), doc_amount(inv.total),
+               doc_amount(inv.outstanding), str(inv.days_overdue)]
         if self.letter.earlier:  # a later letter shows when each invoice was last reminded
             row.insert(3, doc_date(inv.reminded_on) if inv.reminded_on else "new")
         return row
@@ -168,8 +168,8 @@ class ReminderRenderer(PdfCanvas):
         letter = self.letter
         rows = [self._row(inv) for inv in letter.invoices]
         total = sum((inv.total for inv in letter.invoices), ZERO)
-        rows.append(["Total", "", "", *([""] if letter.earlier else []), amount(total),
-                     amount(letter.total_outstanding), ""])
+        rows.append(["Total", "", "", *([""] if letter.earlier else []), doc_amount(total),
+                     doc_amount(letter.total_outstanding), ""])
         columns = self.CHASED_COLUMNS if letter.earlier else self.INVOICE_COLUMNS
         self.gap(1)
         self.draw_table(columns, rows, size=self.SMALL_SIZE + 1, bold_rows=frozenset({len(rows) - 1}))

@@ -22,9 +22,8 @@ from typing import Any, ClassVar, Self
 from fpdf import FPDF
 from fpdf.fonts import CORE_FONTS_CHARWIDTHS, CoreFont
 
-from invoices.dates import doc_date, doc_period
 from invoices.documents import Document, Line, Party, PaymentDetails, vat_summary
-from pricing.money import as_pounds, to_pence
+from invoices.formats import doc_amount, doc_date, doc_period, doc_pounds
 
 # --- text helpers --------------------------------------------------------------------------
 
@@ -124,11 +123,6 @@ def _core_units(fontkey: str, text: str) -> float:
 @lru_cache(maxsize=_TEXT_CACHE)
 def _wrapped_core(fontkey: str, size_pt: float, k: float, text: str, width: float) -> tuple[str, ...]:
     return tuple(wrap_lines(text, width, lambda part: _core_units(fontkey, part) * size_pt * 0.001 / k))
-
-
-def amount(value: Decimal) -> str:
-    """A table amount: ``4,500.00`` (the column header carries the £)."""
-    return f"{to_pence(value):,.2f}"
 
 
 def quantity(value: Decimal) -> str:
@@ -725,9 +719,9 @@ class DocumentRenderer(PdfCanvas):
             quantity(line.quantity),
             unit_price(line.unit_price),
             f"{percent(line.vat_rate)} {line.vat_code}",
-            amount(line.net),
-            amount(line.vat),
-            amount(line.total),
+            doc_amount(line.net),
+            doc_amount(line.vat),
+            doc_amount(line.total),
         ]
 
     def _line_rows(self) -> tuple[list[list[str]], frozenset[int], dict[int, str]]:
@@ -752,9 +746,9 @@ class DocumentRenderer(PdfCanvas):
             if head and end - at > 1:
                 members = lines[at:end]
                 groups.add(len(rows))
-                rows.append([head, "", "", "", amount(sum((ln.net for ln in members), Decimal(0))),
-                             amount(sum((ln.vat for ln in members), Decimal(0))),
-                             amount(sum((ln.total for ln in members), Decimal(0)))])
+                rows.append([head, "", "", "", doc_amount(sum((ln.net for ln in members), Decimal(0))),
+                             doc_amount(sum((ln.vat for ln in members), Decimal(0))),
+                             doc_amount(sum((ln.total for ln in members), Decimal(0)))])
                 for line in members:
                     under[len(rows)] = head
                     rows.append(self._line_row(line, head))
@@ -771,8 +765,8 @@ class DocumentRenderer(PdfCanvas):
 
     def _vat_rows(self) -> list[list[str]]:
         return [
-            [f"{row.code} - {VAT_CODE_NAMES.get(row.code, row.code)}", percent(row.rate), amount(row.net),
-             amount(row.vat)]
+            [f"{row.code} - {VAT_CODE_NAMES.get(row.code, row.code)}", percent(row.rate), doc_amount(row.net),
+             doc_amount(row.vat)]
             for row in vat_summary(self.doc.lines)
         ]
 
@@ -789,14 +783,14 @@ class DocumentRenderer(PdfCanvas):
         x = self.TOTALS_X
         width = self.TOTALS_LABEL_W + self.TOTALS_VALUE_W
         y = self.pairs(x, top + 1, self.TOTALS_LABEL_W, self.TOTALS_VALUE_W,
-                       [("Total net", as_pounds(doc.net)), ("Total VAT", as_pounds(doc.vat))])
+                       [("Total net", doc_pounds(doc.net)), ("Total VAT", doc_pounds(doc.vat))])
         self.set_draw_color(*self.INK)
         self.set_line_width(0.4)
         self.line(x, y + 0.5, x + width, y + 0.5)
         self.set_line_width(0.2)
         self.font("B", 11)
         self.put(x, y + 2, self.TOTALS_LABEL_W, due, line_h=5.5)
-        self.put(x + self.TOTALS_LABEL_W, y + 2, self.TOTALS_VALUE_W, as_pounds(doc.total), "R", line_h=5.5)
+        self.put(x + self.TOTALS_LABEL_W, y + 2, self.TOTALS_VALUE_W, doc_pounds(doc.total), "R", line_h=5.5)
         self.font()
         self.set_y(max(vat_bottom, y + 8) + 6)
 
@@ -833,7 +827,7 @@ class DocumentRenderer(PdfCanvas):
         school += [("Invoice number", doc.number)]
         if doc.due_on is not None:
             school.append(("Due date", doc_date(doc.due_on)))
-        school.append(("Amount due", as_pounds(doc.total)))
+        school.append(("Amount due", doc_pounds(doc.total)))
         left = self.pairs(self.MARGIN_LEFT, y, self.SLIP_LABEL_W, left_w - self.SLIP_LABEL_W, school,
                           bold_last=True, value_align="L")
         bank = [("Pay by BACS to", pay.account_name), ("Bank", pay.bank), ("Sort code", pay.sort_code),

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import ClassVar
 
-from invoices.dates import doc_date
+from invoices.formats import doc_date
 from invoices.pdf import Column, PdfCanvas
 from pricing.errors import InvalidInput
 

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
-from invoices.dates import doc_date
 from invoices.documents import EntitlementRow, StatementDoc, StatementLine
-from invoices.pdf import Column, PdfCanvas, amount
+from invoices.formats import doc_amount, doc_date, doc_pounds
+from invoices.pdf import Column, PdfCanvas
 from pricing.calendars import AcademicYear
-from pricing.money import as_pounds
 
 KIND_NAMES = {
     "invoice": "Invoice",
@@ -37,7 +36,7 @@ AGEING_LABELS = (
 
 def balance_text(value: Decimal) -> str:
     """A balance for people: what is owed, or how much credit is held."""
-    return f"{as_pounds(-value)} in credit" if value < 0 else as_pounds(value)
+    return f"{doc_pounds(-value)} in credit" if value < 0 else doc_pounds(value)
 
 
 class StatementRenderer(PdfCanvas):
@@ -148,12 +147,12 @@ class StatementRenderer(PdfCanvas):
         closing = "Balance due" if st.closing_balance >= 0 else "Closing balance"
         self._boxes([
             (f"Opening balance at {doc_date(st.period_start)}", balance_text(st.opening_balance)),
-            ("Invoices and charges", as_pounds(st.total_debits)),
-            ("Payments and credits", as_pounds(st.total_credits)),
+            ("Invoices and charges", doc_pounds(st.total_debits)),
+            ("Payments and credits", doc_pounds(st.total_credits)),
             (f"{closing} at {doc_date(st.period_end)}", balance_text(st.closing_balance)),
         ])
         if st.interest_not_invoiced:
-            self.paragraph(f"Late-payment interest of {as_pounds(st.interest_not_invoiced)} has been charged on overdue "
+            self.paragraph(f"Late-payment interest of {doc_pounds(st.interest_not_invoiced)} has been charged on overdue "
                            "invoices and is not in this balance: it will be sent to you on an interest invoice.",
                            size=self.SMALL_SIZE + 0.5, colour=self.MUTED, after=4)
 
@@ -163,18 +162,18 @@ class StatementRenderer(PdfCanvas):
             KIND_NAMES[line.kind],
             line.reference,
             line.description,
-            amount(line.debit) if line.debit else "",
-            amount(line.credit) if line.credit else "",
-            amount(line.balance),
+            doc_amount(line.debit) if line.debit else "",
+            doc_amount(line.credit) if line.credit else "",
+            doc_amount(line.balance),
         ]
 
     def _draw_transactions(self) -> None:
         st = self.st
         self.heading("Transactions")
-        rows = [[doc_date(st.period_start), "", "", "Opening balance", "", "", amount(st.opening_balance)]]
+        rows = [[doc_date(st.period_start), "", "", "Opening balance", "", "", doc_amount(st.opening_balance)]]
         rows += [self._transaction_row(line) for line in st.lines]
-        rows.append([doc_date(st.period_end), "", "", "Closing balance", amount(st.total_debits),
-                     amount(st.total_credits), amount(st.closing_balance)])
+        rows.append([doc_date(st.period_end), "", "", "Closing balance", doc_amount(st.total_debits),
+                     doc_amount(st.total_credits), doc_amount(st.closing_balance)])
         self.draw_table(self.TRANSACTION_COLUMNS, rows, size=self.SMALL_SIZE + 0.5,
                    bold_rows=frozenset({0, len(rows) - 1}))
         if not st.lines:
@@ -184,8 +183,8 @@ class StatementRenderer(PdfCanvas):
     def _draw_ageing(self, keep_with: float = 0.0) -> None:
         st = self.st
         self.heading("Amounts overdue", keep_with=self.BOX_H + 5 + keep_with)
-        boxes = [(label, as_pounds(st.overdue[key])) for key, label in AGEING_LABELS]
-        boxes.append(("Total overdue", as_pounds(st.total_overdue)))
+        boxes = [(label, doc_pounds(st.overdue[key])) for key, label in AGEING_LABELS]
+        boxes.append(("Total overdue", doc_pounds(st.total_overdue)))
         self._boxes(boxes)
 
     def _entitlement_row(self, row: EntitlementRow) -> list[str]:

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pypdf
 import pytest
 
-from invoices.dates import doc_date, doc_period
 from invoices.documents import Party
+from invoices.formats import doc_date, doc_period
 from invoices.pdf import latin1, percent, quantity, render_document, unit_price
 from invoices.totals import price_line
 from tests.invoices import INTEREST_CLAUSE, invoice, pdf_pages, pdf_text, subscription_line

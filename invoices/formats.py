@@ -1,4 +1,4 @@
-"""The one way a date is written on a document: ``2026-01-01``.
+"""How a date and an amount of money are written on a document: ``2026-01-01``, ``4,500.00``, ``£4,500.00``.
 
 Invoices, credit notes, statements, reminder letters and reports print every
 date through :func:`doc_date`, and the line descriptions billing/ writes
@@ -11,6 +11,9 @@ to a reader anywhere and short enough for a table column.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+
+from pricing.money import as_pounds, to_pence
 
 
 def doc_date(day: date) -> str:
@@ -25,3 +28,13 @@ def doc_period(start: date | None, end: date | None) -> str:
     if start == end:
         return doc_date(start)
     return f"{doc_date(start)} to {doc_date(end)}"
+
+
+def doc_amount(value: Decimal) -> str:
+    """``4,500.00``: an amount in a table column (the column's header carries the £)."""
+    return f"{to_pence(value):,.2f}"
+
+
+def doc_pounds(value: Decimal) -> str:
+    """``£4,500.00`` (``-£12.00``): an amount in a sentence or a totals box, and in an email."""
+    return as_pounds(value)
