@@ -146,14 +146,15 @@ def current_school(request: Request) -> SchoolAccess | None:
     return next((school for school in person.schools if school.urn == urn), None)
 
 
-def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+def render(request: Request, template: str, **values: Any) -> HTMLResponse:
     """A page from ``portal/templates``, given the signed-in person, their schools, this school and a CSRF token.
 
     Templates see ``person`` (billing.portal_sign_in.SignedIn or None), ``schools``
     (their SchoolAccess list), ``school`` (the SchoolAccess this URL names, or
     None; a page may pass its own), ``csrf_token``, ``service_name`` and
-    ``path``, besides ``values``.
+    ``path``, besides ``values``; ``status_code`` among them is the response's status (200 by default).
     """
+    status_code = int(values.pop("status_code", 200))
     person = visit_of(request).person
     page: dict[str, Any] = {
         "request": request, "person": person, "schools": person.schools if person is not None else [],
