@@ -1,4 +1,4 @@
-"""The engine's small web app: Stripe's webhook endpoint now, the schools' portal later.
+"""The engine's small web app: Stripe's webhook endpoint, the pay page, and the schools' portal mounted beside.
 
 Each delivery is bounded, then verified on its raw bytes before the database is
 touched, then recorded in one transaction (billing.gateway.inbox). The answers
@@ -34,7 +34,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 from billing.context import Context
 from billing.db import transaction
@@ -63,19 +64,23 @@ log = logging.getLogger("traded.gateway")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
-def create_app(engine: Engine, webhook_secret: str, clock: Clock, tolerance: int = DEFAULT_TOLERANCE,
+def create_app(engine: Engine, webhook_secret: str | None, clock: Clock, tolerance: int = DEFAULT_TOLERANCE,
                max_body: int = MAX_WEBHOOK_BODY, *, gateway: PaymentGateway | None = None,
-               pay_page: PayPage | None = None) -> Starlette:
+               pay_page: PayPage | None = None, portal: ASGIApp | None = None) -> Starlette:
     """The ASGI app; ``clock`` stamps audit entries (a payment's date comes from its event).
 
     Given a ``gateway`` and the ``pay_page`` whose links documents print, it answers those links too.
+    The webhook is served only with a ``webhook_secret`` to verify it; the ``portal`` (portal.app),
+    when given, answers every other path.
     """
-    if not webhook_secret:
+    if not webhook_secret and portal is None:
         raise ValueError("a webhook secret is required")
     if tolerance <= 0:
         raise ValueError("the webhook tolerance must be a positive number of seconds")
     if max_body <= 0:
         raise ValueError("the webhook body limit must be a positive number of bytes")
+
+    signing_secret = webhook_secret or ""  # the webhook route is served only when there is one
 
     def handle(text: str) -> EventOutcome:
         try:
@@ -96,7 +101,7 @@ def create_app(engine: Engine, webhook_secret: str, clock: Clock, tolerance: int
         if isinstance(raw, JSONResponse):
             return raw
         try:
-            text = check_delivery(raw, request.headers.get("stripe-signature"), webhook_secret, tolerance)
+            text = check_delivery(raw, request.headers.get("stripe-signature"), signing_secret, tolerance)
         except InvalidWebhook as exc:
             log.warning("webhook refused (400): %s", exc.message)
             return _error(400, exc.code, exc.message)
@@ -114,10 +119,14 @@ def create_app(engine: Engine, webhook_secret: str, clock: Clock, tolerance: int
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    routes = [Route(WEBHOOK_PATH, webhook, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/health", health, methods=["GET"])]
+    if webhook_secret:
+        routes.insert(0, Route(WEBHOOK_PATH, webhook, methods=["POST"]))
     if gateway is not None and pay_page is not None:
         routes.append(Route(f"{PAY_PATH}/{{number}}/{{token}}", _pay_endpoint(engine, clock, gateway, pay_page),
                             methods=["GET"]))
+    if portal is not None:
+        routes.append(Mount("", app=portal))  # last: the paths above are the engine's own
     return Starlette(routes=routes)
 
 
