@@ -101,7 +101,8 @@ def form(browser: TestClient, path: str, data: dict[str, str], token_from: str |
     """POST ``data`` to ``path`` with the CSRF token of the page at ``token_from`` (default: ``path`` itself)."""
     page = browser.get(token_from or path)
     assert page.status_code == 200, f"GET {token_from or path}: {page.status_code}"
-    return browser.post(path, data={**data, "csrf_token": csrf_in(page.text)})
+    answer: httpx.Response = browser.post(path, data={**data, "csrf_token": csrf_in(page.text)})
+    return answer
 
 
 def seed_council(engine: Engine) -> Engine:
