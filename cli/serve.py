@@ -55,6 +55,7 @@ def build_app(rt: Runtime, max_body: int | None = None) -> Starlette:
 
 def portal_app(rt: Runtime, page: PayPage | None, gateway: PaymentGateway | None) -> ASGIApp | None:
     """The schools' portal on the runtime's clock (its --as-of day, the real time of day), or None without its key."""
+    from billing.mail_compose import MailSetup
     from portal.app import create_portal, service_name
     from portal.web import PortalConfig
 
@@ -67,7 +68,8 @@ def portal_app(rt: Runtime, page: PayPage | None, gateway: PaymentGateway | None
     engine = rt.engine()
     return create_portal(PortalConfig(engine=engine, clock=clock, portal_url=rt.settings.portal_url,
                                       secret_key=key.get_secret_value().encode(),
-                                      service_name=service_name(engine, clock), pay_page=page, gateway=gateway))
+                                      service_name=service_name(engine, clock), pay_page=page, gateway=gateway,
+                                      mail=MailSetup.from_settings(rt.settings)))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from billing.views.casework import find_case, list_cases, list_sessions
 from billing.views.catalogue import catalogue, preview_order
 from billing.views.subscription_previews import current_subscription, preview_renewal, subscription_page
 from contracts.states import SessionStatus
-from portal.web import db, read_form, render, require_csrf, school_for
+from portal.web import config_of, db, read_form, render, require_csrf, school_for
 from pricing.calendars import AcademicYear
 from pricing.errors import NotFound, TradedError
 
@@ -205,7 +205,7 @@ async def notice_page(request: Request) -> Response:
         require_csrf(request, form)
         end = _iso(form.get("end", ""))
         done = await run_in_threadpool(_attempt, request, lambda ctx: cancel_subscription(
-            ctx, _subscription(ctx, urn).id, ctx.today, end, "school"))
+            ctx, _subscription(ctx, urn).id, ctx.today, end, "school", mail=config_of(request).mail))
         if isinstance(done, str):
             return render(request, "notice.html", stage="ask", errors=[("end-day", done)], fields={}, preview=None,
                           page=None, approver=approver, status_code=422)

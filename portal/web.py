@@ -40,6 +40,7 @@ from billing.context import Context
 from billing.db import transaction
 from billing.gateway.pay_page import PayPage
 from billing.gateway.port import PaymentGateway
+from billing.mail_compose import MailSetup
 from billing.portal_sign_in import SchoolAccess, SignedIn
 from pricing.clock import Clock, utc_to_london
 from pricing.money import as_pounds
@@ -68,6 +69,8 @@ class PortalConfig:
     pay_page: PayPage | None = None
     """Card payments: the pay page printed documents link to (None when Stripe is not set up)."""
     gateway: PaymentGateway | None = None
+    mail: MailSetup | None = None
+    """How documents the portal's actions issue are emailed (a settlement credit note); None: not queued."""
 
     @property
     def secure_cookies(self) -> bool:
