@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -28,6 +29,7 @@ def demo(rt: Runtime, out_dir: str) -> None:
 
     from billing.db import ensure_schema
     from billing.demo import run_demo
+    from billing.demo.portal_users import how_to_sign_in
     from billing.models import Invoice, School
 
     engine = rt.engine()
@@ -49,9 +51,25 @@ def demo(rt: Runtime, out_dir: str) -> None:
         for key, value in data.items():
             lines.append(f"  {key.replace('_', ' ')}: {_plain(value)}")
         lines += ["", f"PDFs in {out_dir}/. Try: traded school list, traded report aged-debt"]
+        lines += ["", *how_to_sign_in(state, _traded_again(rt))]
         return "\n".join(lines)
 
     rt.emit(data, text)
+
+
+def _traded_again(rt: Runtime) -> str:
+    """This installation's traded, as typed from this folder, on the database the demo was built in."""
+    from sqlalchemy.engine import make_url
+
+    program = Path(sys.executable).with_name("traded")
+    if not program.exists():
+        shown = "traded"
+    elif program.is_relative_to(Path.cwd()):
+        shown = str(program.relative_to(Path.cwd()))
+    else:
+        shown = str(program)
+    # Without --db the demo used TRADED_DATABASE_URL or the default, and so will serve.
+    return shown if rt.db_url is None else f"{shown} --db {make_url(rt.db_url).render_as_string(hide_password=True)}"
 
 
 def _plain(value: object) -> str:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 
-from billing.demo import run_demo
+from billing.context import Context
+from billing.demo import DemoState, run_demo
+from billing.demo.portal_users import PASSWORD, PEOPLE, how_to_sign_in
 from billing.models import Allocation, AllocationRelease, Charge, Invoice, School
+from billing.models.mail import MailMessage
+from billing.portal_accounts import list_users
+from billing.portal_sign_in import current_session, sign_in
+from pricing.clock import FixedClock
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +74,40 @@ def test_the_demo_figures_are_those_before_the_engine_was_reshaped(demo: Engine)
         assert sum(t for _, k, _, t in rows if k == "invoice") == Decimal("301481.32")
         assert sum(t for _, k, _, t in rows if k == "credit_note") == Decimal("7200.00")
         assert hashlib.sha256(text.encode()).hexdigest()[:16] == "4697b000a2420dc5"
+
+
+def test_the_demo_portal_users_have_their_roles_and_sign_in_with_the_demo_password(demo: Engine) -> None:
+    """Issue 18: `make demo` leaves a school's approver, another school's viewer and a trust's officer
+    at two schools, each signed up through an invitation (queued in the outbox) with the demo password."""
+    with Session(demo) as s:  # never committed: the module's demo stays as built
+        ctx = Context(session=s, clock=FixedClock(date(2026, 8, 31)), actor="test")
+        users = {u.email: u for u in list_users(ctx)}
+        assert {email: (u.status, [(urn, role) for urn, _, role in u.schools]) for email, u in users.items()} == {
+            "grace.adeyemi@stokenewington.example": ("active", [("100279", "approver")]),
+            "helen.clarke@urswick.example": ("active", [("100284", "viewer")]),
+            "sam.patel@cityacademies.example": ("active", [("135835", "approver"), ("143756", "approver")]),
+        }
+        assert [p.kind for p in PEOPLE] == ["school", "school", "trust"]
+        invitations = s.scalars(select(MailMessage.recipients).where(MailMessage.kind == "portal_invitation")).all()
+        assert sorted(r[0] for r in invitations) == sorted([*users, "sam.patel@cityacademies.example"])
+        for email in users:
+            done = sign_in(ctx, email, PASSWORD, "127.0.0.1")
+            assert done.ok and done.token is not None, (email, done.refusal)
+            who = current_session(ctx, done.token)
+            assert who is not None and who.email == email
+            assert [a.urn for a in who.schools] == [urn for urn, _, _ in users[email].schools]
+        assert not sign_in(ctx, "sam.patel@cityacademies.example", "not-the-demo-password", "127.0.0.1").ok
+        s.rollback()
+
+
+def test_the_demo_summary_ends_with_how_to_serve_and_sign_in_to_the_portal(tmp_path: Path) -> None:
+    lines = how_to_sign_in(DemoState(engine=create_engine("sqlite://"), out_dir=tmp_path),
+                           ".venv/bin/traded --db sqlite:///demo.db")
+    assert lines[1] == ("  TRADED_PORTAL_SECRET_KEY=demo-only-secret .venv/bin/traded --db sqlite:///demo.db "
+                        "--as-of 2026-08-31 serve")
+    assert f"http://127.0.0.1:8000/sign-in with the password {PASSWORD}" in lines[2]
+    assert [line.split()[:4] for line in lines[3:]] == [
+        ["as", "a", "school", "grace.adeyemi@stokenewington.example"],
+        ["as", "a", "school", "helen.clarke@urswick.example"],
+        ["as", "a", "trust", "sam.patel@cityacademies.example"],
+    ]
