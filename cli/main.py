@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "budget": ("cli.reports:budget", "Set budget lines per financial year."),
     "stripe": ("cli.stripe_cmd:stripe", "Card and bank-transfer payments through Stripe."),
     "portal": ("cli.portal:portal", "Who may sign in to the schools' portal: invite, list, revoke."),
-    "serve": ("cli.serve:serve", "Serve the webhook endpoint (and later the schools' portal)."),
+    "serve": ("cli.serve:serve", "Serve the webhook endpoint and the schools' portal."),
 }
 
 
