@@ -9,7 +9,7 @@ person per chosen school is given a password and a session through the
 services (billing.portal_sign_in, as the sign-in form does). Then `traded
 --as-of 2025-10-15 serve` is started on a free port of 127.0.0.1 and each
 client, one per school, asks for its own statement page again and again, one
-request at a time, until the time is up (and never more than --max-requests in
+request at a time (with --think seconds between), until the time is up (and never more than --max-requests in
 all). Prints one JSON line: requests, errors, throughput and the statement
 page's latency percentiles; the target is p95 <= 150 ms on the 2-core machine.
 Only 127.0.0.1 is ever asked; the server is stopped and the database dropped
@@ -143,8 +143,8 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     raise SystemExit("traded serve did not answer /health within 60 s")
 
 
-async def _client(base: str, visitor: Visitor, until: float, budget: list[int], times: list[float],
-                  errors: list[str]) -> None:
+async def _client(base: str, visitor: Visitor, until: float, think: float, budget: list[int],
+                  times: list[float], errors: list[str]) -> None:
     path = f"/schools/{visitor.urn}/statement"
     async with httpx.AsyncClient(base_url=base, cookies={"traded_session": visitor.token}, timeout=30) as client:
         while time.monotonic() < until and budget[0] > 0:
@@ -160,9 +160,12 @@ async def _client(base: str, visitor: Visitor, until: float, budget: list[int], 
                 times.append(elapsed)
             else:
                 errors.append(str(answer.status_code))
+            if think:
+                await asyncio.sleep(think)  # a person reading the page before the next click
 
 
-async def hammer(base: str, visits: list[Visitor], seconds: float, max_requests: int) -> dict[str, Any]:
+async def hammer(base: str, visits: list[Visitor], seconds: float, think: float,
+                 max_requests: int) -> dict[str, Any]:
     # A first request each, untimed: connections opened and the server's caches warm before the clock starts.
     async with httpx.AsyncClient(base_url=base, timeout=30) as warm:
         for visitor in visits:
@@ -172,7 +175,7 @@ async def hammer(base: str, visits: list[Visitor], seconds: float, max_requests:
     errors: list[str] = []
     budget = [max_requests]
     started = time.monotonic()
-    await asyncio.gather(*(_client(base, v, started + seconds, budget, times, errors) for v in visits))
+    await asyncio.gather(*(_client(base, v, started + seconds, think, budget, times, errors) for v in visits))
     wall = time.monotonic() - started
     times.sort()
 
@@ -191,6 +194,8 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=2200, help="schools in the workload (22000: national)")
     parser.add_argument("--clients", type=int, default=20, help="signed-in schools asking at once (issue: 50)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long they ask (issue: 60)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each client waits between requests (0: back to back, the harshest)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="a bound on requests in all")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -208,9 +213,10 @@ def main() -> None:
             engine.dispose()
         port = _free_port()
         server = start_server(url, port, Path(tempfile.gettempdir()) / f"traded-portal-load-{os.getpid()}.log")
-        figures = asyncio.run(hammer(f"http://127.0.0.1:{port}", visits, args.seconds, args.max_requests))
+        figures = asyncio.run(hammer(f"http://127.0.0.1:{port}", visits, args.seconds, args.think,
+                                     args.max_requests))
         print(json.dumps({"measurement": "portal statement page", "backend": "postgresql",
-                          "schools": args.schools, "clients": len(visits), "seconds": args.seconds,
+                          "schools": args.schools, "clients": len(visits), "seconds": args.seconds, "think_s": args.think,
                           "workload": loaded, **figures, "target_p95_ms": TARGET_P95_MS,
                           "meets_target": figures["p95_ms"] <= TARGET_P95_MS}), flush=True)
     finally:
