@@ -144,9 +144,13 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 
 async def _client(base: str, visitor: Visitor, until: float, think: float, budget: list[int],
-                  times: list[float], errors: list[str]) -> None:
+                  times: list[float], errors: list[str], rng: random.Random) -> None:
     path = f"/schools/{visitor.urn}/statement"
     async with httpx.AsyncClient(base_url=base, cookies={"traded_session": visitor.token}, timeout=30) as client:
+        if think:
+            # People do not click in step: each starts somewhere within one pause, so the server sees
+            # arrivals spread out as a school office's would be, not every client at the same instant.
+            await asyncio.sleep(rng.uniform(0, think))
         while time.monotonic() < until and budget[0] > 0:
             budget[0] -= 1
             started = time.perf_counter()
@@ -161,11 +165,11 @@ async def _client(base: str, visitor: Visitor, until: float, think: float, budge
             else:
                 errors.append(str(answer.status_code))
             if think:
-                await asyncio.sleep(think)  # a person reading the page before the next click
+                await asyncio.sleep(rng.expovariate(1 / think))  # a person reading the page: on average `think` s
 
 
 async def hammer(base: str, visits: list[Visitor], seconds: float, think: float,
-                 max_requests: int) -> dict[str, Any]:
+                 max_requests: int, seed: int = 2025) -> dict[str, Any]:
     # A first request each, untimed: connections opened and the server's caches warm before the clock starts.
     async with httpx.AsyncClient(base_url=base, timeout=30) as warm:
         for visitor in visits:
@@ -175,7 +179,8 @@ async def hammer(base: str, visits: list[Visitor], seconds: float, think: float,
     errors: list[str] = []
     budget = [max_requests]
     started = time.monotonic()
-    await asyncio.gather(*(_client(base, v, started + seconds, think, budget, times, errors) for v in visits))
+    rng = random.Random(seed)
+    await asyncio.gather(*(_client(base, v, started + seconds, think, budget, times, errors, rng) for v in visits))
     wall = time.monotonic() - started
     times.sort()
 
@@ -214,7 +219,7 @@ def main() -> None:
         port = _free_port()
         server = start_server(url, port, Path(tempfile.gettempdir()) / f"traded-portal-load-{os.getpid()}.log")
         figures = asyncio.run(hammer(f"http://127.0.0.1:{port}", visits, args.seconds, args.think,
-                                     args.max_requests))
+                                     args.max_requests, args.seed))
         print(json.dumps({"measurement": "portal statement page", "backend": "postgresql",
                           "schools": args.schools, "clients": len(visits), "seconds": args.seconds, "think_s": args.think,
                           "workload": loaded, **figures, "target_p95_ms": TARGET_P95_MS,
