@@ -83,7 +83,8 @@ _PURE_FOLDERS = frozenset({"pricing", "contracts", "invoices"})
 _DATABASE_FIXTURES = frozenset({"db_url", "engine", "pg_database", "sqlite_template"})
 _ON_A_BACKEND = re.compile(r"\[(?:[^\]]*-)?(?:sqlite|postgresql)(?:-[^\]]*)?\]$")  # fixtures of their own per backend
 _SLOW_MODULES = (  # ten seconds and more each (real processes, kills, exhaustive orders), slowest first
-    "project/test_readme_tour.py", "reliability/test_kill_bill_run.py", "reliability/test_ledger_invariants.py",
+    "project/test_readme_tour.py", "reliability/test_mail_kill.py", "reliability/test_kill_bill_run.py",
+    "browser/test_portal_journeys.py", "reliability/test_kill_bill_run_mail.py", "reliability/test_ledger_invariants.py",
     "gateway/test_cash_balance.py", "gateway/test_webhook_server.py", "reliability/test_readers_and_writers.py",
     "reliability/test_race_postgres.py", "gateway/test_localstripe_e2e.py",
 )
@@ -106,6 +107,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.pure)
         if folder == "reliability":
             item.add_marker(pytest.mark.reliability)
+        if folder == "browser":
+            item.add_marker(pytest.mark.browser)
     # The slow modules first, slowest first, each whole and in its own order: with two workers
     # a two-minute test started last would run alone at the end.
     items.sort(key=lambda item: _slow_rank(item.path))
