@@ -270,3 +270,40 @@ def _subscriptions(portal: Portal, urn: str) -> list[dict[str, object]]:
 
 def _date(value: object) -> date:
     return date.fromisoformat(str(value))
+
+
+def test_every_other_page_passes_axe(page: Page, portal: Portal) -> None:
+    """The pages the journeys above do not reach, each checked with axe-core as it stands."""
+    a = portal.seeded.schools[SCHOOL_A]
+    page.goto("/reset")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.goto("/reset/not-a-real-link")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    sign_in(page, TRUST_EMAIL)
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(f"/schools/{SCHOOL_A}/")
+    for label, path in (("Entitlements", "entitlements"), ("Cases", "cases"), ("Book", "book")):
+        open_nav(page, label, f"/schools/{SCHOOL_A}/{path}")
+    page.goto(f"/schools/{SCHOOL_A}/cases/{a.case_refs[0]}")
+    expect(page.get_by_role("main")).to_contain_text(a.case_refs[0])
+    assert_accessible(page)
+
+    # Booking: the check page before anything is written.
+    page.goto(f"/schools/{SCHOOL_A}/book")
+    page.locator("main input[type='radio'][name='item']").first.check()
+    _main_submit(page, "get").click()
+    expect(page.get_by_role("button", name="Confirm booking")).to_be_visible()
+    assert_accessible(page)
+
+    # Renewal's preview, as the viewer the trust is at the other school.
+    page.goto(f"/schools/{SCHOOL_B}/subscription/renew")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    # Another school's page: the not-found page.
+    response = page.goto("/schools/999999/")
+    assert response is not None and response.status == 404
+    assert_accessible(page)
