@@ -125,7 +125,9 @@ def portal(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             server.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session: Playwright's sync API keeps an event loop running in the thread until it
+# stops, and a test after it in the same worker that calls asyncio.run() would find that loop.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is missing (Debian's chromium package: .ci/ensure-chromium installs it)")
@@ -133,7 +135,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     # Playwright gives every launch a fresh, empty profile (user data directory) of its own.
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
