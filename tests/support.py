@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -61,3 +62,49 @@ def table_dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).all()
         dump["alembic_version"] = [tuple(r) for r in version]
     return dump
+
+
+@contextmanager
+def database_at(backend: str, folder: Path, revision: str, request: Any) -> Iterator[Engine]:
+    """A new database (``backend`` sqlite or postgresql) migrated only to ``revision``: a ledger made
+    before a later migration, for that migration's tests. PostgreSQL's is dropped afterwards."""
+    import uuid
+
+    from alembic import command
+
+    from billing.db import alembic_config, make_engine
+
+    name = None
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'old.db'}"
+    else:
+        request.getfixturevalue("pg_database")  # skips when PostgreSQL is unreachable
+        from tests.conftest import _pg_admin, _pg_url
+
+        name = f"traded_migration_{uuid.uuid4().hex[:8]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+    engine = make_engine(url)
+    try:
+        command.upgrade(alembic_config(engine), revision)
+        yield engine
+    finally:
+        engine.dispose()
+        if name is not None:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def insert_old_school(engine: Engine, **columns: object) -> None:
+    """One school row written straight into an old schema (its models may have moved on since)."""
+    from datetime import UTC
+
+    import sqlalchemy as sa
+
+    from billing.models.types import UTCDateTime
+
+    values: dict[str, object] = {"urn": "100279", "name": "Stoke Newington School", "type": "maintained",
+                                 "created_at": datetime(2025, 7, 1, tzinfo=UTC), **columns}
+    table = sa.table("schools", *(sa.column(k, UTCDateTime() if k == "created_at" else sa.String())
+                                  for k in values))
+    with engine.begin() as conn:
+        conn.execute(table.insert().values(**values))

@@ -8,7 +8,6 @@ had already recorded twice is marked for a person to check.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,11 +19,11 @@ from alembic import command
 from sqlalchemy import Engine, func, select
 
 from billing.bank_import import import_bank_file, legacy_fingerprints, read_csv
-from billing.db import alembic_config, head_revision, make_engine, upgrade
+from billing.db import alembic_config, head_revision, upgrade
 from billing.models import AuditEntry, BankLine, Payment
 from billing.models.types import Money, UTCDateTime
 from tests.billing.test_payments import make_invoice, setup_ledger
-from tests.support import service_context
+from tests.support import database_at, service_context
 
 D = Decimal
 OLD_FILE = """date,amount,reference
@@ -44,21 +43,8 @@ STATUSES = ["matched", "unmatched", "ignored", "matched", "matched", "unmatched"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database at schema 0003 (before the worklist)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        request.getfixturevalue("pg_database")  # skips when PostgreSQL is unreachable
-        from tests.conftest import _pg_admin, _pg_url
-
-        name = f"traded_migration_{uuid.uuid4().hex[:8]}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        url = _pg_url(name)
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0003")
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_at(request.param, tmp_path, "0003", request) as engine:
+        yield engine
 
 
 def _old_import(engine: Engine, text: str, source: str, imported_on: date, statuses: list[str]) -> None:

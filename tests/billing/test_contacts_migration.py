@@ -3,9 +3,8 @@ downgrade refused while it would drop a contact."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,37 +13,18 @@ from alembic import command
 from sqlalchemy import Engine, inspect
 
 from billing.contacts import NewContact, add_contact, finance_recipients
-from billing.db import alembic_config, current_revision, head_revision, make_engine, upgrade
+from billing.db import alembic_config, current_revision, head_revision, upgrade
 from billing.models import SchoolContact
-from billing.models.types import UTCDateTime
 from billing.schools import get_school
-from tests.support import service_context
+from tests.support import database_at, insert_old_school, service_context
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database at schema 0006 (before contacts), holding one school."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        request.getfixturevalue("pg_database")  # skips when PostgreSQL is unreachable
-        from tests.conftest import _pg_admin, _pg_url
-
-        name = f"traded_migration_{uuid.uuid4().hex[:8]}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        url = _pg_url(name)
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0006")
-    schools = sa.table("schools", sa.column("urn", sa.String()), sa.column("name", sa.String()),
-                       sa.column("type", sa.String()), sa.column("email", sa.String()),
-                       sa.column("created_at", UTCDateTime()))
-    with engine.begin() as conn:
-        conn.execute(schools.insert().values(urn="100279", name="Stoke Newington School", type="maintained",
-                                             email="office@sn.example", created_at=datetime(2025, 7, 1, tzinfo=UTC)))
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_at(request.param, tmp_path, "0006", request) as engine:
+        insert_old_school(engine, email="office@sn.example")
+        yield engine
 
 
 def test_0007_adds_contacts_to_the_schools_already_registered(old_engine: Engine) -> None:

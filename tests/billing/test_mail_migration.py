@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,40 +11,21 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine, inspect
 
-from billing.db import alembic_config, current_revision, head_revision, make_engine, upgrade
+from billing.db import alembic_config, current_revision, head_revision, upgrade
 from billing.mail_compose import MailSetup, compose
 from billing.models.mail import MailMessage
-from billing.models.types import UTCDateTime
 from billing.outbox import NO_ADDRESS, list_messages
 from billing.schools import get_school
 from pricing.pricebook import parse_pricebook, sample_pricebook_text
-from tests.support import service_context
+from tests.support import database_at, insert_old_school, service_context
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database at schema 0007 (before the outbox), holding one school."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        request.getfixturevalue("pg_database")  # skips when PostgreSQL is unreachable
-        from tests.conftest import _pg_admin, _pg_url
-
-        name = f"traded_migration_{uuid.uuid4().hex[:8]}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        url = _pg_url(name)
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0007")
-    schools = sa.table("schools", sa.column("urn", sa.String()), sa.column("name", sa.String()),
-                       sa.column("type", sa.String()), sa.column("email", sa.String()),
-                       sa.column("created_at", UTCDateTime()))
-    with engine.begin() as conn:
-        conn.execute(schools.insert().values(urn="100279", name="Stoke Newington School", type="maintained",
-                                             email=None, created_at=datetime(2025, 7, 1, tzinfo=UTC)))
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_at(request.param, tmp_path, "0007", request) as engine:
+        insert_old_school(engine, email=None)
+        yield engine
 
 
 def _record_one(engine: Engine) -> None:

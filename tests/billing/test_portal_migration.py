@@ -3,7 +3,6 @@ downgrade refused while it would drop a portal user."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,13 +12,12 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine, inspect
 
-from billing.db import alembic_config, current_revision, head_revision, make_engine, upgrade
+from billing.db import alembic_config, current_revision, head_revision, upgrade
 from billing.models import PortalUser
-from billing.models.types import UTCDateTime
 from billing.portal_accounts import invite, list_users
 from billing.pricebooks import load_pricebook
 from pricing.pricebook import sample_pricebook_text
-from tests.support import service_context
+from tests.support import database_at, insert_old_school, service_context
 
 TABLES = {"portal_users", "portal_links", "portal_tokens", "portal_sessions", "portal_sign_ins"}
 NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
@@ -28,26 +26,9 @@ NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database at schema 0008 (before portal accounts), holding one school."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        request.getfixturevalue("pg_database")  # skips when PostgreSQL is unreachable
-        from tests.conftest import _pg_admin, _pg_url
-
-        name = f"traded_migration_{uuid.uuid4().hex[:8]}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        url = _pg_url(name)
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0008")
-    schools = sa.table("schools", sa.column("urn", sa.String()), sa.column("name", sa.String()),
-                       sa.column("type", sa.String()), sa.column("created_at", UTCDateTime()))
-    with engine.begin() as conn:
-        conn.execute(schools.insert().values(urn="100279", name="Stoke Newington School", type="maintained",
-                                             created_at=datetime(2025, 7, 1, tzinfo=UTC)))
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_at(request.param, tmp_path, "0008", request) as engine:
+        insert_old_school(engine)
+        yield engine
 
 
 def _invite(engine: Engine) -> None:
