@@ -35,6 +35,7 @@ from billing.models import (
 )
 from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
+from billing.views.invoices import find_invoice
 from contracts.states import ChargeStatus
 from invoices.credit import credit_shares
 from invoices.documents import Line
@@ -151,12 +152,8 @@ def supplier_snapshot(c: Council) -> SupplierSnapshot:
 
 
 def get_invoice(ctx: Context, number: str) -> Invoice:
-    """An invoice or credit note by its number (case and surrounding spaces ignored)."""
-    clean = number.strip().upper()
-    found = ctx.session.scalar(select(Invoice).where(Invoice.number == clean))
-    if found is None:
-        raise NotFound(f'no invoice or credit note numbered "{clean}"', code="unknown_invoice")
-    return found
+    """An invoice or credit note by its number (case and surrounding spaces ignored): billing.views.invoices."""
+    return find_invoice(ctx, number)
 
 
 def credited_so_far(ctx: Context, invoice: Invoice) -> Decimal:
