@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
+from sqlalchemy import Engine, select  # noqa: E402
 
+from bench.billrun import _database  # noqa: E402
 from bench.workload import add_payments  # noqa: E402
 from billing.bill_run import run_bill_run  # noqa: E402
 from billing.context import Context  # noqa: E402
@@ -49,7 +50,6 @@ from billing.portal_accounts import accept_invitation, invite  # noqa: E402
 from billing.portal_sign_in import sign_in  # noqa: E402
 from pricing.clock import FixedClock  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BILLED_ON = date(2025, 9, 1)
 SERVED_ON = date(2025, 10, 15)
 PERIOD = {"from": "2025-09-01", "to": "2025-10-15"}
@@ -69,21 +69,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _database(schools: int) -> tuple[str, Any]:
-    name = f"traded_portal_load_{schools}_{os.getpid()}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
 
 
 def load(url: str, schools: int, seed: int) -> dict[str, Any]:
@@ -207,7 +192,7 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 0 < args.seconds <= 600:
         parser.error("--clients 1..500 and --seconds up to 600: a bounded test")
-    url, drop = _database(args.schools)
+    url, drop = _database("postgresql", args.schools)
     server = None
     try:
         loaded = load(url, args.schools, args.seed)
