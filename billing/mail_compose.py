@@ -19,7 +19,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +34,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from invoices.formats import doc_date, doc_pounds
+from invoices.formats import doc_date
 from pricing.errors import InvalidInput
 from pricing.pricebook import Council
 
@@ -110,10 +109,6 @@ def compose(kind: str, values: dict[str, Any], council: Council, setup: MailSetu
     return Composed(sender=from_header, reply_to=reply_to, subject=subject[:300],
                     text=_render(setup, f"{kind}.txt.j2", values), html=_render(setup, f"{kind}.html.j2", values),
                     message_id=make_message_id(from_header))
-
-
-def shown_money(amount: Decimal) -> str:
-    return doc_pounds(amount)
 
 
 def shown_day(day: date | None) -> str:

@@ -28,12 +28,13 @@ from sqlalchemy.orm import joinedload
 from billing.contacts import document_recipients, recipient_roles
 from billing.context import Context
 from billing.lookup import get_or_refuse
-from billing.mail_compose import REMINDER_STAGES, Composed, MailSetup, compose, shown_day, shown_money
+from billing.mail_compose import REMINDER_STAGES, Composed, MailSetup, compose, shown_day
 from billing.models import Invoice, School
 from billing.models.mail import MAIL_KINDS, MailMessage
 from billing.pricebooks import council
 from billing.schools import get_school
 from contracts.states import MailStatus, move, values
+from invoices.formats import doc_pounds
 from invoices.snapshot import SupplierSnapshot
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.pricebook import MAIL_DOCUMENTS
@@ -94,7 +95,7 @@ def queue_document(ctx: Context, document: Invoice, setup: MailSetup | None = No
     link = ctx.pay_page.url(document.number) if ctx.pay_page is not None and kind == "invoice" else None
     values = {
         "school": {"name": document.customer.name, "urn": document.customer.urn},
-        "document": {"number": document.number, "kind": kind, "amount": shown_money(document.total),
+        "document": {"number": document.number, "kind": kind, "amount": doc_pounds(document.total),
                      "issued": shown_day(document.issued_on), "due": shown_day(document.due_on),
                      "corrects": corrects.number if corrects is not None else None, "reason": document.reason,
                      "po_number": document.po_number},
@@ -117,9 +118,9 @@ def queue_reminder(ctx: Context, school: School, stage: int, items: list[Reminde
     values = {
         "school": {"name": school.name, "urn": school.urn},
         "letter": {"stage": REMINDER_STAGES.get(stage, "Reminder"),
-                   "total": shown_money(sum((item.outstanding for item in items), Decimal("0.00"))),
+                   "total": doc_pounds(sum((item.outstanding for item in items), Decimal("0.00"))),
                    "invoices": [{"number": item.number, "due": shown_day(item.due_on),
-                                 "outstanding": shown_money(item.outstanding)} for item in items]},
+                                 "outstanding": doc_pounds(item.outstanding)} for item in items]},
         "pay": {"bank": policy.bacs.bank, "account_name": policy.bacs.account_name,
                 "sort_code": policy.bacs.sort_code, "account_number": policy.bacs.account_number,
                 "cheque_payee": policy.cheque_payee, "reference": "", "link": link},
@@ -139,7 +140,7 @@ def queue_statement(ctx: Context, urn: str, start: date, end: date, balance: Dec
         return known
     values = {
         "school": {"name": school.name, "urn": school.urn},
-        "statement": {"start": shown_day(start), "end": shown_day(end), "balance": shown_money(balance)},
+        "statement": {"start": shown_day(start), "end": shown_day(end), "balance": doc_pounds(balance)},
         "pay": {"link": pay_link},
     }
     composed = compose("statement", values, council(ctx), setup or MailSetup())
