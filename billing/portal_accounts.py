@@ -157,8 +157,8 @@ def invite(ctx: Context, urn: str, email: str, role: str, name: str | None = Non
                       message_id=message.id)
 
 
-def _redeem(ctx: Context, token: str, purpose: str) -> PortalToken:
-    """The issued, unexpired link of ``purpose`` this token names, now used; else refused in one line."""
+def usable_link(ctx: Context, token: str, purpose: str) -> PortalToken:
+    """The issued, unexpired link of ``purpose`` this token names, read without using it; else refused in one line."""
     row = ctx.session.scalar(select(PortalToken).where(PortalToken.token_hash == token_hash(token),
                                                        PortalToken.purpose == purpose))
     what = "invitation" if purpose == INVITATION else "password reset link"
@@ -172,6 +172,12 @@ def _redeem(ctx: Context, token: str, purpose: str) -> PortalToken:
     if row.user.disabled_at is not None:
         raise RuleViolation(f"this {what} is no longer valid: your portal access was withdrawn",
                             code="portal_user_disabled")
+    return row
+
+
+def _redeem(ctx: Context, token: str, purpose: str) -> PortalToken:
+    """The link ``usable_link`` finds, now used."""
+    row = usable_link(ctx, token, purpose)
     row.status = move(row.status, PortalTokenStatus.USED, f"portal link {row.id}")
     row.used_at = ctx.now
     return row

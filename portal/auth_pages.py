@@ -11,23 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from billing.models.portal import PortalToken
 from billing.portal_accounts import (
     INVITATION,
     PASSWORD_RESET,
     accept_invitation,
     request_password_reset,
     reset_password,
+    usable_link,
 )
-from billing.portal_secrets import token_hash
 from billing.portal_sign_in import SignIn, sign_in, sign_out
-from contracts.states import PortalTokenStatus
 from portal.web import (
     SIGN_IN_PATH,
     clear_session_cookie,
@@ -140,15 +137,20 @@ class PasswordForm:
     def link_problem(self, request: Request, token: str) -> str | None:
         """Why this link cannot be used (unknown, used, expired), read without using it; None if it can."""
         with db(request) as ctx:
-            row = ctx.session.scalar(select(PortalToken).where(PortalToken.token_hash == token_hash(token),
-                                                               PortalToken.purpose == self.purpose))
-            if row is None:
-                return f"This {self.what} is not valid. Ask for a new one."
-            if row.status == PortalTokenStatus.USED:
-                return f"This {self.what} has already been used. Sign in, or ask for a new one."
-            if row.status != PortalTokenStatus.ISSUED or row.expires_at <= ctx.now:
-                return f"This {self.what} has expired. Ask for a new one."
+            try:
+                usable_link(ctx, token, self.purpose)
+            except TradedError as refused:
+                return LINK_REFUSALS.get(refused.code, LINK_REFUSALS["unknown_portal_link"]).format(what=self.what)
             return None
+
+
+# The service's refusals (billing.portal_accounts.usable_link) in the page's words.
+LINK_REFUSALS = {
+    "unknown_portal_link": "This {what} is not valid. Ask for a new one.",
+    "portal_link_used": "This {what} has already been used. Sign in, or ask for a new one.",
+    "portal_link_expired": "This {what} has expired. Ask for a new one.",
+    "portal_user_disabled": "This {what} is no longer valid: your portal access was withdrawn.",
+}
 
 
 INVITATION_FORM = PasswordForm("invitation.html", INVITATION, "invitation")
