@@ -125,13 +125,28 @@ def add_subscription(
     return _add(ctx, get_school(ctx, urn), terms, po_number, renews)
 
 
-def _add(ctx: Context, school: School, terms: SubscriptionTerms, po_number: str | None,
-         renews: Subscription | None) -> Subscription:
-    po = clean_optional_line(po_number, "purchase order number", 40)  # subscriptions.po_number is String(40)
+def plan_term(ctx: Context, school: School, terms: SubscriptionTerms
+              ) -> tuple[dict[AcademicYear, Decimal], list[domain.PlannedFee]]:
+    """Each contract year's fee and the instalment charges a new term would raise, refused on a clash (§3).
+
+    Adding a subscription and previewing one (the portal's renewal page) both ask this, so they cannot differ.
+    """
     existing = ctx.session.scalars(select(Subscription).where(Subscription.school_id == school.id))
     domain.check_no_clash([as_record(sub) for sub in existing], terms, school.urn)
     fees = yearly_fees(ctx, school, terms.tier, terms.starts_on)
-    plan = domain.plan_fees(terms, fees, format_day)
+    return fees, list(domain.plan_fees(terms, fees, format_day))
+
+
+def renewal_terms(ctx: Context, old: Subscription) -> SubscriptionTerms:
+    """The next two-year term of ``old``, refused when it was cancelled or already renewed (§3)."""
+    renewed_as = ctx.session.scalar(select(Subscription.id).where(Subscription.renews_id == old.id))
+    return domain.renewal(as_record(old), renewed_as)
+
+
+def _add(ctx: Context, school: School, terms: SubscriptionTerms, po_number: str | None,
+         renews: Subscription | None) -> Subscription:
+    po = clean_optional_line(po_number, "purchase order number", 40)  # subscriptions.po_number is String(40)
+    fees, plan = plan_term(ctx, school, terms)
     sub = Subscription(
         school_id=school.id, tier=terms.tier, schedule=terms.schedule, starts_on=terms.starts_on,
         ends_on=terms.ends_on, status=SubscriptionStatus.LIVE, po_number=po,
@@ -164,9 +179,7 @@ def _add(ctx: Context, school: School, terms: SubscriptionTerms, po_number: str 
 def renew_subscription(ctx: Context, subscription_id: int) -> Subscription:
     """Renewal creates the next two-year term, from the day after this one ends (§3)."""
     old = get_subscription(ctx, subscription_id)
-    renewed_as = ctx.session.scalar(select(Subscription.id).where(Subscription.renews_id == old.id))
-    terms = domain.renewal(as_record(old), renewed_as)
-    return _add(ctx, old.school, terms, old.po_number, old)
+    return _add(ctx, old.school, renewal_terms(ctx, old), old.po_number, old)
 
 
 def _raised_year(charge: Charge) -> int:

@@ -21,11 +21,11 @@ from billing.context import Context
 from billing.models import School, Subscription
 from billing.subscriptions import (
     as_record,
-    format_day,
     get_subscription,
     live_subscription,
+    plan_term,
+    renewal_terms,
     subscription_charges,
-    yearly_fees,
 )
 from contracts import subscription as domain
 from contracts.cancellation import check_cancellation
@@ -68,13 +68,11 @@ def _renewed_as(ctx: Context, sub: Subscription) -> int | None:
 def preview_renewal(ctx: Context, subscription_id: int) -> RenewalPreview:
     """What renewing would make, refused as renewing would be: cancelled, renewed before, a clash, no price book."""
     old = get_subscription(ctx, subscription_id)
-    terms = domain.renewal(as_record(old), _renewed_as(ctx, old))
-    existing = ctx.session.scalars(select(Subscription).where(Subscription.school_id == old.school_id))
-    domain.check_no_clash([as_record(sub) for sub in existing], terms, old.school.urn)
-    fees = yearly_fees(ctx, old.school, terms.tier, terms.starts_on)
+    terms = renewal_terms(ctx, old)
+    _, plan = plan_term(ctx, old.school, terms)
     return RenewalPreview(old.id, terms.tier, terms.schedule, terms.starts_on, terms.ends_on, tuple(
         PlannedInstalment(fee.due_on, fee.amount, fee.description, fee.period_start, fee.period_end)
-        for fee in domain.plan_fees(terms, fees, format_day)))
+        for fee in plan))
 
 
 @dataclass(frozen=True)
