@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from billing.charges import NewCharge, raise_charge
 from billing.context import Context
-from billing.models import Case, Order, School
+from billing.models import Case, Order, School, Subscription
 from billing.pricebooks import version_for
 from billing.schools import get_school
 from billing.subscriptions import format_day, live_subscription
@@ -62,7 +62,7 @@ def used_this_year(ctx: Context, school: School, service: str, year: AcademicYea
     return domain.entitlement_uses([as_record(order, service_of.get(order.item_code)) for order in orders], service, covered_cases)
 
 
-def _item(ctx: Context, year: AcademicYear, code: str) -> tuple[Item, dict[str, str]]:
+def _item(ctx: Context, year: AcademicYear, code: str) -> Item:
     version = version_for(ctx, year)
     try:
         item = version.item(code)
@@ -70,7 +70,24 @@ def _item(ctx: Context, year: AcademicYear, code: str) -> tuple[Item, dict[str, 
         known = ", ".join(i.code for i in version.items)
         raise NotFound(f'the {version.year} price book has no item "{code}" (items: {known})',
                        code="unknown_item") from None
-    return item, {i.code: i.service for i in version.items}
+    return item
+
+
+def order_cover(ctx: Context, school: School, item: Item, quantity: int, on: date
+                ) -> tuple[Subscription | None, domain.Cover]:
+    """The subscription covering ``on`` and what its entitlement covers of ``quantity`` units (§2, §6).
+
+    Placing an order and previewing one (the portal's booking check) both ask this, so they cannot differ.
+    """
+    year = AcademicYear.of(on)
+    sub = live_subscription(ctx, school.id, on)
+    entitlement = None
+    if sub is not None:
+        version = version_for(ctx, year)
+        entitlement = Entitlement(included=version.tier(sub.tier).included(item.service),
+                                  used=used_this_year(ctx, school, item.service, year,
+                                                      {i.code: i.service for i in version.items}))
+    return sub, domain.cover(item.service, quantity, item.price, entitlement)
 
 
 def add_order(
@@ -89,14 +106,8 @@ def add_order(
     ordered_on = ctx.today
     on = deliver_on or ordered_on
     year = AcademicYear.of(on)
-    item, service_of = _item(ctx, year, item_code)
-    sub = live_subscription(ctx, school.id, on)
-
-    entitlement = None
-    if sub is not None:
-        entitlement = Entitlement(included=version_for(ctx, year).tier(sub.tier).included(item.service),
-                                  used=used_this_year(ctx, school, item.service, year, service_of))
-    cover = domain.cover(item.service, quantity, item.price, entitlement)
+    item = _item(ctx, year, item_code)
+    sub, cover = order_cover(ctx, school, item, quantity, on)
     order = Order(
         school_id=school.id, subscription_id=sub.id if sub else None, item_code=item.code, quantity=quantity,
         academic_year=year.start_year, ordered_on=ordered_on, deliver_on=deliver_on, covered=cover.covered,

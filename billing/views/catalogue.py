@@ -15,11 +15,9 @@ from decimal import Decimal
 from billing.context import Context
 from billing.entitlements import school_entitlements
 from billing.models import School
-from billing.orders import used_this_year
+from billing.orders import order_cover
 from billing.pricebooks import version_for
-from billing.subscriptions import live_subscription
 from contracts import orders as domain
-from contracts.orders import Entitlement
 from pricing.calendars import AcademicYear
 from pricing.errors import NotFound
 from pricing.pricebook import CASEWORK_DAY, Item
@@ -77,12 +75,6 @@ def preview_order(ctx: Context, school: School, item_code: str, qty: int, delive
     on = deliver_on or ctx.today
     year = AcademicYear.of(on)
     item = bookable_item(ctx, year, item_code)
-    sub = live_subscription(ctx, school.id, on)
-    entitlement = None
-    if sub is not None:
-        service_of: dict[str, str] = {i.code: i.service for i in version_for(ctx, year).items}
-        entitlement = Entitlement(included=version_for(ctx, year).tier(sub.tier).included(item.service),
-                                  used=used_this_year(ctx, school, item.service, year, service_of))
-    cover = domain.cover(item.service, quantity, item.price, entitlement)
+    _, cover = order_cover(ctx, school, item, quantity, on)
     return OrderPreview(item.code, item.name, item.unit, quantity, item.price, cover.free, cover.charged,
                         cover.price, deliver_on, year.name)
