@@ -34,6 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from pricing.calendars import AcademicYear, CalendarError
 from pricing.errors import InvalidInput, NotFound
+from pricing.establishment import Capacity
 from pricing.money import ZERO, MoneyError, money, parse_money
 
 SERVICES: tuple[str, ...] = ("casework", "whole_class", "training", "team_teach", "ambassadors", "coaching")
@@ -151,6 +152,23 @@ class InterestPolicy(BaseModel):
     annual_rate: Percent = Decimal("24.00")
     basis_days: Annotated[int, Field(strict=True, ge=360, le=366)] = 365
     charge_own_maintained: Annotated[bool, Field(strict=True)] = False
+
+
+class CapacitySettings(BaseModel):
+    """How many hours a full-time post-holder can deliver (issue 19: utilisation and full cost per case).
+
+    Hours a week, and the annual leave (bank holidays apart: they are not working days) and
+    training days a full-time year takes; part-time posts take them pro rata to FTE.
+    """
+
+    model_config = _CONFIG
+
+    hours_per_week: Quantity = Decimal("37")
+    leave_days: Quantity = Decimal("27")
+    training_days: Quantity = Decimal("5")
+
+    def rule(self) -> Capacity:
+        return Capacity(self.hours_per_week, self.leave_days, self.training_days)
 
 
 class BankProfile(BaseModel):
@@ -293,6 +311,8 @@ class Council(BaseModel):
     bank_profiles: dict[str, BankProfile] = Field(default_factory=dict)
     # Issue 17: who at a school each emailed document goes to (absent in older stored books: finance).
     mail_recipients: MailRecipients = MailRecipients()
+    # Issue 19: the hours a post-holder can deliver, for utilisation (absent in older stored books: defaults).
+    capacity: CapacitySettings = CapacitySettings()
 
     @field_validator("bank_profiles", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from billing.models.agreements import (
 from billing.models.base import Base
 from billing.models.budgets import BudgetLine, Cost
 from billing.models.documents import BillRun, Invoice, InvoiceLine, NumberSequence
+from billing.models.establishment import FundingBudget, Post, PostAssignment, PostFunding
 from billing.models.gateway import GatewayCustomer, GatewayEvent
 from billing.models.ledger import LedgerSetting
 from billing.models.mail import MailMessage
@@ -33,4 +34,5 @@ __all__ = [
     "LedgerSetting", "MailMessage", "NumberSequence", "Order", "Payment", "PriceBookVersion", "Refund", "Reminder", "School", "SchoolContact",
     "Session", "Staff", "StaffRate", "Subscription",
     "PortalLink", "PortalSession", "PortalSignIn", "PortalToken", "PortalUser",
+    "FundingBudget", "Post", "PostAssignment", "PostFunding",
 ]
