@@ -16,6 +16,18 @@ Definitions (printed with the report):
   by delivered hours over the subscription-covered work the school had that
   year — its covered cases and sessions on its covered orders — by largest remainder,
   so the shares add up to the subscription income exactly.
+- Full cost (issue 19, time-driven costing) = the case's share of the cost pool by
+  delivered hours + non-staff costs recorded against the case. The pool is the
+  establishment's pay (billing.reports.establishment_cost.pay_lines: every post,
+  delivery or not) for the academic year's days up to the as-of date, plus the
+  non-staff costs recorded in those days against no case. It is shared
+  (pricing.establishment.full_cost_shares, largest remainder) over the hours
+  delivered — each case of the year and each order of the year — and the delivery
+  capacity not sold (capacity_lines over the same days, less the hours delivered),
+  so cases + orders + capacity not sold = the pool exactly. With no establishment
+  pay or capacity in those days (no posts recorded) there is no pool to share:
+  full cost = direct cost + non-staff costs recorded against the case, and the other
+  non-staff costs are shown as not allocated.
 """
 
 from __future__ import annotations
@@ -27,15 +39,18 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from billing.budgets import costs_between
 from billing.context import Context
-from billing.models import Case, Order, School
+from billing.models import Case, Cost, Order, School
 from billing.pricebooks import version_for
 from billing.reports.allocation import largest_remainder
+from billing.reports.establishment_cost import capacity_lines, pay_lines
 from billing.reports.ledger import Earned, WorkDone, earned_income, income_lines, work_done
 from pricing.calendars import AcademicYear
 from pricing.daycharge import day_rate_value
 from pricing.errors import NotFound
-from pricing.money import ZERO, to_pence
+from pricing.establishment import full_cost_shares, utilisation
+from pricing.money import ZERO, as_pounds, to_pence
 
 BENCHMARK_LOW = Decimal("4000.00")
 BENCHMARK_HIGH = Decimal("4500.00")
@@ -49,8 +64,25 @@ DEFINITIONS = {
                           "service to date, whatever the billing schedule), shared by delivered hours over its "
                           "covered cases and sessions on its covered orders, largest remainder so the shares add "
                           "up to the subscription income exactly",
-    "benchmark": "the service's own figure for a case: 4000.00 to 4500.00",
+    "benchmark": "the service's own figure for a case: 4000.00 to 4500.00 (the evaluation's cost of a case "
+                 "at the day rate); the average full cost and the average day-rate value are each said to be "
+                 "below, within or above it",
+    "non_staff": "non-staff costs recorded against the case, up to the as-of date",
+    "full_cost": "the case's share of the pool by delivered hours (deemed-delivered included) + its non-staff "
+                 "costs. Pool = establishment pay for the academic year's days up to the as-of date + non-staff "
+                 "costs recorded in those days against no case; shared by largest remainder over the hours of "
+                 "the year's cases, the year's orders and the delivery capacity not sold, so they add up to the "
+                 "pool exactly. With no establishment pay or capacity in those days (no posts recorded): direct "
+                 "cost + non-staff costs recorded against the case, the other non-staff costs not allocated",
+    "net_full_cost": "income - full cost",
+    "capacity": "hours the delivery posts' holders can deliver over the same days, after leave and training "
+                "allowances",
+    "utilisation": "hours delivered (cases and orders, deemed-delivered included) / capacity hours",
+    "capacity_not_sold": "the pool's share falling on capacity hours nobody bought",
 }
+
+BASIS_ESTABLISHMENT = "establishment"
+BASIS_DIRECT = "direct cost (no establishment)"
 
 
 @dataclass
@@ -67,10 +99,16 @@ class CaseCost:
     day_rate_value: Decimal = ZERO
     income_billed: Decimal = ZERO
     subscription_share: Decimal = ZERO
+    non_staff: Decimal = ZERO
+    full_cost: Decimal = ZERO
 
     @property
     def income(self) -> Decimal:
         return self.income_billed + self.subscription_share
+
+    @property
+    def net_full_cost(self) -> Decimal:
+        return self.income - self.full_cost
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -78,7 +116,62 @@ class CaseCost:
             "covered": self.covered, "hours": self.hours, "deemed_hours": self.deemed_hours, "cost": self.cost,
             "day_rate_value": self.day_rate_value, "income_billed": self.income_billed,
             "subscription_share": self.subscription_share, "income": self.income,
-            "net": self.income - self.cost,
+            "net": self.income - self.cost, "non_staff": self.non_staff, "full_cost": self.full_cost,
+            "net_full_cost": self.net_full_cost,
+        }
+
+
+def benchmark_verdict(value: Decimal) -> str:
+    """Where ``value`` falls against the service's £4,000–£4,500 a case: below, within or above."""
+    if value < BENCHMARK_LOW:
+        return "below"
+    return "above" if value > BENCHMARK_HIGH else "within"
+
+
+@dataclass(frozen=True)
+class FullCost:
+    """The pool and how it was shared over the year's cases, orders and capacity not sold."""
+
+    first: date
+    last: date  # the academic year's days up to the as-of date (last < first: none yet)
+    basis: str
+    pay: Decimal = ZERO
+    pooled_non_staff: Decimal = ZERO
+    direct_non_staff: Decimal = ZERO  # recorded against the year's cases
+    capacity_hours: Decimal = Decimal("0.00")
+    case_hours: Decimal = Decimal("0.00")
+    order_hours: Decimal = Decimal("0.00")
+    to_cases: Decimal = ZERO  # the cases' shares of the pool (their non-staff costs apart)
+    to_orders: Decimal = ZERO
+    capacity_not_sold: Decimal = ZERO
+    not_allocated: Decimal = ZERO  # pooled non-staff costs with no establishment to share them over
+
+    @property
+    def pool(self) -> Decimal:
+        return self.pay + self.pooled_non_staff
+
+    @property
+    def delivered_hours(self) -> Decimal:
+        return self.case_hours + self.order_hours
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return utilisation(self.delivered_hours, self.capacity_hours)
+
+    @property
+    def cost_per_capacity_hour(self) -> Decimal | None:
+        return to_pence(self.pool / self.capacity_hours) if self.capacity_hours > 0 else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "basis": self.basis, "from": self.first, "to": self.last, "pay": self.pay,
+            "pooled_non_staff": self.pooled_non_staff, "pool": self.pool,
+            "direct_non_staff": self.direct_non_staff, "capacity_hours": self.capacity_hours,
+            "case_hours": self.case_hours, "order_hours": self.order_hours,
+            "delivered_hours": self.delivered_hours, "utilisation_percent": self.utilisation,
+            "cost_per_capacity_hour": self.cost_per_capacity_hour, "to_cases": self.to_cases,
+            "to_orders": self.to_orders, "capacity_not_sold": self.capacity_not_sold,
+            "not_allocated": self.not_allocated,
         }
 
 
@@ -110,12 +203,29 @@ class CaseCostReport:
     as_of: date
     cases: list[CaseCost]
     allocations: list[SchoolAllocation] = field(default_factory=list)
+    full: FullCost | None = None
 
     def total(self, attr: str) -> Decimal:
         return sum((getattr(c, attr) for c in self.cases), ZERO)
 
     def average(self, attr: str) -> Decimal:
         return to_pence(self.total(attr) / len(self.cases)) if self.cases else ZERO
+
+    def benchmark(self) -> dict[str, object]:
+        """The average full cost and day-rate value against the evaluation's £4,000–£4,500 a case."""
+        full, value = self.average("full_cost"), self.average("day_rate_value")
+        out: dict[str, object] = {"low": BENCHMARK_LOW, "high": BENCHMARK_HIGH, "full_cost": full,
+                                  "day_rate_value": value, "full_cost_is": None, "day_rate_value_is": None}
+        if not self.cases:
+            out["line"] = (f"No cases yet to compare with the service's {as_pounds(BENCHMARK_LOW)} to "
+                           f"{as_pounds(BENCHMARK_HIGH)} a case.")
+            return out
+        out["full_cost_is"], out["day_rate_value_is"] = benchmark_verdict(full), benchmark_verdict(value)
+        out["line"] = (f"Average full cost per case {as_pounds(full)} is {out['full_cost_is']} and average "
+                       f"day-rate value {as_pounds(value)} is {out['day_rate_value_is']} the service's "
+                       f"{as_pounds(BENCHMARK_LOW)} to {as_pounds(BENCHMARK_HIGH)} a case (the evaluation's "
+                       "cost of a case at the day rate).")
+        return out
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -125,10 +235,15 @@ class CaseCostReport:
                        "deemed_hours": self.total("deemed_hours"), "cost": self.total("cost"),
                        "day_rate_value": self.total("day_rate_value"),
                        "income_billed": self.total("income_billed"),
-                       "subscription_share": self.total("subscription_share"), "income": self.total("income")},
+                       "subscription_share": self.total("subscription_share"), "income": self.total("income"),
+                       "non_staff": self.total("non_staff"), "full_cost": self.total("full_cost"),
+                       "net_full_cost": self.total("net_full_cost")},
             "averages": {"cost": self.average("cost"), "day_rate_value": self.average("day_rate_value"),
                          "income": self.average("income"), "hours": self.average("hours"),
+                         "full_cost": self.average("full_cost"),
                          "benchmark_low": BENCHMARK_LOW, "benchmark_high": BENCHMARK_HIGH},
+            "full_cost": self.full.as_json() if self.full is not None else None,
+            "benchmark": self.benchmark(),
             "allocation": [a.as_json() for a in self.allocations],
         }
 
@@ -182,7 +297,54 @@ def case_costs(ctx: Context, year: AcademicYear | None = None) -> CaseCostReport
 
     income = subscription_income(earned_income(ctx, today, lines), ay, today)
     allocations = _allocate_subscriptions(schools, rows, work, covered_orders, income)
-    return CaseCostReport(year=ay, as_of=today, cases=list(rows.values()), allocations=allocations)
+    full = _full_cost(ctx, ay, today, rows, work)
+    return CaseCostReport(year=ay, as_of=today, cases=list(rows.values()), allocations=allocations, full=full)
+
+
+def _full_cost(ctx: Context, ay: AcademicYear, today: date, rows: dict[int, CaseCost],
+               work: list[WorkDone]) -> FullCost:
+    """Share the year's pool over its cases, its orders and capacity not sold; set each case's full cost."""
+    first, last = ay.start, min(ay.end, today)
+    direct: list[Cost] = []
+    pooled = ZERO
+    if last >= first:
+        for cost in costs_between(ctx, first, last):
+            if cost.case_id is None:
+                pooled += cost.amount
+    # A case's own non-staff costs are its own whatever day they fell on (up to the as-of date).
+    if rows:
+        direct = list(ctx.session.scalars(select(Cost).where(Cost.case_id.in_(list(rows)),
+                                                             Cost.incurred_on <= today)))
+    for cost in direct:
+        assert cost.case_id is not None
+        rows[cost.case_id].non_staff += cost.amount
+    hours: dict[tuple[str, int], Decimal] = defaultdict(lambda: Decimal(0))
+    for w in work:
+        if w.case_id is not None and w.case_id in rows:
+            hours[("case", w.case_id)] += w.hours
+        elif w.order_id is not None:
+            hours[("order", w.order_id)] += w.hours
+    case_hours = sum((h for (what, _), h in hours.items() if what == "case"), Decimal("0.00"))
+    order_hours = sum((h for (what, _), h in hours.items() if what == "order"), Decimal("0.00"))
+    pay = sum((p.amount for p in pay_lines(ctx, first, last)), ZERO) if last >= first else ZERO
+    capacity = sum((c.hours for c in capacity_lines(ctx, first, last)), Decimal("0.00")) \
+        if last >= first else Decimal("0.00")
+    direct_total = sum((c.amount for c in direct), ZERO)
+    if pay <= 0 and capacity <= 0:
+        for row in rows.values():
+            row.full_cost = row.cost + row.non_staff
+        return FullCost(first, last, BASIS_DIRECT, pay=pay, pooled_non_staff=pooled, direct_non_staff=direct_total,
+                        case_hours=case_hours, order_hours=order_hours, not_allocated=pooled)
+    shares, not_sold = full_cost_shares(pay + pooled, capacity, hours)
+    to_cases = to_orders = ZERO
+    for row in rows.values():
+        share = shares.get(("case", row.case_id), ZERO)
+        row.full_cost = share + row.non_staff
+        to_cases += share
+    to_orders = sum((v for (what, _), v in shares.items() if what == "order"), ZERO)
+    return FullCost(first, last, BASIS_ESTABLISHMENT, pay=pay, pooled_non_staff=pooled,
+                    direct_non_staff=direct_total, capacity_hours=capacity, case_hours=case_hours,
+                    order_hours=order_hours, to_cases=to_cases, to_orders=to_orders, capacity_not_sold=not_sold)
 
 
 def _allocate_subscriptions(schools: dict[int, School], rows: dict[int, CaseCost], work: list[WorkDone],
