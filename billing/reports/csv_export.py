@@ -24,6 +24,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from billing.aged_debt import COLUMNS as AGED_COLUMNS
+from billing.aged_debt import AgedDebt
 from billing.outputs import write_output
 from billing.reports.budget import BudgetReport
 from billing.reports.case_costs import CaseCostReport
@@ -78,8 +80,17 @@ def case_costs_table(report: object) -> Table:
 
     assert isinstance(report, CaseCostReport)
     headers = ["case_id", "ref", "urn", "school", "year", "covered", "hours", "deemed_hours", "cost",
-               "day_rate_value", "income_billed", "subscription_share", "income", "net"]
+               "day_rate_value", "income_billed", "subscription_share", "income", "net", "non_staff", "full_cost",
+               "net_full_cost"]
     return headers, [[c.as_json()[h if h != "case_id" else "id"] for h in headers] for c in report.cases]
+
+
+def aged_debt_table(report: object) -> Table:
+    """One row per school owing at the as-of date, its money by how long past due (billing.aged_debt)."""
+    assert isinstance(report, AgedDebt)
+    headers = ["as_of", "urn", "school", "invoices", *AGED_COLUMNS, "total"]
+    return headers, [[report.as_of, s.urn, s.name, s.invoices, *(s.buckets[c] for c in AGED_COLUMNS), s.total]
+                     for s in report.schools]
 
 
 def school_table(report: object) -> Table:
