@@ -48,7 +48,8 @@ class PostFunding(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "source"),
         CheckConstraint("(percent IS NULL) <> (amount IS NULL)", name="one_basis"),
-        CheckConstraint("percent IS NULL OR (percent > 0 AND percent <= 100)", name="percent"),
+        # At most 100 is the service's check: SQLite keeps these columns as pence-scaled integers.
+        CheckConstraint("percent IS NULL OR percent > 0", name="percent"),
         CheckConstraint("amount IS NULL OR amount > 0", name="amount"),
     )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,12 +22,14 @@ from sqlalchemy.orm import selectinload
 from billing.context import Context
 from billing.models import Post
 from billing.pricebooks import council
+from pricing.calendars import FinancialYear
 from pricing.errors import NotFound
 from pricing.establishment import (
     Capacity,
     Month,
     capacity_hours,
-    monthly_pay,
+    months_between,
+    pay,
     share_of_post,
     split_by_funding,
     with_on_costs,
@@ -104,18 +106,44 @@ def funding_weights(post: Post) -> dict[str, Decimal]:
 
 
 def pay_lines(ctx: Context, first: date, last: date, only: list[Post] | None = None) -> list[PayLine]:
-    """Pay for ``first..last`` by post, assignment, funding source and month (to the penny)."""
+    """Pay for ``first..last`` by post, assignment, funding source and month (to the penny).
+
+    The funders' shares are split from the running total of each financial year's pay, not
+    month by month: a 50/50 post charges each funder exactly half of the year (a penny split
+    every month would drift to one side), and a month's shares do not depend on the window asked for.
+    """
     out: list[PayLine] = []
     for post in posts(ctx) if only is None else only:
         weights = funding_weights(post)
         for a in post.assignments:
             start, end = _filled(post, a.starts_on, a.ends_on)
             annual = assignment_annual_cost(post, a.fte)
-            for month, amount in monthly_pay(annual, start, end, first, last).items():
-                for source, part in split_by_funding(amount, weights).items():
-                    if part:
-                        out.append(PayLine(post.id, post.title, a.id, a.person, a.staff_id, post.delivery,
-                                           source, month, part))
+            fy = FinancialYear.of(first)
+            while fy.start <= last:
+                running = ZERO
+                shared: dict[str, Decimal] = dict.fromkeys(weights, ZERO)
+                for month, a_day, b_day in _pieces(fy.start, min(last, fy.end), first):
+                    amount = pay(annual, start, end, a_day, b_day)
+                    if not amount:
+                        continue
+                    running += amount
+                    for source, total in split_by_funding(running, weights).items():
+                        part, shared[source] = total - shared[source], total
+                        if part and a_day >= first:
+                            out.append(PayLine(post.id, post.title, a.id, a.person, a.staff_id, post.delivery,
+                                               source, month, part))
+                fy = fy.next()
+    return out
+
+
+def _pieces(fy_start: date, last: date, first: date) -> list[tuple[Month, date, date]]:
+    """The months of ``fy_start..last``, the one holding ``first`` cut in two at it."""
+    out: list[tuple[Month, date, date]] = []
+    for month, a, b in months_between(fy_start, last):
+        if a < first <= b:
+            out.append((month, a, first - timedelta(days=1)))
+            a = first
+        out.append((month, a, b))
     return out
 
 

@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.Column('amount', billing.models.types.ExactDecimal(12, 2), nullable=True),
     sa.CheckConstraint('(percent IS NULL) <> (amount IS NULL)', name=op.f('ck_post_funding_one_basis')),
     sa.CheckConstraint('amount IS NULL OR amount > 0', name=op.f('ck_post_funding_amount')),
-    sa.CheckConstraint('percent IS NULL OR (percent > 0 AND percent <= 100)', name=op.f('ck_post_funding_percent')),
+    sa.CheckConstraint('percent IS NULL OR percent > 0', name=op.f('ck_post_funding_percent')),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_funding_post_id_posts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post_funding')),
     sa.UniqueConstraint('post_id', 'source', name=op.f('uq_post_funding_post_id_source'))
