@@ -280,6 +280,147 @@ class MailRecipients(BaseModel):
         return found
 
 
+_LEDGER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,23}$")
+LEDGER_FIELDS: tuple[str, ...] = (
+    "batch", "line", "date", "account", "cost_centre", "debit", "credit", "amount", "description", "document", "urn")
+"""What a column of a ledger export can hold (docs/ledger-export.md); ``amount`` is signed, debits positive."""
+
+
+def _ledger_code(value: object) -> str:
+    """An account code or cost centre: 1 to 24 letters, digits, ``.``, ``/``, ``_``, ``-``, starting with a letter or digit.
+
+    Short and plain, so a finance system's import takes it as it is and a spreadsheet never reads it as a formula.
+    """
+    if not isinstance(value, str) or not _LEDGER_CODE.match(value):
+        raise _fail(f'must be a code of 1 to 24 letters, digits, ".", "/", "_" or "-", like "R4100", not {value!r}')
+    return value
+
+
+LedgerCode = Annotated[str, BeforeValidator(_ledger_code)]
+
+
+class IncomeCodes(BaseModel):
+    """Where one catalogue item's or tier's income is posted; either left out takes the chart's default."""
+
+    model_config = _CONFIG
+
+    income: LedgerCode | None = None
+    cost_centre: LedgerCode | None = None
+
+
+class LedgerColumn(BaseModel):
+    model_config = _CONFIG
+
+    field: Literal["batch", "line", "date", "account", "cost_centre", "debit", "credit", "amount", "description",
+                   "document", "urn"]
+    header: Text
+
+
+class LedgerProfile(BaseModel):
+    """A council's own journal-import layout for ``traded ledger export --profile NAME``: data, not code.
+
+    The columns in file order, each one of :data:`LEDGER_FIELDS` under the header the finance
+    system expects; dates ISO (``2026-01-31``) or UK (``31/01/2026``). Amounts are either
+    ``debit`` and ``credit`` columns or one signed ``amount`` column (debits positive).
+    """
+
+    model_config = _CONFIG
+
+    columns: list[LedgerColumn]
+    date_format: Literal["iso", "uk"] = "iso"
+
+    @field_validator("columns")
+    @classmethod
+    def _postable(cls, columns: list[LedgerColumn]) -> list[LedgerColumn]:
+        fields = [c.field for c in columns]
+        for i, name in enumerate(fields):
+            if name in fields[:i]:
+                raise _fail(f'"{name}" is listed twice', f"[{i}].field")
+        if "account" not in fields or "date" not in fields:
+            raise _fail('must include "date" and "account"')
+        if "amount" not in fields and not {"debit", "credit"} <= set(fields):
+            raise _fail('must include "amount" (signed) or both "debit" and "credit"')
+        return columns
+
+
+class LedgerCodes(BaseModel):
+    """The chart of codes the general-ledger export posts to (issue 20).
+
+    Income by catalogue item and subscription tier (``items``, ``tiers``), each falling back to
+    ``income`` and ``cost_centre``; interest to ``interest_income``; the balance-sheet codes
+    (``vat_output``, ``debtors_control``, ``bank``, ``journal_clearing``) under
+    ``control_cost_centre`` when the council gives one. ``write_off_expense`` and
+    ``journal_clearing`` are for write-offs and settlement by journal. Absent in older stored
+    books: the defaults, placeholders that name what each code is for.
+    """
+
+    model_config = _CONFIG
+
+    income: LedgerCode = "INCOME"
+    cost_centre: LedgerCode = "TRADED"
+    vat_output: LedgerCode = "VAT-OUTPUT"
+    debtors_control: LedgerCode = "DEBTORS"
+    bank: LedgerCode = "BANK"
+    interest_income: LedgerCode = "INTEREST"
+    write_off_expense: LedgerCode = "BAD-DEBT"
+    journal_clearing: LedgerCode = "JOURNAL-CLEARING"
+    control_cost_centre: LedgerCode | None = None
+    items: dict[str, IncomeCodes] = Field(default_factory=dict)
+    tiers: dict[TierName, IncomeCodes] = Field(default_factory=dict)
+    profiles: dict[str, LedgerProfile] = Field(default_factory=dict)
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _item_codes(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            for key in value:
+                if not isinstance(key, str) or not re.match(r"^[a-z][a-z0-9_]*$", key):
+                    raise _fail('an item is named by its catalogue code, like "cpd_place"', str(key))
+        return value
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _tier_names(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            for key in value:
+                if key not in TIER_NAMES:
+                    raise _fail("unknown tier (use premium and initial)", str(key))
+        return value
+
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _profile_names(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            for key in value:
+                if not isinstance(key, str) or not _PROFILE_NAME.match(key):
+                    raise _fail('a profile name is lower case letters, digits, "-" and "_", like "oracle"', str(key))
+        return value
+
+    def item_income(self, code: str) -> tuple[str, str]:
+        """(income code, cost centre) of a catalogue item's income."""
+        return self._income(self.items.get(code))
+
+    def tier_income(self, name: str) -> tuple[str, str]:
+        """(income code, cost centre) of a subscription tier's fees."""
+        return self._income(self.tiers.get(name))  # type: ignore[call-overload]
+
+    def default_income(self) -> tuple[str, str]:
+        return self._income(None)
+
+    def _income(self, codes: IncomeCodes | None) -> tuple[str, str]:
+        if codes is None:
+            return self.income, self.cost_centre
+        return codes.income or self.income, codes.cost_centre or self.cost_centre
+
+    def profile(self, name: str) -> LedgerProfile:
+        """The named export layout; refused, listing the known names, when there is none."""
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles)) or "none in the price book"
+            raise NotFound(f'no ledger profile "{name}" (known: {known})', code="unknown_ledger_profile") from None
+
+
 _VAT_NUMBER = re.compile(r"^(GB)?(\d{9}|\d{12})$")
 _PREFIX = r"^[A-Z0-9-]{1,6}$"
 
@@ -313,6 +454,8 @@ class Council(BaseModel):
     mail_recipients: MailRecipients = MailRecipients()
     # Issue 19: the hours a post-holder can deliver, for utilisation (absent in older stored books: defaults).
     capacity: CapacitySettings = CapacitySettings()
+    # Issue 20: the chart of codes for the general-ledger export (absent in older stored books: placeholders).
+    ledger: LedgerCodes = LedgerCodes()
 
     @field_validator("bank_profiles", mode="before")
     @classmethod
@@ -555,6 +698,10 @@ class PriceBookFile(BaseModel):
             if version.year in years:
                 raise _fail(f"academic year {version.year} has two versions", f"version[{i}].year")
             years.add(version.year)
+        catalogue = {item.code for version in self.versions for item in version.items}
+        for code in self.council.ledger.items:
+            if code not in catalogue:
+                raise _fail("is not an item of any version's catalogue", f"council.ledger.items.{code}")
         return self
 
     def pricebook(self) -> PriceBook:

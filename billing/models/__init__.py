@@ -14,6 +14,7 @@ from billing.models.budgets import BudgetLine, Cost
 from billing.models.documents import BillRun, Invoice, InvoiceLine, NumberSequence
 from billing.models.establishment import FundingBudget, Post, PostAssignment, PostFunding
 from billing.models.gateway import GatewayCustomer, GatewayEvent
+from billing.models.gl import GlBatch, GlBatchEvent, GlBatchLine
 from billing.models.ledger import LedgerSetting
 from billing.models.mail import MailMessage
 from billing.models.payments import (
@@ -35,4 +36,5 @@ __all__ = [
     "Session", "Staff", "StaffRate", "Subscription",
     "PortalLink", "PortalSession", "PortalSignIn", "PortalToken", "PortalUser",
     "FundingBudget", "Post", "PostAssignment", "PostFunding",
+    "GlBatch", "GlBatchEvent", "GlBatchLine",
 ]
