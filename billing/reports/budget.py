@@ -12,9 +12,19 @@ the end of this financial year (and the as-of date) beyond what is recognised up
 to that end; brought forward: what was invoiced before this year and not yet
 recognised then, as far as it is recognised in this year.
 
-Costs: delivered and deemed-delivered hours × the staff member's rate in force
-that day, plus recorded non-staff costs. Only hours recorded on sessions are
-costed, so a post's actual is the cost of its recorded work, not its salary.
+Staff costs from the establishment: when any post is in force in the year, staff
+actual = the posts' pay for the days each is filled, from the start of the year to
+the as-of date (billing.reports.establishment_cost.pay_lines: each assignment's
+share of its post's 12-month cost with on-costs, by the day, shared between the
+post's funding sources), and staff forecast = committed pay: the whole year's
+pay of the assignments recorded (ended, current and starting later), not a
+straight line, so a vacancy lowers the forecast and a new starter raises it.
+Delivery-hours cost (delivered and deemed-delivered hours × the staff member's
+rate in force that day) is then not spend: it is given apart as the direct
+delivery cost. With no post in force in the year, staff cost is that
+delivery-hours cost, as before the establishment was recorded: only hours
+recorded on sessions are costed, so a post's actual is the cost of its recorded
+work, not its salary. Recorded non-staff costs are spend either way.
 
 Mapping actuals onto budget lines:
 - traded income (subscriptions, extra casework, orders, interest) goes to the
@@ -24,32 +34,42 @@ Mapping actuals onto budget lines:
 - council budget and schools forum / high-needs block income lines are transfers
   the engine does not record: their actual is the budget recognised evenly by day
   (basis "allocation"), so they neither flatter nor spoil the variance.
-- staff costs go to the cost line naming the member of staff, else the one naming
-  their role (plurals allowed: "Inclusion workers" takes every "Inclusion worker";
-  the closest name wins), else "Unallocated staff costs".
+- a post's pay from each funding source goes to the cost line whose name holds the
+  post's title (plurals allowed: "Inclusion support leads" takes the post
+  "Inclusion support lead"; when several lines do, the one of the same funding
+  source, then the closest name), else to a line named after the post (basis
+  "unbudgeted"; "Title (source)" when the post has several funding sources).
+- with no establishment, delivery-hours costs go to the cost line naming the
+  member of staff, else the one naming their role (plurals allowed: "Inclusion
+  workers" takes every "Inclusion worker"; the closest name wins), else
+  "Unallocated staff costs".
 - non-staff costs go to the non-post cost line (no FTE) of the same funding source
   sharing most words with the cost's description (else that source's first
   non-post line), else "Unallocated non-staff costs".
 
 Budget to date = the year's budget spread evenly by day up to the as-of date;
-variance = actual to date − budget to date; forecast = actual ÷ days elapsed × days
-in the year (straight line), set beside the whole year's budget.
+variance = actual to date − budget to date; forecast = committed pay (establishment)
++ the rest of the actual ÷ days elapsed × days in the year (straight line), set
+beside the whole year's budget.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between
 from billing.context import Context
-from billing.models import BudgetLine
+from billing.models import BudgetLine, Post
+from billing.reports.establishment_cost import pay_lines, posts
 from billing.reports.ledger import Earned, IncomeLine, Item, earned_income, income_lines, work_done
 from pricing.accrual import FeeSpan, recognise_by_financial_year, recognised, split_by_month
 from pricing.calendars import FinancialYear, days_inclusive
+from pricing.establishment import straight_line
 from pricing.money import ZERO, money, to_pence
 
 Month = tuple[int, int]
@@ -145,6 +165,8 @@ class BudgetRow:
     basis: str = "actual"  # actual | allocation | unbudgeted
     forecast: Decimal = ZERO
     monthly: dict[Month, Decimal] = field(default_factory=dict)
+    pay: Decimal = ZERO  # establishment pay inside ``actual`` (to date)
+    committed: Decimal = ZERO  # establishment pay for the whole year (the assignments recorded)
 
     @property
     def variance(self) -> Decimal | None:
@@ -171,6 +193,15 @@ class BudgetReport:
     brought_forward: Decimal  # invoiced in earlier FYs for service in this one
     budget_by_month: dict[str, dict[Month, Decimal]]
     actual_by_month: dict[str, dict[Month, Decimal]]
+    staff_basis: str = "sessions"  # establishment (posts' pay) | sessions (delivery hours × rate)
+    direct_delivery_cost: Decimal = ZERO  # delivered hours × rate in the year to date, whatever the basis
+    # Per income line: traded income on the ledger for the rest of the year (invoiced and scheduled).
+    contracted: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> list[str]:
+        """The funding sources of the rows: the three known ones first, then any other (a post unfunded)."""
+        return sorted({r.source for r in self.rows} | set(SOURCES), key=_source_order)
 
     def totals(self, kind: str, source: str | None = None) -> dict[str, Decimal]:
         rows = [r for r in self.rows if r.kind == kind and (source is None or r.source == source)]
@@ -181,7 +212,7 @@ class BudgetReport:
 
     def by_source(self) -> list[dict[str, object]]:
         out: list[dict[str, object]] = []
-        for source in SOURCES:
+        for source in self.sources:
             for kind in ("income", "cost"):
                 if any(r.source == source and r.kind == kind for r in self.rows):
                     t = self.totals(kind, source)
@@ -196,6 +227,8 @@ class BudgetReport:
             "by_source": self.by_source(),
             "totals": {"income": inc, "cost": cost,
                        "net": {k: inc[k] - cost[k] for k in ("budget", "budget_to_date", "actual", "forecast")}},
+            "staff_basis": self.staff_basis,
+            "direct_delivery_cost": self.direct_delivery_cost,
             "income_recognition": {"invoiced_in_year": self.invoiced_in_year,
                                    "deferred_to_later_years": self.deferred,
                                    "brought_forward_from_earlier_years": self.brought_forward},
@@ -222,6 +255,24 @@ def _staff_line(name: str, role: str, lines: list[BudgetLine]) -> BudgetLine | N
     if not by_role:
         return None
     return min(by_role, key=lambda ln: (_norm(ln.line) != _norm(role), len(ln.line), ln.id))
+
+
+def _post_line(title: str, source: str, lines: list[BudgetLine]) -> BudgetLine | None:
+    """The cost line whose name holds the post's title (plurals allowed); of several, the same source's."""
+    wanted = _norm(title)
+    found = [ln for ln in lines if ln.kind == "cost" and wanted and wanted in _norm(ln.line)]
+    found = [ln for ln in found if ln.source == source] or found
+    if not found:
+        return None
+    return min(found, key=lambda ln: (_norm(ln.line) != wanted, len(ln.line), ln.id))
+
+
+def in_force(post: Post, fy: FinancialYear) -> bool:
+    return post.starts_on <= fy.end and (post.ends_on is None or post.ends_on >= fy.start)
+
+
+def _source_order(source: str) -> tuple[int, str]:
+    return (SOURCES.index(source), "") if source in SOURCES else (len(SOURCES), source)
 
 
 def _cost_line(description: str, source: str, lines: list[BudgetLine]) -> BudgetLine | None:
@@ -275,7 +326,7 @@ def deferral(lines: list[IncomeLine], earned: list[Earned], fy: FinancialYear) -
 
 
 def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
-    """Budget, actual to date, variance and straight-line forecast per line for ``fy`` (§9)."""
+    """Budget, actual to date, variance and forecast per line for ``fy`` (§9; the module notes say how)."""
     as_of = min(ctx.today, fy.end)
     elapsed = days_inclusive(fy.start, as_of) if as_of >= fy.start else 0
     months = fy_months(fy)
@@ -296,27 +347,39 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
         row.monthly[month] = row.monthly.get(month, ZERO) + amount
         row.actual += counted
 
+    contracted: dict[str, Decimal] = defaultdict(lambda: ZERO)
     lines = income_lines(ctx, ctx.today)
     earned = earned_income(ctx, ctx.today, lines)
     for item in earned:
-        to_date = Recognition.of(item, fy).months(as_of)
+        rec = Recognition.of(item, fy)
+        to_date = rec.months(as_of)
+        rest = rec.in_year - (rec.through(as_of) if as_of >= fy.start else ZERO)
+        if not (to_date or rest):
+            continue
+        ln = _income_line(INCOME_KINDS.get(item.charge_kind or "", "other"), budgeted)
         if to_date:
-            ln = _income_line(INCOME_KINDS.get(item.charge_kind or "", "other"), budgeted)
             row = rows[ln.line] if ln else target(UNBUDGETED_INCOME, "income", TRADED)
             for month, amount in to_date.items():
                 add(row, month, amount, amount)
+        if rest:
+            contracted[ln.line if ln else UNBUDGETED_INCOME] += rest
     invoiced, deferred, brought = deferral(lines, earned, fy)
 
-    exact: dict[str, dict[Month, Decimal]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
-    for w in work_done(ctx, as_of):
-        if w.day in fy:
+    establishment = [p for p in posts(ctx) if in_force(p, fy)]
+    delivered = [w for w in work_done(ctx, as_of) if w.day in fy]
+    direct = to_pence(sum((w.cost for w in delivered), Decimal(0)))
+    if establishment:
+        _add_pay(ctx, establishment, fy, as_of, budgeted, target, add)
+    else:
+        exact: dict[str, dict[Month, Decimal]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
+        for w in delivered:
             ln = _staff_line(w.staff_name, w.role, budgeted)
             row = rows[ln.line] if ln else target(UNALLOCATED_STAFF, "cost", COUNCIL)
             exact[row.line][(w.day.year, w.day.month)] += w.cost
-    for name, by_month in exact.items():
-        for month, amount in by_month.items():
-            fixed = to_pence(amount)
-            add(rows[name], month, fixed, fixed)
+        for name, by_month in exact.items():
+            for month, amount in by_month.items():
+                fixed = to_pence(amount)
+                add(rows[name], month, fixed, fixed)
     if as_of >= fy.start:
         for cost in costs_between(ctx, fy.start, as_of):
             ln = _cost_line(cost.description, cost.source, budgeted)
@@ -337,13 +400,39 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
             row.actual = even.through(as_of)
             row.forecast = row.budget
         else:
-            row.forecast = to_pence(row.actual * fy.days / elapsed) if elapsed else ZERO
+            row.forecast = row.committed + straight_line(row.actual - row.pay, elapsed, fy.days)
         for month, amount in row.monthly.items():
             actual_months[row.kind][month] += amount
 
-    ordered = sorted(rows.values(), key=lambda r: (r.kind != "income", SOURCES.index(r.source),
+    ordered = sorted(rows.values(), key=lambda r: (r.kind != "income", _source_order(r.source),
                                                    r.budget is None, _line_order(budgeted, r.line)))
-    return BudgetReport(fy, as_of, elapsed, ordered, invoiced, deferred, brought, budget_months, actual_months)
+    return BudgetReport(fy, as_of, elapsed, ordered, invoiced, deferred, brought, budget_months, actual_months,
+                        "establishment" if establishment else "sessions", direct, dict(contracted))
+
+
+def _add_pay(ctx: Context, establishment: list[Post], fy: FinancialYear, as_of: date, budgeted: list[BudgetLine],
+             target: Callable[[str, str, str], BudgetRow],
+             add: Callable[[BudgetRow, Month, Decimal, Decimal], None]) -> None:
+    """Each post's pay per funding source onto its cost line (or one named after it): to date and the whole year."""
+    rows: dict[tuple[int, str], BudgetRow] = {}
+    several = {p.id for p in establishment if len({f.source for f in p.funding}) > 1}
+
+    def row_for(post_id: int, title: str, source: str) -> BudgetRow:
+        if (post_id, source) not in rows:
+            ln = _post_line(title, source, budgeted)
+            if ln is not None:
+                rows[post_id, source] = target(ln.line, ln.kind, ln.source)
+            else:
+                rows[post_id, source] = target(f"{title} ({source})" if post_id in several else title, "cost", source)
+        return rows[post_id, source]
+
+    if as_of >= fy.start:
+        for pay in pay_lines(ctx, fy.start, as_of, only=establishment):
+            row = row_for(pay.post_id, pay.post, pay.source)
+            add(row, pay.month, pay.amount, pay.amount)
+            row.pay += pay.amount
+    for pay in pay_lines(ctx, fy.start, fy.end, only=establishment):
+        row_for(pay.post_id, pay.post, pay.source).committed += pay.amount
 
 
 def _line_order(lines: list[BudgetLine], name: str) -> int:

@@ -14,6 +14,19 @@ def _m(value: Decimal | None) -> str:
     return "" if value is None else as_pounds(value)
 
 
+def staff_note(report: BudgetReport) -> str:
+    """How the staff cost and the forecast are made, in the words of the pack and the screen."""
+    if report.staff_basis == "establishment":
+        return ("Staff cost is the establishment's pay: each post's 12-month cost with on-costs for the days it is "
+                "filled, shared between its funding sources; its forecast is the pay committed for the whole year "
+                "by the assignments recorded (a vacancy stays vacant). Delivered hours x each person's hourly cost "
+                f"({as_pounds(report.direct_delivery_cost)} this year to date) is the direct delivery cost, not "
+                "spend. Other forecasts: actual / days elapsed x days in the year.")
+    return ("Staff cost is hours recorded on sessions x each person's dated hourly cost: for a post that is the "
+            "cost of its recorded delivery, not its payroll (planning, travel, administration and leave are not on "
+            "sessions; record the establishment for pay). Forecast = actual / days elapsed x days in the year.")
+
+
 def budget_pack(report: BudgetReport) -> bytes:
     """Render ``report`` as a PDF pack with two charts (income and cost, budget against actual by month)."""
     months = fy_months(report.fy)
@@ -53,11 +66,9 @@ def budget_pack(report: BudgetReport) -> bytes:
         "their delivery dates; credit notes on the days they belong to. "
         f"{as_pounds(report.deferred)} invoiced is for service in later years (deferred) and "
         f"{as_pounds(report.brought_forward)} invoiced earlier is for service this year. Council and schools "
-        "forum / high-needs block contributions are counted as received evenly through the year. Staff cost is "
-        "hours recorded on sessions x each person's dated hourly cost: for a post that is the cost of its "
-        "recorded delivery, not its payroll (planning, travel, administration and leave are not on sessions). "
-        "Variance = actual less the budget to date (the year's budget spread evenly by day); forecast = actual / "
-        "days elapsed x days in the year.",
+        "forum / high-needs block contributions are counted as received evenly through the year. "
+        f"{staff_note(report)} "
+        "Variance = actual less the budget to date (the year's budget spread evenly by day).",
         title="How the figures are made")
     return render_report(f"Budget against actual {report.fy.name}",
                          "Inclusion traded services: income and cost by funding source",

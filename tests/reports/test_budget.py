@@ -127,3 +127,84 @@ def test_whole_year_actuals_and_income_brought_forward(engine: Engine) -> None:
 def test_bad_budget_lines_are_refused(engine: Engine, args: tuple) -> None:
     with pytest.raises(InvalidInput), service_context(engine, date(2019, 7, 1)) as ctx:
         set_budget_line(ctx, *args)
+
+
+def _establishment(engine: Engine) -> None:
+    """The _year ledger's sessions, with posts: staff cost is now pay, the sessions only a figure apart."""
+    from tests.reports import post_builders as pb
+
+    with service_context(engine, date(2019, 7, 1)) as ctx:
+        b.pricebook(ctx)
+        school = b.school(ctx)
+        sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
+        ann = b.staff(ctx, "Ann Lee", "Admin", "40.00")
+        case = b.case(ctx, school, "C-1", covered=False)
+        b.session(ctx, sam, "2019-10-10 09:00", "6", case_=case)
+        b.session(ctx, ann, "2019-11-10 09:00", "2", case_=case)
+        for line, source, amount, fte in [
+            ("Inclusion workers", "council", "60000.00", "2"),
+            ("Service manager", "schools forum", "50000.00", "1"),
+            ("Admin support (LA)", "council", "12300.00", "0.5"),
+            ("Admin support (forum)", "schools forum", "12300.00", "0.5"),
+            ("Venue hire and materials", "council", "3000.00", None),
+        ]:
+            set_budget_line(ctx, "FY2019/20", line, "cost", source, amount, fte)
+        workers = pb.post(ctx, "Inclusion worker", "2", "73000.00", date(2019, 4, 1))
+        pb.assign(ctx, workers, "Sam Patel", "1", date(2019, 4, 1), staff=sam)
+        pb.assign(ctx, workers, "Kim Oduya", "1", date(2020, 1, 1))  # starts after the as-of date: committed
+        pb.post(ctx, "Service manager", "1", "50000.00", date(2019, 4, 1),
+                funding={"schools forum / high-needs block": "100"})  # vacant
+        admin = pb.post(ctx, "Admin support", "1", "24600.00", date(2019, 4, 1),
+                        funding={"council budget": "50", "schools forum / high-needs block": "50"}, delivery=False)
+        pb.assign(ctx, admin, "Ann Lee", "1", date(2019, 4, 1), staff=ann)
+        parenting = pb.post(ctx, "Parenting worker", "1", "36600.00", date(2019, 4, 1))
+        pb.assign(ctx, parenting, "Lee Ward", "1", date(2019, 4, 1))
+    with service_context(engine, date(2019, 12, 31)) as ctx:
+        add_cost(ctx, date(2019, 11, 5), "250.00", "council", "Venue hire for Team Teach")
+
+
+def test_staff_cost_is_the_establishments_pay_and_its_forecast_the_committed_pay(engine: Engine) -> None:
+    _establishment(engine)
+    with service_context(engine, date(2019, 12, 31)) as ctx:
+        report = budget_report(ctx, FY19)
+    rows = {r.line: r for r in report.rows}
+    assert (report.staff_basis, report.days_elapsed) == ("establishment", 275)
+    # Sam: 36,500.00 a year (half of the 2-FTE post's 73,000.00) for 275 of 366 days = 27,424.86 (27,424.863);
+    # Kim from 1 January: the year's running total 36,500.00 less the 27,424.86 to 31 December = 9,075.14.
+    workers = rows["Inclusion workers"]
+    assert (workers.actual, workers.budget_to_date, workers.variance, workers.forecast) == (
+        Decimal("27424.86"), Decimal("45081.97"), Decimal("-17657.11"), Decimal("45575.14"))
+    assert (workers.monthly[(2019, 4)], workers.monthly[(2019, 5)]) == (Decimal("2991.80"), Decimal("3091.53"))
+    assert (rows["Service manager"].actual, rows["Service manager"].forecast) == (Decimal("0.00"), Decimal("0.00"))
+    # Admin support 24,600.00, 50/50, to the line of each source: 24,600.00 x 275/366 = 18,483.61 (18,483.607)
+    # to date, halved with the odd penny to the council; the whole year 12,300.00 each.
+    la, forum = rows["Admin support (LA)"], rows["Admin support (forum)"]
+    assert (la.actual, la.forecast, la.source) == (Decimal("9241.81"), Decimal("12300.00"), "council budget")
+    assert (forum.actual, forum.forecast) == (Decimal("9241.80"), Decimal("12300.00"))
+    # No line names the parenting worker: a line of its own, 36,600.00 x 275/366 = 27,500.00.
+    parenting = rows["Parenting worker"]
+    assert (parenting.basis, parenting.budget, parenting.source, parenting.actual, parenting.forecast) == (
+        "unbudgeted", None, "council budget", Decimal("27500.00"), Decimal("36600.00"))
+    # Non-staff: straight line, 250.00 / 275 x 366 = 332.73.
+    assert (rows["Venue hire and materials"].actual, rows["Venue hire and materials"].forecast) == (
+        Decimal("250.00"), Decimal("332.73"))
+    assert "Unallocated staff costs" not in rows
+    data = report.as_json()
+    assert data["direct_delivery_cost"] == Decimal("260.00")  # 6 h x 30.00 + 2 h x 40.00: a figure, not spend
+    assert data["totals"]["cost"]["actual"] == Decimal("73658.47")  # type: ignore[index]
+    assert data["totals"]["cost"]["forecast"] == Decimal("107107.87")  # type: ignore[index]
+    assert "establishment" in str(data["method"])
+
+
+def test_with_no_post_in_force_staff_cost_is_the_delivery_hours_cost(engine: Engine) -> None:
+    from tests.reports import post_builders as pb
+
+    _year(engine)
+    with service_context(engine, date(2019, 12, 31)) as ctx:
+        ended = pb.post(ctx, "Service manager", "1", "50000.00", date(2018, 4, 1), ends=date(2019, 3, 31))
+        pb.assign(ctx, ended, "Jo Bell", "1", date(2018, 4, 1))
+        report = budget_report(ctx, FY19)
+    rows = {r.line: r for r in report.rows}
+    assert report.staff_basis == "sessions"
+    assert (rows["Inclusion workers"].actual, rows["Service manager"].actual) == (Decimal("180.00"), Decimal("0.00"))
+    assert report.direct_delivery_cost == Decimal("260.00")  # the same hours: 180.00 + 80.00 unallocated
