@@ -1,9 +1,15 @@
 """A generic report pack for the manager: titled tables and bar charts (domain-rules §9).
 
 Used for the budget pack ("budget against actual by month", income and cost by
-funding source). Sections are plain values: a :class:`ReportTable` of strings
-(numeric columns are right-aligned), a :class:`BarChart` of Decimal series
-drawn with rectangles and lines, or a :class:`ReportNote` paragraph.
+funding source) and the manager's pack. Sections are plain values: a
+:class:`ReportTable` of strings (numeric columns are right-aligned), a
+:class:`BarChart` of Decimal series drawn with rectangles and lines, a
+:class:`Histogram` of counts per band, a :class:`Headlines` grid of big figures,
+a :class:`ReportNote` paragraph, or a :class:`PageBreak`.
+
+No page holds a single row of a table on its own: a table starts where its
+heading, header and first two rows fit, and when its last page would hold one
+row, the page before gives it one more (the header repeats on every page).
 """
 
 from __future__ import annotations
@@ -12,11 +18,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
 from invoices.formats import doc_date
-from invoices.pdf import Column, PdfCanvas
+from invoices.pdf import Column, PdfCanvas, latin1
 from pricing.errors import InvalidInput
 
 _NUMERIC = re.compile(r"^[(-]?-?£?-?[\d,]*\.?\d+%?\)?( CR)?$")
@@ -68,6 +74,7 @@ class BarChart:
     series: Sequence[tuple[str, Sequence[Decimal]]]
     y_label: str = "£"
     x_label: str | None = None
+    value_labels: bool = False  # each bar's figure printed at its end (for a few bars, e.g. balances)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categories", tuple(self.categories))
@@ -85,6 +92,77 @@ class BarChart:
 
 
 @dataclass(frozen=True)
+class Histogram:
+    """How many things fall in each band (e.g. cases per band of cost): touching bars, each with its count.
+
+    Build one from the values with :meth:`of`, which chooses round bands; ``bands`` are their labels.
+    """
+
+    title: str
+    bands: Sequence[str]
+    counts: Sequence[int]
+    x_label: str | None = None
+    y_label: str = "cases"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bands", tuple(self.bands))
+        object.__setattr__(self, "counts", tuple(self.counts))
+        if not self.bands:
+            raise InvalidInput(f'Histogram "{self.title}" needs at least one band.')
+        if len(self.counts) != len(self.bands):
+            raise InvalidInput(f'Histogram "{self.title}" has {len(self.counts)} counts for {len(self.bands)} bands.')
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in self.counts):
+            raise InvalidInput(f'Histogram "{self.title}" counts must be whole numbers, not negative.')
+
+    @classmethod
+    def of(cls, title: str, values: Sequence[Decimal], *, bands: int = 8, unit: str = "£",
+           x_label: str | None = None, y_label: str = "cases") -> Histogram:
+        """Counts of ``values`` in about ``bands`` bands of a round width; a band holds its lower
+        figure and not its upper one ("£3,000 to £3,500" counts 3,000.00 but not 3,500.00)."""
+        if not values:
+            raise InvalidInput(f'Histogram "{title}" has no values.')
+        edges = band_edges([Decimal(v) for v in values], bands)
+        step = edges[1] - edges[0]
+        counts = [0] * (len(edges) - 1)
+        for value in values:
+            counts[min(int((Decimal(value) - edges[0]) // step), len(counts) - 1)] += 1
+        labels = [f"{tick_label(lo, step, unit)} to {tick_label(hi, step, unit)}"
+                  for lo, hi in zip(edges, edges[1:], strict=False)]
+        return cls(title, labels, counts, x_label, y_label)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One big figure: its label, the value as printed (e.g. "87.3%", "£1,234.00"), an optional line
+    under it, and its ``tone`` ("favourable" or "adverse" colours the value)."""
+
+    label: str
+    value: str
+    detail: str = ""
+    tone: str | None = None
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """A grid of headline figures, ``columns`` to a row, under a title and the period they cover."""
+
+    title: str
+    figures: Sequence[Headline]
+    period: str = ""
+    columns: int = 4
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "figures", tuple(self.figures))
+        if not self.figures:
+            raise InvalidInput(f'Headlines "{self.title}" has no figures.')
+        if self.columns < 1:
+            raise InvalidInput(f'Headlines "{self.title}" needs at least one column.')
+        for figure in self.figures:
+            if figure.tone not in (None, "favourable", "adverse"):
+                raise InvalidInput(f'Headline "{figure.label}" tone must be favourable or adverse.')
+
+
+@dataclass(frozen=True)
 class ReportNote:
     """A paragraph of commentary between tables and charts."""
 
@@ -92,23 +170,80 @@ class ReportNote:
     title: str | None = None
 
 
-ReportSection = ReportTable | BarChart | ReportNote
+@dataclass(frozen=True)
+class PageBreak:
+    """What follows starts on a new page."""
+
+
+ReportSection = ReportTable | BarChart | Histogram | Headlines | ReportNote | PageBreak
 
 CURRENCY_SIGNS = ("£",)
 _STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 
 
-def nice_scale(low: Decimal, high: Decimal, ticks: int = 5) -> tuple[Decimal, Decimal, Decimal]:
-    """(axis minimum, axis maximum, step): round numbers covering ``low``..``high`` and zero."""
+def nice_step(raw: Decimal) -> Decimal:
+    """The smallest of 1, 2, 2.5, 5 × a power of ten that is at least ``raw`` (> 0)."""
+    magnitude = Decimal(1).scaleb(raw.adjusted())
+    return next(m * magnitude for m in _STEPS if m * magnitude >= raw)
+
+
+def nice_scale(low: Decimal, high: Decimal, ticks: int = 5, *, whole: bool = False) -> tuple[Decimal, Decimal, Decimal]:
+    """(axis minimum, axis maximum, step): round numbers covering ``low``..``high`` and zero;
+    ``whole`` for counts, whose step is never below 1."""
     low, high = min(Decimal(low), Decimal(0)), max(Decimal(high), Decimal(0))
     if low == high:
         high = Decimal(1)
-    raw = (high - low) / ticks
-    magnitude = Decimal(1).scaleb(raw.adjusted())
-    step = next(m * magnitude for m in _STEPS if m * magnitude >= raw)
+    step = nice_step((high - low) / ticks)
+    if whole:
+        step = max(step, Decimal(1)).to_integral_value(rounding=ROUND_CEILING)
     axis_low = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
     axis_high = (high / step).to_integral_value(rounding=ROUND_CEILING) * step
     return axis_low, axis_high, step
+
+
+def band_edges(values: Sequence[Decimal], bands: int = 8) -> list[Decimal]:
+    """Edges of round bands of one width covering ``values``: the first edge at or below the smallest,
+    the last above the largest (a value on an edge belongs to the band above it)."""
+    low, high = min(values), max(values)
+    step = nice_step((high - low) / bands) if high > low else nice_step(abs(high) / bands or Decimal(1))
+    first = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
+    edges = [first]
+    while edges[-1] <= high:
+        edges.append(edges[-1] + step)
+    return edges
+
+
+_SLACK = 0.05  # mm: a plan that fits exactly must not be broken by the drawing's rounding
+
+
+def plan_table_pages(heights: Sequence[float], header: float, first_room: float,
+                     page_room: float) -> list[tuple[int, int]]:
+    """Which rows go on which page, as (start, stop) per page, for rows ``heights`` mm tall under a
+    ``header`` mm header repeated on each page, with ``first_room`` mm left on this page and
+    ``page_room`` mm on each new one: as many rows as fit on each page, except that when the last
+    page would hold one row alone, the page before gives it one more (when it has three or more).
+    The first part is empty when not even one row fits in ``first_room``."""
+    parts: list[tuple[int, int]] = []
+    start, room = 0, first_room
+    while start < len(heights) or not parts:
+        used, stop = header, start
+        while stop < len(heights) and used + heights[stop] <= room - _SLACK:
+            used += heights[stop]
+            stop += 1
+        if stop == start and parts:
+            stop = start + 1  # a row taller than a whole page goes on one by itself
+        parts.append((start, stop))
+        start, room = stop, page_room
+    if len(parts) > 1:
+        (a, b), (c, d) = parts[-2], parts[-1]
+        if d - c == 1 and b - a >= 3 and header + heights[b - 1] + heights[c] <= page_room - _SLACK:
+            parts[-2:] = [(a, b - 1), (b - 1, d)]
+    return parts
+
+
+def parts_hold_two_rows(parts: Sequence[tuple[int, int]], rows: int) -> bool:
+    """No page holds a single row of the table (or, for a one-row table, none is empty)."""
+    return all(stop - start >= min(2, rows) for start, stop in parts)
 
 
 def tick_label(value: Decimal, step: Decimal, unit: str) -> str:
@@ -133,6 +268,12 @@ class ReportRenderer(PdfCanvas):
         (0, 72, 128), (230, 140, 30), (120, 120, 120), (60, 150, 90), (140, 80, 160), (200, 60, 60),
     )
     GRID: ClassVar[tuple[int, int, int]] = (220, 220, 220)
+    HEADING_SIZE: ClassVar[float] = 11.0
+    HEADING_H: ClassVar[float] = HEADING_SIZE * 0.5 + 1.5  # as PdfCanvas.heading advances the page
+    FAVOURABLE: ClassVar[tuple[int, int, int]] = (30, 120, 60)
+    ADVERSE: ClassVar[tuple[int, int, int]] = (190, 40, 40)
+    HEADLINE_SIZE: ClassVar[float] = 20.0
+    HEADLINE_GAP: ClassVar[float] = 5.0
 
     def __init__(self, title: str, subtitle: str, as_of: date | None) -> None:
         super().__init__(title=title, author="", created_on=as_of, footer_left=title)
@@ -148,10 +289,17 @@ class ReportRenderer(PdfCanvas):
                 self._draw_table(section)
             elif isinstance(section, BarChart):
                 self._draw_chart(section)
+            elif isinstance(section, Histogram):
+                self._draw_histogram(section)
+            elif isinstance(section, Headlines):
+                self._draw_headlines(section)
             elif isinstance(section, ReportNote):
                 self._draw_note(section)
+            elif isinstance(section, PageBreak):
+                self.add_page()
             else:
-                raise InvalidInput(f"A report section must be a table, bar chart or note, not {section!r}.")
+                raise InvalidInput("A report section must be a table, chart, histogram, headlines, note or page "
+                                   f"break, not {section!r}.")
         return self.finish()
 
     def _draw_title(self) -> None:
@@ -199,71 +347,190 @@ class ReportRenderer(PdfCanvas):
         return [Column(h, w, a) for h, w, a in zip(table.headers, widths, aligns, strict=True)], size
 
     def _draw_table(self, table: ReportTable) -> None:
-        self.heading(table.title)
+        """The table in parts, one per page, planned before a line is drawn so that no part holds a
+        single row (widow and orphan control); each part under the table's title and header."""
         columns, size = self._fit_columns(table)
-        bold = frozenset({len(table.rows) - 1}) if table.total_row and table.rows else frozenset()
-        self.draw_table(columns, [list(row) for row in table.rows], size=size, bold_rows=bold,
-                   min_rows_with_header=min(3, len(table.rows)))
+        rows = [list(row) for row in table.rows]
+        bold = frozenset({len(rows) - 1}) if table.total_row and rows else frozenset()
+        heights = [self._measured_row(columns, row, size, i in bold) for i, row in enumerate(rows)]
+        header = self._header_height(columns, size)
+        page_room = self.content_bottom - self.CONTINUATION_TOP - self.HEADING_H
+        parts = plan_table_pages(heights, header, self.content_bottom - self.get_y() - self.HEADING_H, page_room)
+        if not parts_hold_two_rows(parts, len(rows)) and self.get_y() > self.CONTINUATION_TOP + 0.01:
+            self.add_page()  # the whole table starts on the next page rather than leave a row alone
+            parts = plan_table_pages(heights, header, page_room, page_room)
+        parts = [part for part in parts if part[1] > part[0]] or parts
+        for n, (start, stop) in enumerate(parts):
+            if n:
+                self.add_page()
+            self.heading(table.title if n == 0 else f"{table.title} (continued)", size=self.HEADING_SIZE,
+                         keep_with=0)
+            self.draw_table(columns, rows[start:stop], size=size,
+                            bold_rows=frozenset(i - start for i in bold if start <= i < stop),
+                            min_rows_with_header=0)
         self.gap(7)
+
+    def _measured_row(self, columns: Sequence[Column], row: Sequence[str], size: float, bold: bool) -> float:
+        self.font("B" if bold else "", size)
+        return self._row_height(columns, row, self._line_h())
+
+    def _header_height(self, columns: Sequence[Column], size: float) -> float:
+        """As draw_table_header draws it."""
+        self.font("B", size)
+        lines = max(len(self.wrap(col.header, col.width - 2 * self.CELL_PAD)) for col in columns)
+        return lines * self._line_h() + 2 * self.CELL_PAD
 
     def _draw_note(self, note: ReportNote) -> None:
         if note.title:
             self.heading(note.title)
         self.paragraph(note.text, after=5)
 
+    # headline figures
+    def _draw_headlines(self, block: Headlines) -> None:
+        gap = self.HEADLINE_GAP
+        cell_w = (self.content_width - gap * (block.columns - 1)) / block.columns
+        rows = [block.figures[i:i + block.columns] for i in range(0, len(block.figures), block.columns)]
+        heights = [max(self._headline(f, 0, 0, cell_w, draw=False) for f in row) for row in rows]
+        self.font("", self.SMALL_SIZE + 1)
+        period_h = len(self.wrap(block.period, self.content_width)) * self._line_h() + 2 if block.period else 0.0
+        self.heading(block.title, size=self.HEADING_SIZE, keep_with=period_h + heights[0])
+        if block.period:
+            self.paragraph(block.period, size=self.SMALL_SIZE + 1, colour=self.MUTED, after=2)
+        for row, height in zip(rows, heights, strict=True):
+            self.ensure_space(height)
+            y = self.get_y()
+            for i, figure in enumerate(row):
+                x = self.MARGIN_LEFT + i * (cell_w + gap)
+                self.set_fill_color(*self.SHADE)
+                self.rect(x, y, cell_w, height, "F")
+                self.set_fill_color(*self._tone(figure.tone))
+                self.rect(x, y, 1.2, height, "F")
+                self._headline(figure, x, y, cell_w, draw=True)
+            self.set_y(y + height + gap)
+        self.ink()
+        self.font()
+        self.gap(2)
+
+    def _tone(self, tone: str | None) -> tuple[int, int, int]:
+        return {"favourable": self.FAVOURABLE, "adverse": self.ADVERSE}.get(tone or "", self.ACCENT)
+
+    def _headline(self, figure: Headline, x: float, y: float, w: float, *, draw: bool) -> float:
+        """Label, big value and detail in a cell ``w`` wide at (x, y); returns the cell's height."""
+        pad = 3.0
+        inner = w - 2 * pad - 1.2
+        left, top = x + pad + 1.2, y + pad
+        self.font("B", self.SMALL_SIZE + 0.5)
+        self.ink(self.MUTED)
+        line_h = self._line_h()
+        for line in self.wrap(figure.label, inner):
+            if draw:
+                self.put(left, top, inner, line, line_h=line_h)
+            top += line_h
+        top += 0.8
+        size = next((s for s in (self.HEADLINE_SIZE, 18.0, 16.0, 14.0, 12.0)
+                     if self._fits(figure.value, "B", s, inner)), 10.0)
+        self.font("B", size)
+        self.ink(self.INK if figure.tone is None else self._tone(figure.tone))
+        value_h = size * 0.45
+        if draw:
+            self.put(left, top, inner, figure.value, line_h=value_h)
+        top += value_h + 0.8
+        if figure.detail:
+            self.font("", self.SMALL_SIZE)
+            self.ink(self._tone(figure.tone) if figure.tone else self.MUTED)
+            line_h = self._line_h()
+            for line in self.wrap(figure.detail, inner):
+                if draw:
+                    self.put(left, top, inner, line, line_h=line_h)
+                top += line_h
+        self.ink()
+        return top + pad - y
+
+    def _fits(self, text: str, style: str, size: float, width: float) -> bool:
+        self.font(style, size)
+        return self.text_width(latin1(text)) <= width
+
     # charts
     def _draw_chart(self, chart: BarChart) -> None:
-        label_lines = 2
-        height = self.LEGEND_H + self.CHART_H + self.CATEGORY_H + (5 if chart.x_label else 0) + 4
-        self.heading(chart.title, keep_with=height)
-        top = self.get_y()
-        self._draw_legend(chart, top)
-        plot_x = self.MARGIN_LEFT + self.AXIS_W
-        plot_y = top + self.LEGEND_H
-        plot_w = self.content_width - self.AXIS_W
         values = [Decimal(v) for _, series in chart.series for v in series]
-        low, high, step = nice_scale(min(values), max(values))
-        scale = Decimal(str(self.CHART_H)) / (high - low)
+        self._draw_bars(chart.title, chart.categories, chart.series, nice_scale(min(values), max(values)),
+                        y_label=chart.y_label, x_label=chart.x_label, fill=self.GROUP_FILL, legend=True,
+                        value_labels=chart.value_labels)
+
+    def _draw_histogram(self, histogram: Histogram) -> None:
+        counts = tuple(Decimal(c) for c in histogram.counts)
+        self._draw_bars(histogram.title, histogram.bands, ((histogram.y_label, counts),),
+                        nice_scale(Decimal(0), max(counts), whole=True), y_label=histogram.y_label,
+                        x_label=histogram.x_label, fill=0.96, legend=False, value_labels=True)
+
+    def _draw_bars(self, title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal]]],
+                   scale: tuple[Decimal, Decimal, Decimal], *, y_label: str, x_label: str | None, fill: float,
+                   legend: bool, value_labels: bool) -> None:
+        """Bars from a zero line on a value axis of round ticks: up for a positive value, down for
+        a negative one; one group per category, one bar per series."""
+        label_lines = 2
+        legend_h = self.LEGEND_H if legend else self.LEGEND_H / 2
+        height = legend_h + self.CHART_H + self.CATEGORY_H + (5 if x_label else 0) + 4
+        self.heading(title, keep_with=height)
+        top = self.get_y()
+        if legend:
+            self._draw_legend(series, top)
+        plot_x = self.MARGIN_LEFT + self.AXIS_W
+        plot_y = top + legend_h
+        plot_w = self.content_width - self.AXIS_W
+        low, high, step = scale
+        ratio = Decimal(str(self.CHART_H)) / (high - low)
 
         def y_of(value: Decimal) -> float:
             # Geometry only: a money value becomes a distance in mm here and nowhere else.
-            return plot_y + float((high - Decimal(value)) * scale)
+            return plot_y + float((high - Decimal(value)) * ratio)
 
-        self._draw_grid(chart, plot_x, plot_w, low, high, step, y_of)
-        group_w = plot_w / len(chart.categories)
-        bar_w = group_w * self.GROUP_FILL / len(chart.series)
+        self._draw_grid(y_label, plot_x, plot_w, low, high, step, y_of)
+        group_w = plot_w / len(categories)
+        bar_w = group_w * fill / len(series)
         zero = y_of(Decimal(0))
-        for c, category in enumerate(chart.categories):
-            left = plot_x + c * group_w + group_w * (1 - self.GROUP_FILL) / 2
-            for s, (_, series) in enumerate(chart.series):
-                top_y, bottom_y = sorted((y_of(series[c]), zero))
+        for c, category in enumerate(categories):
+            left = plot_x + c * group_w + group_w * (1 - fill) / 2
+            for s, (_, values) in enumerate(series):
+                top_y, bottom_y = sorted((y_of(values[c]), zero))
                 if bottom_y - top_y > 0.01:
                     self.set_fill_color(*self.PALETTE[s % len(self.PALETTE)])
                     self.rect(left + s * bar_w, top_y, bar_w, bottom_y - top_y, "F")
+                if value_labels and values[c]:
+                    self._value_label(values[c], y_label, left + s * bar_w, bar_w, top_y, bottom_y)
             self._draw_category(category, plot_x + c * group_w, group_w, plot_y + self.CHART_H + 1.2, label_lines)
         self.set_draw_color(*self.INK)
         self.line(plot_x, plot_y, plot_x, plot_y + self.CHART_H)
         self.line(plot_x, zero, plot_x + plot_w, zero)
         self.set_draw_color(*self.RULE)
         bottom = plot_y + self.CHART_H + self.CATEGORY_H
-        if chart.x_label:
+        if x_label:
             self.font("B", self.SMALL_SIZE)
-            self.put(plot_x, bottom, plot_w, chart.x_label, "C", self.SMALL_LINE_H)
+            self.put(plot_x, bottom, plot_w, x_label, "C", self.SMALL_LINE_H)
             bottom += 5
         self.font()
         self.set_y(bottom + 6)
 
-    def _draw_legend(self, chart: BarChart, top: float) -> None:
+    def _value_label(self, value: Decimal, unit: str, x: float, w: float, top_y: float, bottom_y: float) -> None:
+        """The bar's figure just beyond its end: above a positive bar, below a negative one."""
+        self.font("B", self.SMALL_SIZE - 0.5)
+        text = tick_label(value.to_integral_value(rounding=ROUND_HALF_UP), Decimal(1), unit)
+        line_h = self.SMALL_LINE_H
+        y = top_y - line_h - 0.3 if value > 0 else bottom_y + 0.3
+        self.put(x - 4, y, w + 8, text, "C", line_h)
+        self.font()
+
+    def _draw_legend(self, series: Sequence[tuple[str, Sequence[Decimal]]], top: float) -> None:
         self.font("", self.SMALL_SIZE + 0.5)
         x = self.MARGIN_LEFT + self.AXIS_W
-        for s, (name, _) in enumerate(chart.series):
+        for s, (name, _) in enumerate(series):
             self.set_fill_color(*self.PALETTE[s % len(self.PALETTE)])
             self.rect(x, top + 0.8, 3, 3, "F")
             self.put(x + 4.5, top, self.content_width, name, line_h=self.SMALL_LINE_H + 1)
             x += 4.5 + self.text_width(name) + 8
         self.font()
 
-    def _draw_grid(self, chart: BarChart, plot_x: float, plot_w: float, low: Decimal, high: Decimal,
+    def _draw_grid(self, y_label: str, plot_x: float, plot_w: float, low: Decimal, high: Decimal,
                    step: Decimal, y_of: Callable[[Decimal], float]) -> None:
         self.font("", self.SMALL_SIZE)
         self.ink(self.MUTED)
@@ -273,11 +540,11 @@ class ReportRenderer(PdfCanvas):
             self.set_draw_color(*self.GRID)
             self.line(plot_x, y, plot_x + plot_w, y)
             self.put(self.MARGIN_LEFT, y - self.SMALL_LINE_H / 2, self.AXIS_W - 2,
-                     tick_label(tick, step, chart.y_label), "R", self.SMALL_LINE_H)
+                     tick_label(tick, step, y_label), "R", self.SMALL_LINE_H)
             tick += step
-        if chart.y_label and chart.y_label not in CURRENCY_SIGNS:  # a currency is already on every tick
+        if y_label and y_label not in CURRENCY_SIGNS:  # a currency is already on every tick
             self.font("B", self.SMALL_SIZE)
-            self.put(self.MARGIN_LEFT, y_of(high) - self.SMALL_LINE_H - 2.5, self.AXIS_W - 2, chart.y_label, "R",
+            self.put(self.MARGIN_LEFT, y_of(high) - self.SMALL_LINE_H - 2.5, self.AXIS_W - 2, y_label, "R",
                      self.SMALL_LINE_H)
         self.ink()
         self.set_draw_color(*self.RULE)
