@@ -44,7 +44,7 @@ class Subscription(Base):
     __tablename__ = "subscriptions"
     __table_args__ = (
         CheckConstraint("tier IN ('premium','initial')", name="tier"),
-        CheckConstraint("schedule IN ('annual','termly')", name="schedule"),
+        CheckConstraint("schedule IN ('annual','termly','fy-split')", name="schedule"),
         CheckConstraint(one_of("status", SubscriptionStatus), name="status"),
         CheckConstraint("ends_on >= starts_on", name="dates"),
     )
@@ -162,7 +162,7 @@ class Charge(Base):
     __tablename__ = "charges"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('subscription_fee','casework','order','no_show','settlement','interest')",
+            "kind IN ('subscription_fee','casework','order','no_show','settlement','interest','admin_charge')",
             name="kind",
         ),
         CheckConstraint(one_of("status", ChargeStatus), name="status"),

@@ -65,6 +65,10 @@ class Invoice(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # Every purchase-order number of the invoice's subscriptions and orders, in full, ", "-joined.
     po_number: Mapped[str | None] = mapped_column(Text)
+    # Issue 20: "standard" (an invoice or credit note), "recharge" (a maintained school's journal
+    # recharge, its own series, settled on issue) or "write_off" (a bad debt written off, approved by).
+    purpose: Mapped[str] = mapped_column(String(12), default="standard", server_default="standard")
+    approved_by: Mapped[str | None] = mapped_column(String(120))
     customer: Mapped[CustomerSnapshot] = mapped_column(ModelJSON(CustomerSnapshot))
     supplier: Mapped[SupplierSnapshot] = mapped_column(ModelJSON(SupplierSnapshot))  # the council at issue
     net: Mapped[Decimal] = mapped_column(Money())

@@ -19,7 +19,7 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount"),
-        CheckConstraint("method IN ('bacs','cheque','card')", name="method"),
+        CheckConstraint("method IN ('bacs','cheque','card','journal')", name="method"),  # journal: issue 20
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.models.base import Base
@@ -35,6 +35,8 @@ class School(Base):
     # Academy conversion: the old record points at its successor from the conversion date.
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     converted_on: Mapped[date | None]
+    # Issue 20: a maintained school that will not settle by journal is invoiced, with the admin charge.
+    journal_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     successor: Mapped[School | None] = relationship(remote_side=[id])
