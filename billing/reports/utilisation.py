@@ -1,0 +1,154 @@
+"""Utilisation: the hours each delivery post-holder delivered against the hours they could (issue 19, §9).
+
+Capacity: per assignment of a delivery post (a post marked as counting in delivery
+capacity), working days in the days it is filled inside the period (weekends and
+England bank holidays excluded) less the leave and training allowances (days a
+full-time year, shared by calendar days), × hours a day (hours a week ÷ 5) × the
+assignment's FTE (pricing.establishment.capacity_hours, settings from the price
+book's ``council.capacity``; billing.reports.establishment_cost.capacity_lines).
+
+Delivered: the hours of sessions delivered and deemed delivered (§5: deemed hours
+count as delivered; billing.reports.ledger.work_done) by the member of staff linked
+to the assignment, on the days the assignment covers. A session on a day two of the
+same person's delivery assignments cover counts once, for the first (post title,
+then start date). Utilisation = delivered ÷ capacity, to one decimal place.
+
+Hours delivered by someone with no delivery assignment on that day (no post, a post
+that is not a delivery post, or before or after their assignment) are shown apart:
+they are in no capacity, so they are not in the utilisation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billing.context import Context
+from billing.establishment import staff_names
+from billing.reports.establishment_cost import capacity_lines, capacity_setting, posts
+from billing.reports.ledger import work_done
+from pricing.errors import InvalidInput
+from pricing.establishment import Capacity, utilisation
+
+ZERO_HOURS = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class UtilisationRow:
+    """One assignment of a delivery post over the days of the period it covers."""
+
+    post: str
+    person: str
+    staff: str | None  # the member of staff whose sessions count (None: not linked, so nothing delivered)
+    fte: Decimal
+    first: date
+    last: date
+    capacity: Decimal
+    delivered: Decimal  # deemed-delivered hours included
+    deemed: Decimal
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return utilisation(self.delivered, self.capacity)
+
+    def as_json(self) -> dict[str, object]:
+        return {"post": self.post, "person": self.person, "staff": self.staff, "fte": self.fte,
+                "from": self.first, "to": self.last, "capacity_hours": self.capacity,
+                "delivered_hours": self.delivered, "deemed_hours": self.deemed,
+                "utilisation_percent": self.utilisation}
+
+
+@dataclass(frozen=True)
+class Unposted:
+    """Hours a member of staff delivered on days no delivery assignment of theirs covers."""
+
+    staff: str
+    role: str
+    delivered: Decimal  # deemed-delivered hours included
+    deemed: Decimal
+
+    def as_json(self) -> dict[str, object]:
+        return {"staff": self.staff, "role": self.role, "delivered_hours": self.delivered,
+                "deemed_hours": self.deemed}
+
+
+@dataclass(frozen=True)
+class UtilisationReport:
+    first: date
+    last: date
+    setting: Capacity
+    rows: list[UtilisationRow]
+    unposted: list[Unposted]
+
+    @property
+    def capacity(self) -> Decimal:
+        return sum((r.capacity for r in self.rows), ZERO_HOURS)
+
+    @property
+    def delivered(self) -> Decimal:
+        return sum((r.delivered for r in self.rows), ZERO_HOURS)
+
+    @property
+    def deemed(self) -> Decimal:
+        return sum((r.deemed for r in self.rows), ZERO_HOURS)
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return utilisation(self.delivered, self.capacity)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "from": self.first, "to": self.last,
+            "settings": {"hours_per_week": self.setting.hours_per_week, "leave_days": self.setting.leave_days,
+                         "training_days": self.setting.training_days},
+            "assignments": [r.as_json() for r in self.rows],
+            "totals": {"capacity_hours": self.capacity, "delivered_hours": self.delivered,
+                       "deemed_hours": self.deemed, "utilisation_percent": self.utilisation},
+            "without_a_delivery_post": [u.as_json() for u in self.unposted],
+            "without_a_delivery_post_hours": sum((u.delivered for u in self.unposted), ZERO_HOURS),
+            "method": __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
+        }
+
+
+def utilisation_report(ctx: Context, first: date, last: date) -> UtilisationReport:
+    """Capacity, hours delivered and utilisation per delivery assignment over ``first..last``."""
+    if last < first:
+        raise InvalidInput(f"The period ends ({last}) before it starts ({first}).", code="bad_period")
+    setting = capacity_setting(ctx)
+    every = posts(ctx)
+    hours = {c.assignment_id: c.hours for c in capacity_lines(ctx, first, last, setting, only=every)}
+    names = staff_names(ctx)
+    # (assignment id, staff id, first day, last day) of each delivery assignment inside the period, in report order
+    covers: list[tuple[int, int | None, date, date]] = []
+    for post in every:
+        if not post.delivery:
+            continue
+        for a in post.assignments:
+            ends = [d for d in (a.ends_on, post.ends_on, last) if d is not None]
+            a_first, a_last = max(first, a.starts_on, post.starts_on), min(ends)
+            if a.id in hours and a_first <= a_last:
+                covers.append((a.id, a.staff_id, a_first, a_last))
+    delivered: dict[int, Decimal] = defaultdict(lambda: ZERO_HOURS)
+    deemed: dict[int, Decimal] = defaultdict(lambda: ZERO_HOURS)
+    who: dict[int, tuple[str, str]] = {}
+    for w in work_done(ctx, last):
+        if w.day < first:
+            continue
+        owner = next((aid for aid, sid, a, b in covers if sid == w.staff_id and a <= w.day <= b), None)
+        if owner is None:
+            who[w.staff_id] = (w.staff_name, w.role)
+            owner = -w.staff_id  # apart: keyed by the member of staff, never an assignment id (> 0)
+        delivered[owner] += w.hours
+        if w.deemed:
+            deemed[owner] += w.hours
+    rows: list[UtilisationRow] = []
+    by_id = {a.id: (post, a) for post in every for a in post.assignments}
+    for aid, sid, a_first, a_last in covers:
+        post, a = by_id[aid]
+        rows.append(UtilisationRow(post.title, a.person, names.get(sid) if sid is not None else None, a.fte,
+                                   a_first, a_last, hours[aid], delivered[aid], deemed[aid]))
+    unposted = sorted((Unposted(name, role, delivered[-sid], deemed[-sid]) for sid, (name, role) in who.items()),
+                      key=lambda u: u.staff)
+    return UtilisationReport(first, last, setting, rows, unposted)

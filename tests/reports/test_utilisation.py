@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+
+from billing.reports.utilisation import utilisation_report
+from pricing.errors import InvalidInput
+from tests.reports import builders as b
+from tests.reports import post_builders as pb
+from tests.support import service_context
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def _team(engine: Engine) -> None:
+    with service_context(engine, date(2026, 3, 31)) as ctx:
+        school = b.school(ctx)
+        sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
+        kim = b.staff(ctx, "Kim Oduya", "Inclusion worker", "30.00")
+        jo = b.staff(ctx, "Jo Bell", "Sessional worker", "25.00")
+        ann = b.staff(ctx, "Ann Lee", "Admin", "20.00")
+        workers = pb.post(ctx, "Inclusion worker", "2", "73000.00", date(2025, 4, 1))
+        pb.assign(ctx, workers, "Sam Patel", "1", date(2025, 4, 1), staff=sam)
+        pb.assign(ctx, workers, "Kim Oduya", "0.5", date(2026, 3, 16), staff=kim)
+        admin = pb.post(ctx, "Admin support", "1", "24600.00", date(2025, 4, 1), delivery=False)
+        pb.assign(ctx, admin, "Ann Lee", "1", date(2025, 4, 1), staff=ann)
+        case = b.case(ctx, school, "C-1", covered=True, year=2025, referred=date(2025, 9, 20))
+        for day in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13):
+            b.session(ctx, sam, f"2026-03-{day:02d} 09:00", "6", case_=case)
+        b.session(ctx, sam, "2026-03-20 09:00", "4", case_=case, status="deemed_delivered")
+        b.session(ctx, sam, "2026-02-27 09:00", "5", case_=case)  # before the period
+        b.session(ctx, sam, "2026-04-01 09:00", "5", case_=case)  # after it
+        b.session(ctx, sam, "2026-03-24 09:00", "3", case_=case, status="scheduled")  # not delivered
+        b.session(ctx, kim, "2026-03-05 09:00", "2", case_=case)  # before her assignment starts
+        b.session(ctx, kim, "2026-03-17 09:00", "3", case_=case)
+        b.session(ctx, jo, "2026-03-12 09:00", "4", case_=case)  # no post
+        b.session(ctx, ann, "2026-03-12 14:00", "1", case_=case)  # a post, but not a delivery post
+
+
+def test_utilisation_of_each_delivery_assignment_over_march_2026(engine: Engine) -> None:
+    _team(engine)
+    with service_context(engine, date(2026, 4, 30)) as ctx:
+        report = utilisation_report(ctx, *MARCH)
+    sam, kim = report.rows
+    # March 2026: 22 working days (no bank holiday; Good Friday is 3 April); allowances (27 leave + 5 training)
+    # x 31/365 = 2.7178 days; 19.2822 days x 7.4 h (37 / 5) x 1 FTE = 142.688 -> 142.69 hours.
+    # 60 h delivered + 4 h deemed = 64 h: 64 / 142.69 = 44.85% -> 44.9%.
+    assert (sam.post, sam.person, sam.staff, sam.first, sam.last) == (
+        "Inclusion worker", "Sam Patel", "Sam Patel", date(2026, 3, 1), date(2026, 3, 31))
+    assert (sam.capacity, sam.delivered, sam.deemed, sam.utilisation) == (
+        Decimal("142.69"), Decimal("64"), Decimal("4"), Decimal("44.9"))
+    # Kim from 16 March at 0.5 FTE: 12 working days less 32 x 16/365 = 1.4027 days, x 7.4 x 0.5 = 39.21 hours;
+    # 3 h on 17 March: 7.65% -> 7.7%. Her 2 h on 5 March, before the assignment, are shown apart.
+    assert (kim.first, kim.capacity, kim.delivered, kim.utilisation) == (
+        date(2026, 3, 16), Decimal("39.21"), Decimal("3"), Decimal("7.7"))
+    assert (report.capacity, report.delivered, report.deemed, report.utilisation) == (
+        Decimal("181.90"), Decimal("67"), Decimal("4"), Decimal("36.8"))  # 67 / 181.90 = 36.83%
+    assert [(u.staff, u.delivered) for u in report.unposted] == [
+        ("Ann Lee", Decimal("1")), ("Jo Bell", Decimal("4")), ("Kim Oduya", Decimal("2"))]
+    data = report.as_json()
+    assert data["totals"] == {"capacity_hours": Decimal("181.90"), "delivered_hours": Decimal("67"),
+                              "deemed_hours": Decimal("4"), "utilisation_percent": Decimal("36.8")}
+    assert data["without_a_delivery_post_hours"] == Decimal("7")
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(engine: Engine) -> None:
+    with pytest.raises(InvalidInput), service_context(engine, date(2026, 4, 30)) as ctx:
+        utilisation_report(ctx, date(2026, 3, 31), date(2026, 3, 1))
