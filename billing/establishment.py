@@ -465,7 +465,7 @@ def _same_post(post: Post, row: Mapping[str, str]) -> str | None:
 
 
 def staff_names(ctx: Context) -> dict[int, str]:
-    return dict(ctx.session.execute(select(Staff.id, Staff.name)).tuples().all())
+    return {staff_id: name for staff_id, name in ctx.session.execute(select(Staff.id, Staff.name))}
 
 
 def _import_post(ctx: Context, row: dict[str, str], name: str, number: int) -> bool:

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pricebook": ("cli.pricebook:pricebook", "Load, show or print the price book."),
     "school": ("cli.schools:school", "Register, correct and look up schools, and their contacts."),
     "staff": ("cli.staff:staff", "Members of the team and their hourly cost."),
+    "establishment": ("cli.establishment:establishment", "Posts, who fills them, vacancies, funding budgets."),
     "subscription": ("cli.subscriptions:subscription", "Two-year subscriptions and cancellations."),
     "order": ("cli.orders:order", "Buy or cancel catalogue items."),
     "case": ("cli.cases:case", "Open and close casework referrals."),
