@@ -343,8 +343,8 @@ def import_cmd(rt: Runtime, posts: str, people: str | None) -> None:
 
     texts = [_read(rt, path) for path in (posts, people)]
 
-    data = rt.run(lambda ctx: import_establishment(ctx, texts[0] or "", texts[1], posts_name=posts,
-                                                   people_name=people or "").as_json())
+    data: dict[str, Any] = rt.run(lambda ctx: import_establishment(ctx, texts[0] or "", texts[1], posts_name=posts,
+                                                                   people_name=people or "").as_json())
     from cli.formats import count
 
     rt.emit(data, f"Imported {count(data['posts_added'], 'post')} ({data['posts_unchanged']} already there) and "
