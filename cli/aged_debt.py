@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 
 from cli.listing import list_options
@@ -9,21 +12,41 @@ from cli.runtime import Runtime, pass_runtime
 
 
 @click.command("aged-debt")
+@click.option("--pdf", "pdf_file", default=None, metavar="FILE",
+              help="Also write the report as a landscape PDF (one row per school, totals).")
 @list_options
 @pass_runtime
-def aged_debt(rt: Runtime) -> None:
+def aged_debt(rt: Runtime, pdf_file: str | None) -> None:
     """What every school owes at the as-of date: not yet due, then 0-30, 31-60, 61-90 and 90+ days past due.
 
     \b
     Example:
       traded --as-of 2020-01-31 report aged-debt
-      traded report aged-debt --csv aged-debt.csv
+      traded report aged-debt --csv aged-debt.csv --pdf aged-debt.pdf
     """
-    from billing.aged_debt import COLUMNS
+    from billing.aged_debt import COLUMNS, AgedDebt
     from billing.aged_debt import aged_debt as report
-    from cli.listing import emit_list
+    from billing.outputs import check_output, write_output
+    from billing.reports.aged_debt_pdf import aged_debt_pdf
+    from billing.reports.csv_export import aged_debt_table
+    from cli.listing import csv_request, emit_list
+    from pricing.errors import TradedError
 
-    data = rt.run(lambda ctx: report(ctx).as_json(), read_only=True)
+    csv_file, force = csv_request()
+
+    def write(action: Callable[[], object]) -> None:
+        try:
+            action()
+        except TradedError as exc:
+            rt.refuse(exc.code, exc.message)
+
+    # Both paths are checked before any work, so a refused one writes neither.
+    write(lambda: [check_output(Path(f), force=force, database_url=rt.engine().url)
+                   for f in (csv_file, pdf_file) if f])
+    debt: AgedDebt = rt.run(report, read_only=True)
+    if pdf_file:
+        write(lambda: write_output(Path(pdf_file), aged_debt_pdf(debt), force=force, database_url=rt.engine().url))
+    data = debt.as_json()
 
     def text() -> str:
         from cli.formats import count, money
@@ -33,8 +56,9 @@ def aged_debt(rt: Runtime) -> None:
         rows = [[s["urn"], s["name"], *(money(s[c]) for c in COLUMNS), money(s["total"])] for s in schools]
         totals = data["totals"]
         rows.append(["", "Total", *(money(totals[c]) for c in COLUMNS), money(totals["total"])])  # type: ignore[index]
-        return table(["URN", "School", "Not due", "0-30", "31-60", "61-90", "90+", "Total"], rows,
-                     align="llrrrrrr", wrap=("School",),
-                     title=f"Aged debt at {data['as_of']}: {count(len(schools), 'school')} owing")
+        out = table(["URN", "School", "Not due", "0-30", "31-60", "61-90", "90+", "Total"], rows,
+                    align="llrrrrrr", wrap=("School",),
+                    title=f"Aged debt at {data['as_of']}: {count(len(schools), 'school')} owing")
+        return out + (f"\nPDF written to {pdf_file}." if pdf_file else "")
 
-    emit_list(rt, data, text, records=data["schools"])  # type: ignore[arg-type]
+    emit_list(rt, data, text, records=data["schools"], csv_table=aged_debt_table(debt))  # type: ignore[arg-type]

@@ -92,46 +92,70 @@ def _write(rt: Runtime, write: Callable[[], object]) -> None:
 @click.option("--year", default=None, metavar="YEAR",
               help="Academic year, e.g. 2025/26 (default: the as-of date's).")
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--pdf", "pdf_file", default=None, metavar="FILE",
+              help="Also write the report as a landscape PDF (summary, cases, definitions).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
-def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: bool) -> None:
-    """Per case: hours (deemed-delivered apart), staff cost, day-rate value, income, net.
+def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, pdf_file: str | None, force: bool) -> None:
+    """Per case: hours (deemed-delivered apart), direct and full cost, day-rate value, income, net.
 
-    Cost = hours x each worker's hourly cost in force that day. Covered cases get a
-    share of the school's subscription income for the year (recognised by days of
-    service to date, whatever the billing schedule) by delivered hours (largest
-    remainder: the shares add up to the subscription income exactly).
+    Direct cost = hours x each worker's hourly cost in force that day. Full cost = the
+    case's share, by delivered hours, of the establishment's pay and the non-staff costs
+    for the year to date (the rest falls on orders and on capacity not sold), plus
+    non-staff costs recorded against the case. Covered cases get a share of the school's
+    subscription income for the year (recognised by days of service to date, whatever
+    the billing schedule) by delivered hours (largest remainder: the shares add up to
+    the subscription income exactly).
 
     \b
     Example:
       traded --as-of 2026-07-31 report case-costs --year 2025/26 --csv cases.csv
+      traded --as-of 2026-07-31 report case-costs --pdf case-costs.pdf
     """
     from billing.reports.case_costs import CaseCostReport, case_costs
     from billing.reports.csv_export import case_costs_table, write_csv
     from cli.tables import paragraph, table
 
-    _check_outputs(rt, force, csv_file)
+    _check_outputs(rt, force, csv_file, pdf_file)
     report_: CaseCostReport = rt.run(lambda ctx: case_costs(ctx, _year(year)), read_only=True)
     if csv_file:
         _write(rt, lambda: write_csv(csv_file, case_costs_table(report_), force, rt.engine().url))
+    if pdf_file:
+        from billing.outputs import write_output
+        from billing.reports.case_costs_pdf import case_costs_pdf
+
+        _write(rt, lambda: write_output(Path(pdf_file), case_costs_pdf(report_), force=force,
+                                        database_url=rt.engine().url))
     data = report_.as_json()
 
     def text() -> str:
         from cli.formats import count
 
         rows = [[c.ref, c.urn, c.school, c.covered, c.hours, c.deemed_hours,
-                 _m(c.cost), _m(c.day_rate_value), _m(c.income_billed), _m(c.subscription_share),
-                 _m(c.income - c.cost)] for c in report_.cases]
+                 _m(c.cost), _m(c.full_cost), _m(c.day_rate_value), _m(c.income_billed), _m(c.subscription_share),
+                 _m(c.income - c.cost), _m(c.net_full_cost)] for c in report_.cases]
         t, a = cast(dict[str, Any], data["totals"]), cast(dict[str, Any], data["averages"])
         rows.append(["TOTAL", "", count(t['cases'], 'case'), "", t["hours"], t["deemed_hours"], _m(t["cost"]),
-                     _m(t["day_rate_value"]), _m(t["income_billed"]), _m(t["subscription_share"]),
-                     _m(t["income"] - t["cost"])])
-        out = [table(["Case", "URN", "School", "Covered", "Hours", "Deemed", "Cost", "Day-rate value",
-                      "Billed", "Sub. share", "Net"], rows, "llllrrrrrrr", wrap=("School",),
+                     _m(t["full_cost"]), _m(t["day_rate_value"]), _m(t["income_billed"]),
+                     _m(t["subscription_share"]), _m(t["income"] - t["cost"]), _m(t["net_full_cost"])])
+        out = [table(["Case", "URN", "School", "Covered", "Hours", "Deemed", "Cost", "Full cost", "Day-rate value",
+                      "Billed", "Sub. share", "Net", "Net (full)"], rows, "llllrrrrrrrrr", wrap=("School",),
                      title=f"Case costs {report_.year.name} (as of {report_.as_of})")]
-        out.append(paragraph(f"Average per case: cost {_m(a['cost'])}, day-rate value {_m(a['day_rate_value'])}, "
-                   f"income {_m(a['income'])}, {a['hours']} hours "
+        out.append(paragraph(f"Average per case: cost {_m(a['cost'])}, full cost {_m(a['full_cost'])}, "
+                   f"day-rate value {_m(a['day_rate_value'])}, income {_m(a['income'])}, {a['hours']} hours "
                    f"(the service's own figure: {_m(a['benchmark_low'])} to {_m(a['benchmark_high'])})."))
+        full = report_.full
+        if full is not None:
+            util = "n/a" if full.utilisation is None else f"{full.utilisation}%"
+            per_hour = "n/a" if full.cost_per_capacity_hour is None else _m(full.cost_per_capacity_hour)
+            out.append(paragraph(
+                f"Full cost ({full.basis}), {full.first} to {full.last}: pool {_m(full.pool)} (pay {_m(full.pay)} "
+                f"+ non-staff {_m(full.pooled_non_staff)}); capacity {full.capacity_hours} h, delivered "
+                f"{full.delivered_hours} h (utilisation {util}); {per_hour} a capacity hour. To cases "
+                f"{_m(full.to_cases)} (+ their own non-staff {_m(full.direct_non_staff)}), to orders "
+                f"{_m(full.to_orders)}, capacity not sold {_m(full.capacity_not_sold)}"
+                + (f", not allocated {_m(full.not_allocated)}." if full.not_allocated else ".")))
+        out.append(paragraph(str(cast(dict[str, Any], data["benchmark"])["line"])))
         if report_.allocations:
             out.append(table(["School", "Subscription income", "Covered case hrs", "Other hrs", "To cases",
                               "To other services", "Unallocated"],
@@ -145,9 +169,13 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, force: b
                    "school's subscription income for the year (by days of service to date, whatever the billing "
                    "schedule) shared by delivered hours over its covered cases and "
                    "covered orders, largest remainder so the shares add up exactly. Unallocated = income with no "
-                   "covered work delivered yet."))
-        if csv_file:
-            out.append(f"CSV written to {csv_file}.")
+                   "covered work delivered yet. Full cost = the case's share by delivered hours of the pool "
+                   "(establishment pay + non-staff costs against no case, over the year's days to date), shared "
+                   "over cases, orders and capacity not sold, + the case's own non-staff costs; with no posts "
+                   "recorded, direct cost + the case's own non-staff costs."))
+        for path, what in ((csv_file, "CSV"), (pdf_file, "PDF")):
+            if path:
+                out.append(f"{what} written to {path}.")
         return "\n".join(out)
 
     rt.emit(data, text)
