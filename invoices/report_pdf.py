@@ -320,14 +320,16 @@ class ReportRenderer(PdfCanvas):
         word breaks; numbers are never broken unless nothing else will fit."""
         aligns = table.alignments()
         pad = 2 * self.CELL_PAD
+        bold_row = len(table.rows) - 1 if table.total_row else -1
         for size in self.TABLE_SIZES:
-            self.font("", size)
             natural, narrowest = [], []
             for i, header in enumerate(table.headers):
-                cells = [row[i] for row in table.rows]
-                words = header.split() + [word for cell in cells for word in cell.split()]
-                longest_word = max((self.text_width(w) for w in words), default=0.0)
-                natural.append(max([longest_word] + [self.text_width(cell) for cell in cells]) + pad)
+                # The header and a total row are bold, and so a little wider than the same words plain.
+                texts = [(header, "B"), *((row[i], "B" if r == bold_row else "") for r, row in enumerate(table.rows))]
+                longest_word = max((self._width(word, style, size) for text, style in texts for word in text.split()),
+                                   default=0.0)
+                widest_cell = max((self._width(text, style, size) for text, style in texts[1:]), default=0.0)
+                natural.append(max(longest_word, widest_cell) + pad)
                 narrowest.append(longest_word + pad if aligns[i] != "R" else natural[-1])
             if sum(narrowest) <= self.content_width:
                 break
@@ -345,6 +347,10 @@ class ReportRenderer(PdfCanvas):
                 widths = natural
             widths[0] += self.content_width - sum(widths)
         return [Column(h, w, a) for h, w, a in zip(table.headers, widths, aligns, strict=True)], size
+
+    def _width(self, text: str, style: str, size: float) -> float:
+        self.font(style, size)
+        return self.text_width(latin1(text))
 
     def _draw_table(self, table: ReportTable) -> None:
         """The table in parts, one per page, planned before a line is drawn so that no part holds a
@@ -560,7 +566,7 @@ class LandscapeReportRenderer(ReportRenderer):
     """The same pack on landscape A4, for wide tables (twelve months and a total)."""
 
     ORIENTATION: ClassVar[str] = "L"
-    CHART_H: ClassVar[float] = 62.0
+    CHART_H: ClassVar[float] = 50.0  # two charts to a page
 
 
 def render_report(title: str, subtitle: str, sections: Sequence[ReportSection], *,

@@ -1,0 +1,125 @@
+"""The manager's pack (issue 19): page 1's headline figures read back from the PDF equal the CSV's."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import date
+
+import pypdf
+import pytest
+from sqlalchemy import Engine
+
+from billing.budgets import add_cost, set_budget_line
+from billing.reports.case_costs import case_costs
+from billing.reports.manager_pack import manager_pack
+from pricing.calendars import AcademicYear, FinancialYear
+from tests.reports import builders as b
+from tests.reports import post_builders as pb
+from tests.support import service_context
+
+FY19 = FinancialYear(2019)
+AS_OF = date(2019, 12, 31)  # 275 of FY2019/20's 366 days
+
+
+def page_text(pdf: bytes, page: int) -> str:
+    """One page's text laid out as printed: pdftotext -layout where poppler is installed, else pypdf's layout mode."""
+    if shutil.which("pdftotext"):
+        return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), "-", "-"], input=pdf,
+                              capture_output=True, check=True).stdout.decode()
+    return pypdf.PdfReader(io.BytesIO(pdf)).pages[page - 1].extract_text(extraction_mode="layout")
+
+
+def _ledger(engine: Engine) -> None:
+    with service_context(engine, date(2019, 7, 1)) as ctx:
+        b.pricebook(ctx)
+        school = b.school(ctx)
+        sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
+        worker = pb.post(ctx, "Inclusion worker", "1", "36600.00", date(2019, 4, 1))
+        pb.assign(ctx, worker, "Sam Patel", "1", date(2019, 4, 1), staff=sam)
+        one = b.case(ctx, school, "C-1", covered=False, referred=date(2019, 9, 20))
+        two = b.case(ctx, school, "C-2", covered=False, referred=date(2019, 10, 1))
+        b.case(ctx, school, "C-3", covered=False, referred=date(2019, 12, 2))
+        old = b.case(ctx, school, "C-0", covered=False, year=2018, referred=date(2019, 3, 1))
+        later = b.case(ctx, school, "C-9", covered=False, referred=date(2020, 1, 6))  # after the as-of date
+        one.closed_on, old.closed_on, later.closed_on = date(2019, 12, 15), date(2019, 5, 1), date(2020, 2, 1)
+        b.session(ctx, sam, "2019-10-10 09:00", "6", case_=one)
+        b.session(ctx, sam, "2019-11-10 09:00", "2", case_=one)
+        b.session(ctx, sam, "2019-12-03 09:00", "4", case_=two)
+        fee = b.charge(ctx, school, "subscription_fee", "9000.00", start=date(2019, 9, 1), end=date(2020, 8, 31))
+        b.invoice(ctx, school, date(2019, 9, 1), [fee])
+        work = b.charge(ctx, school, "casework", "540.00", case_=one, start=date(2019, 10, 1),
+                        end=date(2019, 12, 31))
+        b.invoice(ctx, school, date(2019, 12, 20), [work])
+        for line, kind, source, amount, fte in [
+            ("Traded income from schools", "income", "traded", "20000.00", None),
+            ("Council core budget", "income", "council", "36600.00", None),
+            ("Inclusion worker", "cost", "council", "36600.00", "1"),
+        ]:
+            set_budget_line(ctx, "FY2019/20", line, kind, source, amount, fte)
+    with service_context(engine, AS_OF) as ctx:
+        add_cost(ctx, date(2019, 11, 5), "250.00", "council", "Venue hire for Team Teach")
+
+
+def test_page_one_holds_the_headline_figures_and_they_equal_the_csv(engine: Engine) -> None:
+    _ledger(engine)
+    with service_context(engine, AS_OF) as ctx:
+        pdf, rows = manager_pack(ctx, FY19)
+        cases = case_costs(ctx, AcademicYear(2019))
+    figures = {figure: (value, detail, period) for figure, value, detail, period in rows}
+    fy = "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)"
+    # Income: from schools 9,000.00 x 122/366 (Sep-Dec) = 3,000.00 + casework 540.00 on its sessions' days;
+    # council 36,600.00 counted evenly by day: x 275/366 = 27,500.00.
+    assert figures["Income"] == ("£31,040.00", "from schools £3,540.00; council and schools forum £27,500.00", fy)
+    # Cost: the post's pay 36,600.00 x 275/366 = 27,500.00 + the venue 250.00.
+    assert figures["Cost"][0] == "£27,750.00"
+    assert figures["Cost recovery"] == ("12.8%", "income from schools £3,540.00 / cost £27,750.00", fy)  # 12.757
+    # Budget to date: traded 20,000.00 x 275/366 = 15,027.32; council income and the post 27,500.00 each.
+    # Traded: 3,540.00 - 15,027.32 = -11,487.32; council: income on budget, cost 250.00 over.
+    assert figures["Variance: traded income"] == ("£11,487.32", "adverse", fy)
+    assert figures["Variance: council budget"] == ("£250.00", "adverse", fy)
+    assert figures["Net variance against budget"] == (
+        "£11,737.32", "adverse: net £3,290.00 against £15,027.32 budgeted to date", fy)
+    assert "Variance: schools forum / high-needs block" not in figures  # no budget, no spend
+    # Open on 2019-12-31: C-2 and C-3 (C-1 closed 2019-12-15, C-9 not referred yet); closed in the year: C-1, C-0.
+    assert figures["Cases open"] == ("2", "referred and not yet closed", "on 2019-12-31")
+    assert figures["Cases closed"] == ("2", "in the financial year to date", fy)
+    average = cases.average("full_cost")
+    assert figures["Average full cost per case"][0] == f"£{average:,.2f}"
+    assert figures["Average full cost per case"][2] == "academic year 2019/20: 2019-09-01 to 2019-12-31"
+
+    # Read back as laid out on the page: every figure and its value; the details, which wrap inside
+    # cells set side by side, in the order they are drawn (pypdf, cell by cell).
+    page_one = page_text(pdf, 1)
+    drawn = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    for figure, value, detail, period in rows:
+        assert figure in page_one, figure
+        assert value in page_one, (figure, value)
+        assert f"{figure} {value} {detail}" in drawn, (figure, detail)
+        assert period in drawn, (figure, period)
+    assert "Page 1 of" in page_one
+    assert "Income and cost by month" not in page_one  # the charts start on page 2
+
+
+def test_each_section_states_its_period(engine: Engine) -> None:
+    _ledger(engine)
+    with service_context(engine, AS_OF) as ctx:
+        pdf, _ = manager_pack(ctx, FY19)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    fy = "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)"
+    for title in (f"Income and cost by month, {fy}", f"Budget lines, {fy}",
+                  "Full cost per case, academic year 2019/20: 2019-09-01 to 2019-12-31",
+                  "Cost per case, academic year 2019/20: 2019-09-01 to 2019-12-31"):
+        assert title in text, title
+
+
+@pytest.mark.parametrize("as_of", [date(2019, 4, 1), date(2020, 6, 30)])
+def test_a_pack_at_the_start_of_the_year_or_after_it_still_renders(engine: Engine, as_of: date) -> None:
+    _ledger(engine)
+    with service_context(engine, as_of) as ctx:
+        pdf, rows = manager_pack(ctx, FY19)
+    assert pdf.startswith(b"%PDF")
+    assert [r[0] for r in rows][:4] == ["Cost recovery", "Income", "Cost", "Net variance against budget"]
