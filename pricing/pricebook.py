@@ -425,6 +425,27 @@ _VAT_NUMBER = re.compile(r"^(GB)?(\d{9}|\d{12})$")
 _PREFIX = r"^[A-Z0-9-]{1,6}$"
 
 
+class JournalSettings(BaseModel):
+    """Settlement by journal for the council's own maintained schools (issue 20).
+
+    A maintained school is part of the council: with ``settle_maintained_by_journal`` on, what
+    the bill run would invoice it is an internal recharge instead, numbered ``recharge_prefix``
+    + six digits in a gap-free series of its own (JNL-000001), with no due date, settled on
+    issue by a journal transfer from the school's budget. A school that opts out
+    (``traded school edit URN --no-journal``) is invoiced as any customer, with one line of
+    ``opt_out_admin_charge`` (outside the scope of VAT) on each invoice: £25.00 by default, about
+    what raising, posting and chasing one more invoice costs (Bury charges £100 a term).
+    Absent in older stored books: these defaults.
+    """
+
+    model_config = _CONFIG
+
+    settle_maintained_by_journal: Annotated[bool, Field(strict=True)] = True
+    recharge_prefix: Annotated[str, Field(strict=True, pattern=_PREFIX)] = "JNL-"
+    opt_out_admin_charge: Money = Decimal("25.00")
+
+
+
 class Council(BaseModel):
     """The supplier on every invoice: name, address, VAT number, payment details and terms."""
 
@@ -456,6 +477,8 @@ class Council(BaseModel):
     capacity: CapacitySettings = CapacitySettings()
     # Issue 20: the chart of codes for the general-ledger export (absent in older stored books: placeholders).
     ledger: LedgerCodes = LedgerCodes()
+    # Issue 20: maintained schools settled by journal, the recharge series, the opt-out's admin charge.
+    journal: JournalSettings = JournalSettings()
 
     @field_validator("bank_profiles", mode="before")
     @classmethod
@@ -487,6 +510,9 @@ class Council(BaseModel):
             raise _fail(
                 "must differ from invoice_prefix (the two series are numbered apart)", "credit_note_prefix"
             )
+        if self.journal.recharge_prefix in (self.invoice_prefix, self.credit_note_prefix):
+            raise _fail("must differ from invoice_prefix and credit_note_prefix (recharges are numbered apart)",
+                        "journal.recharge_prefix")
         return self
 
 
