@@ -13,13 +13,13 @@ HEADERS = {"current": "Not yet due", "0-30": "0-30 days", "31-60": "31-60 days",
 
 def aged_debt_pdf(report: AgedDebt) -> bytes:
     """``report`` as a PDF: one row per school (largest debt first), a total row and how it is aged."""
-    rows = [(s.urn, s.name, f"{s.invoices}", *(as_pounds(s.buckets[c]) for c in COLUMNS), as_pounds(s.total))
+    rows = [(s.name, s.urn, f"{s.invoices}", *(as_pounds(s.buckets[c]) for c in COLUMNS), as_pounds(s.total))
             for s in report.schools]
     totals = report.totals
-    rows.append(("", f"Total ({len(report.schools)} schools)", f"{sum(s.invoices for s in report.schools)}",
+    rows.append((f"Total ({len(report.schools)} schools)", "", f"{sum(s.invoices for s in report.schools)}",
                  *(as_pounds(totals[c]) for c in COLUMNS), as_pounds(sum(totals.values(), ZERO))))
     table = ReportTable(f"Owed at {doc_date(report.as_of)}",
-                        ("URN", "School", "Invoices", *(HEADERS.get(c, c) for c in COLUMNS), "Total"), rows,
+                        ("School", "URN", "Invoices", *(HEADERS.get(c, c) for c in COLUMNS), "Total"), rows,
                         align=("L", "L", "R", *("R",) * (len(COLUMNS) + 1)), total_row=True)
     note = ReportNote(
         "What each school owes on its invoices at the as-of date (after payments and credit notes), aged by "

@@ -56,7 +56,7 @@ def _cases(report: CaseCostReport) -> ReportTable:
              m(c.non_staff), m(c.full_cost), m(c.day_rate_value), m(c.income_billed), m(c.subscription_share),
              m(c.income), m(c.income - c.cost), m(c.net_full_cost)) for c in report.cases]
     t = report.total
-    rows.append((f"Total ({len(report.cases)})", "", "", _hours(t("hours")), _hours(t("deemed_hours")),
+    rows.append(("Total", f"{len(report.cases)} cases", "", _hours(t("hours")), _hours(t("deemed_hours")),
                  m(t("cost")), m(t("non_staff")), m(t("full_cost")), m(t("day_rate_value")), m(t("income_billed")),
                  m(t("subscription_share")), m(t("income")), m(t("income") - t("cost")), m(t("net_full_cost"))))
     return ReportTable("Cases", ("Case", "School", "Covered", "Hours", "Deemed", "Direct cost", "Non-staff",
