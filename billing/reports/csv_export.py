@@ -29,7 +29,10 @@ from billing.aged_debt import AgedDebt
 from billing.outputs import write_output
 from billing.reports.budget import BudgetReport
 from billing.reports.case_costs import CaseCostReport
+from billing.reports.forecast import ForecastReport
+from billing.reports.funding import FundingReport
 from billing.reports.school_income import SchoolReport
+from billing.reports.utilisation import UtilisationReport
 from pricing.money import format_money
 
 Table = tuple[list[str], list[list[object]]]
@@ -107,3 +110,33 @@ def budget_table(report: object) -> Table:
                "forecast_variance", "basis"]
     rows = [[report.fy.name, report.as_of, *[r.as_json()[h] for h in headers[2:]]] for r in report.rows]
     return headers, rows
+
+
+def utilisation_table(report: object) -> Table:
+    """One row per delivery assignment, then one per member of staff with hours but no delivery post."""
+    assert isinstance(report, UtilisationReport)
+    headers = ["from", "to", "row", "post", "person", "staff", "fte", "capacity_hours", "delivered_hours",
+               "deemed_hours", "utilisation_percent"]
+    rows: list[list[object]] = [
+        [r.first, r.last, "assignment", r.post, r.person, r.staff, r.fte, r.capacity, r.delivered, r.deemed,
+         r.utilisation] for r in report.rows]
+    rows += [[report.first, report.last, "no delivery post", None, None, u.staff, None, None, u.delivered, u.deemed,
+              None] for u in report.unposted]
+    return headers, rows
+
+
+def funding_table(report: object) -> Table:
+    assert isinstance(report, FundingReport)
+    headers = ["fy", "as_of", "source", "basis", "budget", "budget_to_date", "pay", "non_staff", "spend", "income",
+               "balance", "pay_forecast", "non_staff_forecast", "spend_forecast", "income_forecast",
+               "balance_forecast"]
+    return headers, [[report.fy.name, report.as_of, s.source, s.basis, s.budget, s.budget_to_date, s.pay, s.other,
+                      s.spend, s.income, s.balance, s.pay_forecast, s.other_forecast, s.spend_forecast,
+                      s.income_forecast, s.balance_forecast] for s in report.sources]
+
+
+def forecast_table(report: object) -> Table:
+    assert isinstance(report, ForecastReport)
+    headers = ["fy", "as_of", "line", "kind", "source", "budget", "to_date", "rest_of_year", "forecast", "variance",
+               "label", "basis"]
+    return headers, [[report.fy.name, report.as_of, *[ln.as_json()[h] for h in headers[2:]]] for ln in report.lines]

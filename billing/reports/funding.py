@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between
 from billing.context import Context
-from billing.establishment import funding_budgets
+from billing.models import FundingBudget
 from billing.reports.budget import Recognition
 from billing.reports.establishment_cost import pay_by, pay_lines
 from billing.reports.ledger import earned_income
@@ -133,7 +135,8 @@ class FundingReport:
 def budget_parts(ctx: Context, fy: FinancialYear, as_of: date) -> list[BudgetPart]:
     """Each funding budget's part in ``fy`` (prorated by calendar days) and how much of it falls by ``as_of``."""
     out: list[BudgetPart] = []
-    for fb in funding_budgets(ctx):
+    for fb in ctx.session.scalars(select(FundingBudget).order_by(FundingBudget.source, FundingBudget.starts_on,
+                                                                 FundingBudget.description)):
         for part in prorate_budget(fb.amount, fb.starts_on, fb.ends_on):
             if part.fy != fy:
                 continue

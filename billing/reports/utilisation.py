@@ -26,9 +26,9 @@ from datetime import date
 from decimal import Decimal
 
 from billing.context import Context
-from billing.establishment import staff_names
 from billing.reports.establishment_cost import capacity_lines, capacity_setting, posts
 from billing.reports.ledger import work_done
+from billing.staff_rates import staff_by_id
 from pricing.errors import InvalidInput
 from pricing.establishment import Capacity, utilisation
 
@@ -119,7 +119,6 @@ def utilisation_report(ctx: Context, first: date, last: date) -> UtilisationRepo
     setting = capacity_setting(ctx)
     every = posts(ctx)
     hours = {c.assignment_id: c.hours for c in capacity_lines(ctx, first, last, setting, only=every)}
-    names = staff_names(ctx)
     # (assignment id, staff id, first day, last day) of each delivery assignment inside the period, in report order
     covers: list[tuple[int, int | None, date, date]] = []
     for post in every:
@@ -144,10 +143,11 @@ def utilisation_report(ctx: Context, first: date, last: date) -> UtilisationRepo
         if w.deemed:
             deemed[owner] += w.hours
     rows: list[UtilisationRow] = []
+    names = staff_by_id(ctx, {sid for _, sid, _, _ in covers if sid is not None})
     by_id = {a.id: (post, a) for post in every for a in post.assignments}
     for aid, sid, a_first, a_last in covers:
         post, a = by_id[aid]
-        rows.append(UtilisationRow(post.title, a.person, names.get(sid) if sid is not None else None, a.fte,
+        rows.append(UtilisationRow(post.title, a.person, names[sid].name if sid in names else None, a.fte,
                                    a_first, a_last, hours[aid], delivered[aid], deemed[aid]))
     unposted = sorted((Unposted(name, role, delivered[-sid], deemed[-sid]) for sid, (name, role) in who.items()),
                       key=lambda u: u.staff)
