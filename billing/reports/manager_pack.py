@@ -3,24 +3,8 @@
 Page 1 is one page of headline figures, each with the period it covers; then the charts
 (income against cost by month, funding source balances, full cost per case in bands);
 then the tables (funding sources, forecast, budget lines, utilisation, per-case costs).
-The headline CSV carries exactly the figures printed on page 1, as the same strings.
-
-Figures and where they come from:
-
-- Income, cost and the net variance: the budget report for the financial year to the
-  as-of date (billing.reports.budget: income recognised by the days of service, cost
-  from the establishment's pay where posts are recorded, non-staff costs). Variance =
-  (income actual − income budget to date) − (cost actual − cost budget to date), per
-  funding source and in all; more income or less cost is favourable.
-- Cost recovery = income from schools (the traded income actual) ÷ cost, one decimal
-  place (pricing.establishment.percent): how much of what the service costs its
-  customers pay; council and schools forum / high-needs block contributions fund the rest.
-- Cases open on the as-of date (referred by then and not closed by then) and cases
-  closed in the financial year to the as-of date.
-- Average full cost per case: the per-case report (billing.reports.case_costs) for the
-  academic year starting in the financial year, to the as-of date, beside the
-  service's £4,000–£4,500 a case at the day rate.
-- Utilisation: hours delivered ÷ delivery capacity over the financial year to date.
+The headline CSV carries exactly the figures printed on page 1, as the same strings;
+:data:`HOW` (printed at the end of the pack) says how each figure is made.
 """
 
 from __future__ import annotations
@@ -31,10 +15,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from billing.budgets import TRADED
 from billing.context import Context
 from billing.models import Case
 from billing.reports.budget import BudgetReport, budget_report, fy_months
 from billing.reports.case_costs import BENCHMARK_HIGH, BENCHMARK_LOW, CaseCostReport, benchmark_verdict, case_costs
+from billing.reports.forecast import ForecastReport, forecast_report
+from billing.reports.funding import FundingReport, SourceFunding, funding_report
+from billing.reports.utilisation import UtilisationReport, utilisation_report
 from invoices.formats import doc_date
 from invoices.report_pdf import (
     BarChart,
@@ -49,24 +37,26 @@ from invoices.report_pdf import (
 )
 from pricing.calendars import AcademicYear, FinancialYear, days_inclusive
 from pricing.establishment import percent, variance_label
-from pricing.money import as_pounds
+from pricing.money import ZERO, as_pounds
 
 HEADLINE_COLUMNS = ("figure", "value", "detail", "period")
 HOW = """
-Income is recognised by the days of service, not by invoice; council and schools forum / high-needs block
-contributions are counted evenly by day. Cost is the establishment's pay for the days each post is filled
-(where posts are recorded; else delivery hours x hourly cost) and the non-staff costs recorded. Variance =
-(income actual - income budget to date) - (cost actual - cost budget to date), per funding source and in all,
-the budget to date being each budget line spread evenly by day; more income or less cost is favourable. Cost
-recovery = income from schools / cost. Cases open: referred by the as-of date and not closed by then; cases
-closed: closed in the financial year to date. Full cost per case: the case's share, by delivered hours, of the
-establishment's pay and the non-staff costs over the academic year to date (the rest falls on orders and on
-capacity not sold), plus the non-staff costs recorded against it, beside the service's own figure of
-4,000.00 to 4,500.00 a case at the day rate. Utilisation: hours delivered (deemed-delivered included) /
-the delivery posts' capacity after leave and training allowances.
+Income is recognised by the days of service, not by invoice (billing.reports.budget); council and schools
+forum / high-needs block contributions are counted evenly by day. Cost is the establishment's pay for the
+days each post is filled (where posts are recorded; else delivery hours x hourly cost) and the non-staff
+costs recorded. Cost recovery = income from schools / cost. Net variance against budget = (income actual -
+income budgeted to date) - (cost actual - cost budgeted to date), each budget line spread evenly by day; the
+forecast net variance is the year-end forecast of each line (billing.reports.forecast) less its budget. More
+income or less cost is favourable. A funding source's variance to date = its budget to date (funding budgets
+prorated by days, else its income budget lines) + its income - the pay charged to it through the posts'
+funding splits and its non-staff costs (billing.reports.funding): an underspend is favourable. Cases open:
+referred by the as-of date and not closed by then; cases closed: closed in the financial year to date. Full
+cost per case: the case's share, by delivered hours, of the establishment's pay and the non-staff costs over
+the academic year to date (the rest falls on orders and on capacity not sold), plus the non-staff costs
+recorded against it, beside the service's own figure of 4,000.00 to 4,500.00 a case at the day rate.
+Utilisation: hours delivered (deemed-delivered included) by the holders of delivery posts / their capacity
+after the leave and training allowances (billing.reports.utilisation).
 """
-_SHORT = {"council budget": "council", "schools forum / high-needs block": "schools forum / HNB",
-          "traded income": "traded"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +93,11 @@ class Periods:
                 f"({days} of {self.fy.days} days)")
 
     @property
+    def fy_forecast(self) -> str:
+        return (f"{self.fy.name}: {doc_date(self.fy.start)} to {doc_date(self.fy.end)}, forecast on "
+                f"{doc_date(self.as_of)}")
+
+    @property
     def cases(self) -> str:
         last = min(self.year.end, self.as_of)
         if last < self.year.start:
@@ -114,25 +109,51 @@ class Periods:
         return f"on {doc_date(self.as_of)}"
 
 
+@dataclass(frozen=True)
+class PackReports:
+    """The reports the pack is assembled from, all for one financial year as of one day."""
+
+    budget: BudgetReport
+    forecast: ForecastReport
+    funding: FundingReport
+    utilisation: UtilisationReport | None  # None: no day of the year yet
+    cases: CaseCostReport
+    open_closed: tuple[int, int]
+
+
 def _pct(value: Decimal | None) -> str:
     return "n/a" if value is None else f"{value}%"
 
 
+def _m(value: Decimal | None) -> str:
+    return "" if value is None else as_pounds(value)
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
 def _variance(figure: str, variance: Decimal, period: str, detail: str = "") -> HeadlineFigure:
-    """A variance as its size with its direction in words: favourable, adverse or on budget."""
+    """A variance as its size, its direction in words (favourable, adverse or on budget) and a detail."""
     label = variance_label("income", variance)
     return HeadlineFigure(figure, as_pounds(abs(variance)), f"{label}{detail}", period,
                           None if label == "on budget" else label)
 
 
-def source_variance(report: BudgetReport, source: str | None = None) -> Decimal:
+def net_variance(report: BudgetReport) -> Decimal:
     """(income actual − budget to date) − (cost actual − budget to date): positive is favourable."""
-    inc, cost = report.totals("income", source), report.totals("cost", source)
+    inc, cost = report.totals("income"), report.totals("cost")
     return (inc["actual"] - inc["budget_to_date"]) - (cost["actual"] - cost["budget_to_date"])
 
 
-def _sources(report: BudgetReport) -> list[str]:
-    return [s for s in report.sources if any(r.source == s for r in report.rows)]
+def source_variance(source: SourceFunding) -> Decimal:
+    """A funding source's budget to date + its income − its spend: an underspend is positive (favourable)."""
+    return source.budget_to_date + source.income - source.spend
+
+
+def _shown(funding: FundingReport) -> list[SourceFunding]:
+    """The sources with anything to show: a budget, spend or income."""
+    return [s for s in funding.sources if s.budget or s.spend or s.income or s.spend_forecast or s.income_forecast]
 
 
 def case_counts(ctx: Context, fy: FinancialYear, as_of: date) -> tuple[int, int]:
@@ -143,12 +164,13 @@ def case_counts(ctx: Context, fy: FinancialYear, as_of: date) -> tuple[int, int]
     return open_, closed
 
 
-def headline_figures(budget: BudgetReport, cases: CaseCostReport, open_closed: tuple[int, int],
-                     periods: Periods, utilisation: Decimal | None) -> list[HeadlineFigure]:
+def headline_figures(reports: PackReports, periods: Periods) -> list[HeadlineFigure]:
     """Page 1's figures, in the order printed."""
     fy_period = periods.fy_to_date
+    budget = reports.budget
     income, cost = budget.totals("income"), budget.totals("cost")
-    traded = budget.totals("income", "traded income")["actual"]
+    traded = budget.totals("income", TRADED)["actual"]
+    forecast_net = reports.forecast.net()
     out = [
         HeadlineFigure("Cost recovery", _pct(percent(traded, cost["actual"])),
                        f"income from schools {as_pounds(traded)} / cost {as_pounds(cost['actual'])}", fy_period),
@@ -156,17 +178,24 @@ def headline_figures(budget: BudgetReport, cases: CaseCostReport, open_closed: t
                        f"from schools {as_pounds(traded)}; council and schools forum "
                        f"{as_pounds(income['actual'] - traded)}", fy_period),
         HeadlineFigure("Cost", as_pounds(cost["actual"]),
-                       "pay from the establishment and non-staff costs" if budget.staff_basis == "establishment"
-                       else "delivery hours x hourly cost and non-staff costs", fy_period),
-        _variance("Net variance against budget", source_variance(budget), fy_period,
+                       "the establishment's pay and non-staff costs" if budget.staff_basis == "establishment"
+                       else "delivery hours x hourly cost and non-staff costs (no posts recorded)", fy_period),
+        _variance("Net variance against budget", net_variance(budget), fy_period,
                   f": net {as_pounds(income['actual'] - cost['actual'])} against "
                   f"{as_pounds(income['budget_to_date'] - cost['budget_to_date'])} budgeted to date"),
+        _variance("Forecast net variance at year end", forecast_net["variance"], periods.fy_forecast,
+                  f": net {as_pounds(forecast_net['forecast'])} forecast against {as_pounds(forecast_net['budget'])}"
+                  " budgeted"),
     ]
-    for source in _sources(budget):
-        out.append(_variance(f"Variance: {source}", source_variance(budget, source), fy_period))
-    open_, closed = open_closed
+    for source in _shown(reports.funding):
+        detail = (f": income {as_pounds(source.income)} less spend {as_pounds(source.spend)}" if source.source == TRADED
+                  else f": spend {as_pounds(source.spend)} against {as_pounds(source.budget_to_date)} budgeted to date"
+                  + (f" + income {as_pounds(source.income)}" if source.income else ""))
+        out.append(_variance(f"Variance: {source.source}", source_variance(source), fy_period, detail))
+    open_, closed = reports.open_closed
     out.append(HeadlineFigure("Cases open", str(open_), "referred and not yet closed", periods.on))
     out.append(HeadlineFigure("Cases closed", str(closed), "in the financial year to date", fy_period))
+    cases = reports.cases
     if cases.cases:
         average = cases.average("full_cost")
         out.append(HeadlineFigure(
@@ -175,16 +204,16 @@ def headline_figures(budget: BudgetReport, cases: CaseCostReport, open_closed: t
             f" a case at the day rate ({len(cases.cases)} cases)", periods.cases))
     else:
         out.append(HeadlineFigure("Average full cost per case", "n/a", "no cases yet", periods.cases))
-    out.append(HeadlineFigure("Utilisation", _pct(utilisation), "hours delivered / delivery capacity",
-                              periods.cases if utilisation is not None else fy_period))
+    util = reports.utilisation
+    out.append(HeadlineFigure(
+        "Utilisation", _pct(util.utilisation if util else None),
+        f"{_hours(util.delivered)} hours delivered / {_hours(util.capacity)} hours of capacity" if util
+        else "no days of the year yet", fy_period))
     return out
 
 
-def _m(value: Decimal | None) -> str:
-    return "" if value is None else as_pounds(value)
-
-
-def _charts(budget: BudgetReport, cases: CaseCostReport, periods: Periods) -> list[ReportSection]:
+def _charts(reports: PackReports, periods: Periods) -> list[ReportSection]:
+    budget, cases = reports.budget, reports.cases
     months = fy_months(budget.fy)
     labels = [f"{date(y, m, 1):%b %Y}" for y, m in months]
     sections: list[ReportSection] = [
@@ -192,13 +221,15 @@ def _charts(budget: BudgetReport, cases: CaseCostReport, periods: Periods) -> li
                  [("Income", [budget.actual_by_month["income"][m] for m in months]),
                   ("Cost", [budget.actual_by_month["cost"][m] for m in months])]),
     ]
-    sources = _sources(budget)
-    if sources:
+    shown = _shown(reports.funding)
+    if shown:
         sections.append(BarChart(
-            f"Variance against budget by funding source, {periods.fy_to_date}",
-            [_SHORT.get(s, s) for s in sources], [("Variance (favourable above zero)",
-                                                   [source_variance(budget, s) for s in sources])],
-            value_labels=True))
+            f"Funding source balances, {periods.fy.name} (to {doc_date(periods.as_of)} and forecast to "
+            f"{doc_date(periods.fy.end)})",
+            [s.source for s in shown],
+            [("Variance to date (budget to date + income - spend)", [source_variance(s) for s in shown]),
+             ("Forecast balance at year end (budget + income - spend)", [s.balance_forecast for s in shown])],
+            x_label="Above zero: underspent (favourable); below zero: overspent (adverse)", value_labels=True))
     if cases.cases:
         sections.append(Histogram.of(
             f"Full cost per case, {periods.cases}", [c.full_cost for c in cases.cases],
@@ -208,20 +239,73 @@ def _charts(budget: BudgetReport, cases: CaseCostReport, periods: Periods) -> li
     return sections
 
 
+def _funding_tables(funding: FundingReport, periods: Periods) -> list[ReportSection]:
+    shown = _shown(funding)
+    rows = [(s.source, s.basis, _m(s.budget), _m(s.budget_to_date), _m(s.pay), _m(s.other), _m(s.income),
+             _m(source_variance(s)), variance_label("income", source_variance(s)), _m(s.balance_forecast),
+             variance_label("income", s.balance_forecast)) for s in shown]
+    total = (f"Total ({len(shown)})", "", _m(funding.total("budget")), _m(funding.total("budget_to_date")),
+             _m(funding.total("pay")), _m(funding.total("other")), _m(funding.total("income")),
+             _m(sum((source_variance(s) for s in shown), ZERO)), "", _m(funding.total("balance_forecast")), "")
+    out: list[ReportSection] = [ReportTable(
+        f"Funding sources, {periods.fy_to_date}",
+        ("Funding source", "Budget from", "Budget for the year", "Budget to date", "Pay", "Non-staff", "Income",
+         "Variance to date", "", "Forecast balance", ""),
+        [*rows, total], align=("L", "L", *("R",) * 6, "L", "R", "L"), total_row=True)]
+    parts = [p for s in shown for p in s.parts]
+    if parts:
+        out.append(ReportTable(
+            f"Funding budgets in {periods.fy.name}, prorated by days",
+            ("Funding source", "Budget", "Period", "Whole budget", "Days in the year", "Part in the year",
+             "Part to date"),
+            [(p.source, p.description, f"{doc_date(p.starts_on)} to {doc_date(p.ends_on)}", _m(p.whole),
+              p.days_text, _m(p.amount), _m(p.to_date)) for p in parts],
+            align=("L", "L", "L", "R", "R", "R", "R")))
+    return out
+
+
+def _forecast_table(forecast: ForecastReport, periods: Periods) -> ReportTable:
+    rows = [(ln.line, ln.kind, ln.source, _m(ln.budget), _m(ln.to_date), _m(ln.rest), _m(ln.forecast),
+             _m(ln.variance), ln.label, ln.basis) for ln in forecast.lines]
+    for name, t in (("Income", forecast.totals("income")), ("Cost", forecast.totals("cost")),
+                    ("Net (income - cost)", forecast.net())):
+        rows.append((name, "", "", _m(t["budget"]), _m(t["to_date"]), _m(t["rest_of_year"]), _m(t["forecast"]),
+                     _m(t["variance"]), variance_label("cost" if name == "Cost" else "income", t["variance"]), ""))
+    return ReportTable(f"Forecast to the year end, {periods.fy.name} (actual to {doc_date(periods.as_of)})",
+                       ("Line", "Kind", "Funding source", "Budget", "To date", "Rest of the year", "Forecast",
+                        "Variance", "", "Basis"), rows,
+                       align=("L", "L", "L", "R", "R", "R", "R", "R", "L", "L"), total_row=True)
+
+
 def _budget_lines(budget: BudgetReport, periods: Periods) -> ReportTable:
-    rows = [(r.line, r.kind, _SHORT.get(r.source, r.source), _m(r.budget), _m(r.budget_to_date), _m(r.actual),
-             _m(r.variance), "" if r.variance is None else variance_label(r.kind, r.variance), _m(r.forecast))
+    rows = [(r.line, r.kind, r.source, _m(r.budget), _m(r.budget_to_date), _m(r.actual),
+             _m(r.variance), "" if r.variance is None else variance_label(r.kind, r.variance))
             for r in budget.rows]
     return ReportTable(f"Budget lines, {periods.fy_to_date}",
                        ("Line", "Kind", "Funding source", "Budget", "Budget to date", "Actual to date", "Variance",
-                        "", "Forecast"), rows, align=("L", "L", "L", "R", "R", "R", "R", "L", "R"))
+                        ""), rows, align=("L", "L", "L", "R", "R", "R", "R", "L"))
+
+
+def _utilisation_table(util: UtilisationReport, periods: Periods) -> ReportSection:
+    title = f"Utilisation, {periods.fy_to_date}"
+    if not util.rows and not util.unposted:
+        return ReportNote("No delivery posts filled and no hours delivered in these days.", title)
+    rows = [(r.post, r.person, r.staff or "(not linked)", f"{r.fte}", f"{doc_date(r.first)} to {doc_date(r.last)}",
+             _hours(r.capacity), _hours(r.delivered), _hours(r.deemed), _pct(r.utilisation)) for r in util.rows]
+    rows += [("(no delivery post)", u.staff, u.staff, "", "", "", _hours(u.delivered), _hours(u.deemed), "")
+             for u in util.unposted]
+    rows.append((f"Total ({len(util.rows)})", "", "", "", "", _hours(util.capacity), _hours(util.delivered),
+                 _hours(util.deemed), _pct(util.utilisation)))
+    return ReportTable(title, ("Post", "Person", "Sessions of", "FTE", "Days", "Capacity hours", "Delivered hours",
+                               "of which deemed", "Utilisation"), rows,
+                       align=("L", "L", "L", "R", "L", "R", "R", "R", "R"), total_row=True)
 
 
 def _per_case(cases: CaseCostReport, periods: Periods) -> ReportTable:
-    rows = [(c.ref, c.school, f"{c.hours:,.2f}", as_pounds(c.cost), as_pounds(c.full_cost),
+    rows = [(c.ref, c.school, _hours(c.hours), as_pounds(c.cost), as_pounds(c.full_cost),
              as_pounds(c.day_rate_value), as_pounds(c.income), as_pounds(c.net_full_cost)) for c in cases.cases]
     t = cases.total
-    rows.append((f"Total ({len(cases.cases)})", "", f"{t('hours'):,.2f}", as_pounds(t("cost")),
+    rows.append((f"Total ({len(cases.cases)})", "", _hours(t("hours")), as_pounds(t("cost")),
                  as_pounds(t("full_cost")), as_pounds(t("day_rate_value")), as_pounds(t("income")),
                  as_pounds(t("net_full_cost"))))
     return ReportTable(f"Cost per case, {periods.cases}",
@@ -229,26 +313,33 @@ def _per_case(cases: CaseCostReport, periods: Periods) -> ReportTable:
                         "Net on full cost"), rows, align=("L", "L", *("R",) * 6), total_row=True)
 
 
+def pack_reports(ctx: Context, fy: FinancialYear, periods: Periods) -> PackReports:
+    as_of = periods.as_of
+    return PackReports(
+        budget=budget_report(ctx, fy), forecast=forecast_report(ctx, fy), funding=funding_report(ctx, fy),
+        utilisation=utilisation_report(ctx, fy.start, as_of) if as_of >= fy.start else None,
+        cases=case_costs(ctx, periods.year), open_closed=case_counts(ctx, fy, as_of))
+
+
 def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[tuple[str, str, str, str]]]:
     """The manager's pack for ``fy`` as of ``ctx.today``: the PDF and the rows of its headline CSV
     (figure, value, detail, period), the same strings as page 1 prints."""
-    budget = budget_report(ctx, fy)
-    as_of = budget.as_of
-    periods = Periods(fy, as_of, AcademicYear(fy.start_year))
-    cases = case_costs(ctx, periods.year)
-    utilisation = cases.full.utilisation if cases.full is not None else None
-    figures = headline_figures(budget, cases, case_counts(ctx, fy, as_of), periods, utilisation)
+    periods = Periods(fy, min(ctx.today, fy.end), AcademicYear(fy.start_year))
+    reports = pack_reports(ctx, fy, periods)
+    figures = headline_figures(reports, periods)
+    headlines = Headlines(
+        "Headline figures",
+        [Headline(f.figure, f.value, f.detail if f.period == periods.fy_to_date else f"{f.detail}; {f.period}",
+                  f.tone) for f in figures],
+        period=f"Unless stated, {periods.fy_to_date}.", columns=4 if len(figures) <= 12 else 5)
     sections: list[ReportSection] = [
-        Headlines("Headline figures", [Headline(f.figure, f.value, f"{f.detail}" + (
-            "" if f.period == periods.fy_to_date else f"; {f.period}"), f.tone) for f in figures],
-                  period=f"Unless stated, {periods.fy_to_date}."),
-        PageBreak(),
-        *_charts(budget, cases, periods),
-        _budget_lines(budget, periods),
-        _per_case(cases, periods),
-        ReportNote(" ".join(HOW.split()), "How the figures are made"),
+        headlines, PageBreak(), *_charts(reports, periods),
+        *_funding_tables(reports.funding, periods), _forecast_table(reports.forecast, periods),
+        _budget_lines(reports.budget, periods),
     ]
+    if reports.utilisation is not None:
+        sections.append(_utilisation_table(reports.utilisation, periods))
+    sections += [_per_case(reports.cases, periods), ReportNote(" ".join(HOW.split()), "How the figures are made")]
     pdf = render_report(f"Manager's pack {fy.name}", "Inclusion traded services: does the service pay for itself?",
                         sections, as_of=ctx.today, landscape=True)
     return pdf, [f.row() for f in figures]
-

@@ -76,15 +76,27 @@ def test_page_one_holds_the_headline_figures_and_they_equal_the_csv(engine: Engi
     assert figures["Cost"][0] == "£27,750.00"
     assert figures["Cost recovery"] == ("12.8%", "income from schools £3,540.00 / cost £27,750.00", fy)  # 12.757
     # Budget to date: traded 20,000.00 x 275/366 = 15,027.32; council income and the post 27,500.00 each.
-    # Traded: 3,540.00 - 15,027.32 = -11,487.32; council: income on budget, cost 250.00 over.
-    assert figures["Variance: traded income"] == ("£11,487.32", "adverse", fy)
-    assert figures["Variance: council budget"] == ("£250.00", "adverse", fy)
+    # Net: (31,040.00 - 42,527.32) - (27,750.00 - 27,500.00) = -11,737.32.
     assert figures["Net variance against budget"] == (
         "£11,737.32", "adverse: net £3,290.00 against £15,027.32 budgeted to date", fy)
+    # Forecast: traded 3,540.00 + the fee's January to March on the ledger (9,000.00 x 91/366 = 2,237.70)
+    # = 5,777.70 against 20,000.00; council income and the post's committed pay as budgeted; the venue's
+    # run-rate 250.00 / 275 x 366 = 332.73 unbudgeted. Net 5,444.97 against 20,000.00.
+    assert figures["Forecast net variance at year end"] == (
+        "£14,555.03", "adverse: net £5,444.97 forecast against £20,000.00 budgeted",
+        "FY2019/20: 2019-04-01 to 2020-03-31, forecast on 2019-12-31")
+    # Funding sources: the council's budget to date is its income line's 27,500.00; it paid the post's
+    # 27,500.00 and the venue's 250.00. Traded income has no budget: income 3,540.00, nothing charged to it.
+    assert figures["Variance: council budget"] == (
+        "£250.00", "adverse: spend £27,750.00 against £27,500.00 budgeted to date", fy)
+    assert figures["Variance: traded income"] == ("£3,540.00", "favourable: income £3,540.00 less spend £0.00", fy)
     assert "Variance: schools forum / high-needs block" not in figures  # no budget, no spend
     # Open on 2019-12-31: C-2 and C-3 (C-1 closed 2019-12-15, C-9 not referred yet); closed in the year: C-1, C-0.
     assert figures["Cases open"] == ("2", "referred and not yet closed", "on 2019-12-31")
     assert figures["Cases closed"] == ("2", "in the financial year to date", fy)
+    # Sam's 1 FTE from 1 April: 190 working days to 31 December (bank holidays apart) less 32 x 275/366
+    # days of leave and training = 165.956 days x 7.4 hours = 1,228.08 hours; 12 delivered = 0.98%.
+    assert figures["Utilisation"] == ("1.0%", "12.00 hours delivered / 1,228.08 hours of capacity", fy)
     average = cases.average("full_cost")
     assert figures["Average full cost per case"][0] == f"£{average:,.2f}"
     assert figures["Average full cost per case"][2] == "academic year 2019/20: 2019-09-01 to 2019-12-31"
@@ -122,4 +134,5 @@ def test_a_pack_at_the_start_of_the_year_or_after_it_still_renders(engine: Engin
     with service_context(engine, as_of) as ctx:
         pdf, rows = manager_pack(ctx, FY19)
     assert pdf.startswith(b"%PDF")
-    assert [r[0] for r in rows][:4] == ["Cost recovery", "Income", "Cost", "Net variance against budget"]
+    assert [r[0] for r in rows][:5] == ["Cost recovery", "Income", "Cost", "Net variance against budget",
+                                        "Forecast net variance at year end"]
