@@ -51,6 +51,7 @@ from billing.invoicing import (
     issue_invoices,
     price_charges,
 )
+from billing.journals import pays_admin_charge, raise_admin_charges
 from billing.mail_compose import MailSetup
 from billing.models import BillRun, Charge, Invoice, InvoiceLine, School
 from billing.numbering import INVOICE_SERIES, lock_series
@@ -174,12 +175,31 @@ def charges_for(ctx: Context, group: Group) -> list[Charge]:
     return list(ctx.session.scalars(stmt))
 
 
+def _with_admin_charges(ctx: Context, batch: list[tuple[Customer, list[Billable], bool]]) -> None:
+    """Add the admin charge to each invoice of an opted-out maintained school (billing.journals), in place.
+
+    Raised in the caller's transaction with the invoice it goes on (a dry run's is rolled back with it).
+    """
+    c = council(ctx)
+    wanted = [(school.id, charges[0].id) for school, charges, interest_only in batch
+              if charges and not interest_only and pays_admin_charge(c, school)]
+    raised = raise_admin_charges(ctx, c, wanted)
+    if not raised:
+        return
+    rows = {row.school_id: row for row in ctx.session.execute(
+        select(*BILLABLE_COLUMNS).where(Charge.id.in_(list(raised.values()))))}
+    for school, charges, interest_only in batch:
+        if not interest_only and school.id in rows:
+            charges.append(rows[school.id])
+
+
 def _preview(ctx: Context, group: Group) -> RunInvoice | None:
-    charges = charges_for(ctx, group)
+    charges: list[Billable] = list(charges_for(ctx, group))
     if not charges:
         return None
     school = ctx.session.get(School, group[0])
     assert school is not None
+    _with_admin_charges(ctx, [(school, charges, group[1])])
     priced = price_charges(ctx, charges, ctx.today)
     net, vat, total = document_totals(priced)
     return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1], tuple(priced))
@@ -188,11 +208,12 @@ def _preview(ctx: Context, group: Group) -> RunInvoice | None:
 def _issue(ctx: Context, group: Group, run_id: int | None, mail: MailSetup | None) -> RunInvoice | None:
     # Lock the series before reading: a concurrent run's invoices are then visible.
     lock_series(ctx, INVOICE_SERIES)
-    charges = charges_for(ctx, group)
+    charges: list[Billable] = list(charges_for(ctx, group))
     if not charges:
         return None
     school = ctx.session.get(School, group[0])
     assert school is not None
+    _with_admin_charges(ctx, [(school, charges, group[1])])
     inv = issue_invoice(ctx, school, charges, interest_only=group[1], bill_run_id=run_id)
     apply_account_credit(ctx, {school.id})
     if mail is not None:
@@ -223,6 +244,7 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None,
             if key in found:
                 found[key].append(charge)
     batch = [(schools[group[0]], found[group], group[1]) for group in groups if found[group]]
+    _with_admin_charges(ctx, batch)
     issued = issue_invoices(ctx, batch, bill_run_id=run_id)
     # In the batch's own transaction: a run stopped after this commit leaves no credit unapplied.
     apply_account_credit(ctx, {school.id for school, _, _ in batch})

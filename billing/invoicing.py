@@ -22,6 +22,7 @@ from billing.bulk import among, chunks, insert_rows
 from billing.charges import audit_many
 from billing.context import Context
 from billing.db import transaction
+from billing.journals import RECHARGE, Recharge, reverse_journal, settle_recharges, settles_by_journal
 from billing.models import (
     Allocation,
     AllocationRelease,
@@ -33,7 +34,7 @@ from billing.models import (
     School,
     Subscription,
 )
-from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, lock_series, next_number
+from billing.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES, RECHARGE_SERIES, lock_series, next_number
 from billing.pricebooks import council, vat_rates
 from billing.views.invoices import find_invoice
 from contracts.states import ChargeStatus
@@ -70,6 +71,8 @@ class Customer(Protocol):
     def email(self) -> str | None: ...
     @property
     def la_code(self) -> str | None: ...
+    @property
+    def journal_opt_out(self) -> bool: ...
 
 
 class Billable(Protocol):
@@ -111,7 +114,7 @@ BILLABLE_COLUMNS = (Charge.id, Charge.school_id, Charge.kind, Charge.source_key,
 """The columns of a charge that issuing reads (:class:`Billable`), and its kind."""
 
 CUSTOMER_COLUMNS = (School.id, School.urn, School.name, School.address, School.postcode, School.type, School.email,
-                    School.la_code)
+                    School.la_code, School.journal_opt_out)
 """The columns of a school that issuing reads (:class:`Customer`)."""
 
 
@@ -210,6 +213,7 @@ def issue_invoice(
 
     The tax point is the issue date. Each charge becomes one line; the unique
     ``invoice_lines.charge_id`` makes the database refuse a second invoicing.
+    To a maintained school settled by journal it is a recharge instead (billing.journals).
     """
     issued = issue_invoices(ctx, [(school, charges, interest_only)], bill_run_id=bill_run_id)[0]
     invoice = ctx.session.get(Invoice, issued.id)
@@ -226,6 +230,7 @@ class IssuedInvoice:
     net: Decimal
     vat: Decimal
     total: Decimal
+    purpose: str = "standard"
 
 
 def issue_invoices(
@@ -240,6 +245,10 @@ def issue_invoices(
     as issuing them one by one, but the series is locked once, purchase-order
     numbers are read once, and invoices, lines and audit rows are inserted in
     bulk (billing.bulk) without loading them back into the session.
+
+    To the council's own maintained schools settled by journal (billing.journals) each
+    document is a recharge: numbered in the recharge series, no due date, no interest, and
+    settled in full by a journal transfer dated its issue date, in this transaction.
     """
     if not batch:
         return []
@@ -258,27 +267,38 @@ def issue_invoices(
     all_charges = [charge for _, charges, _ in batch for charge in charges]
     sub_po = _po_map(ctx, Subscription, {ch.subscription_id for ch in all_charges if ch.subscription_id is not None})
     order_po = _po_map(ctx, Order, {ch.order_id for ch in all_charges if ch.order_id is not None})
+    by_journal = [settles_by_journal(c, school) for school, _, _ in batch]
+    # The invoice series first, always: racing runs take turns on it before anything else.
     row = lock_series(ctx, INVOICE_SERIES)
-    first_seq = row.next_value
-    row.next_value = first_seq + len(batch)
+    next_seq = {INVOICE_SERIES: row.next_value}
+    row.next_value += by_journal.count(False)
+    if any(by_journal):
+        recharge_row = lock_series(ctx, RECHARGE_SERIES)
+        next_seq[RECHARGE_SERIES] = recharge_row.next_value
+        recharge_row.next_value += by_journal.count(True)
     priced = []
     invoice_rows: list[dict[str, object]] = []
     due_on = issued_on + timedelta(days=c.payment_terms_days)
     price = charge_pricer(ctx, issued_on)
-    for offset, (school, charges, interest_only) in enumerate(batch):
+    for (school, charges, interest_only), recharge in zip(batch, by_journal, strict=True):
         lines = [price(charge) for charge in charges]
         net, vat, total = document_totals(lines)
-        seq = first_seq + offset
+        series = RECHARGE_SERIES if recharge else INVOICE_SERIES
+        seq = next_seq[series]
+        next_seq[series] = seq + 1
         pos = sorted({p for ch in charges for p in (_po_of(sub_po, ch.subscription_id), _po_of(order_po, ch.order_id))
                       if p})
         invoice_rows.append({
-            "kind": "invoice", "number": format_number(c.invoice_prefix, seq), "series": INVOICE_SERIES,
-            "seq": seq, "school_id": school.id, "bill_run_id": bill_run_id, "corrects_id": None,
-            "issued_on": issued_on, "tax_point": issued_on, "due_on": due_on, "interest_only": interest_only,
-            "reason": None, "po_number": ", ".join(pos) if pos else None,
-            # Whether this invoice earns late-payment interest, printed in its terms (an interest invoice never does).
+            "kind": "invoice", "number": format_number(c.journal.recharge_prefix if recharge else c.invoice_prefix, seq),
+            "series": series, "seq": seq, "school_id": school.id, "bill_run_id": bill_run_id, "corrects_id": None,
+            "issued_on": issued_on, "tax_point": issued_on, "due_on": None if recharge else due_on,
+            "interest_only": interest_only, "reason": None, "po_number": ", ".join(pos) if pos else None,
+            "purpose": RECHARGE if recharge else "standard",
+            # Whether this invoice earns late-payment interest, printed in its terms (an interest invoice never
+            # does, nor a recharge: it is settled on issue).
             "customer": customer_snapshot(school).model_copy(update={
-                "earns_interest": not interest_only and charges_interest_to(c, school.type, school.la_code)}),
+                "earns_interest": not interest_only and not recharge
+                and charges_interest_to(c, school.type, school.la_code)}),
             "supplier": supplier, "net": net, "vat": vat, "total": total,
             "created_at": now, "actor": ctx.actor,
         })
@@ -286,7 +306,8 @@ def issue_invoices(
     # The counter row's new value is written before the invoices (flush), as one by one.
     ctx.session.flush()
     ids = insert_rows(ctx.session, Invoice, invoice_rows, return_ids=True)
-    invoices = [IssuedInvoice(new_id, str(r["number"]), r["net"], r["vat"], r["total"])  # type: ignore[arg-type]
+    invoices = [IssuedInvoice(new_id, str(r["number"]), r["net"], r["vat"], r["total"],  # type: ignore[arg-type]
+                              str(r["purpose"]))
                 for new_id, r in zip(ids, invoice_rows, strict=True)]
     line_rows = [
         {"invoice_id": invoice.id, "position": position, "charge_id": charge.id, "corrects_line_id": None,
@@ -298,13 +319,16 @@ def issue_invoices(
     ]
     insert_rows(ctx.session, InvoiceLine, line_rows)
     audit_many(ctx, [
-        ("invoice.issue", "invoice", r["number"], {
+        ("recharge.issue" if recharge else "invoice.issue", "invoice", r["number"], {
             "school": school.urn, "net": str(r["net"]), "vat": str(r["vat"]), "total": str(r["total"]),
-            "due_on": due_on.isoformat(), "charges": [ch.source_key for ch in charges],
+            "due_on": None if recharge else due_on.isoformat(), "charges": [ch.source_key for ch in charges],
             "interest_only": interest_only, "bill_run": bill_run_id,
         })
-        for r, (school, charges, interest_only) in zip(invoice_rows, batch, strict=True)
+        for r, (school, charges, interest_only), recharge in zip(invoice_rows, batch, by_journal, strict=True)
     ], plain=True)
+    settle_recharges(ctx, [
+        Recharge(invoice.id, invoice.number, school.id, school.urn, invoice.total, issued_on)
+        for invoice, (school, _, _), recharge in zip(invoices, batch, by_journal, strict=True) if recharge])
     return invoices
 
 
@@ -378,7 +402,10 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
     ctx.audit("credit_note.issue", "invoice", number,
               {"invoice": original.number, "net": net, "vat": vat, "total": total, "left_before": left},
               reason=why)
-    release_overpayment(ctx, original, note)
+    released = release_overpayment(ctx, original, note)
+    if original.purpose == RECHARGE:
+        # Settled by a reversing journal on its date: the freed journal money goes back to the school's budget.
+        reverse_journal(ctx, original.school, original.number, number, note.issued_on, released)
     return note
 
 

@@ -21,6 +21,8 @@ from pricing.errors import InvalidInput
 
 INVOICE_SERIES = "INV"
 CREDIT_NOTE_SERIES = "CN"
+RECHARGE_SERIES = "JNL"
+"""Journal recharges to the council's own maintained schools (issue 20): gap-free, apart from invoices."""
 
 
 def lock_series(ctx: Context, series: str) -> NumberSequence:

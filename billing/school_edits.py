@@ -25,6 +25,11 @@ Changing the LA code (or LAESTAB) of a maintained school can change whether it
 is the council's own; when it does, the same date and re-decision apply.
 Invoices already issued on or after the date are reported, never changed: a
 wrong one is corrected by credit note.
+
+``journal`` (``--journal``/``--no-journal``, issue 20) says whether the council's own
+maintained school settles by journal transfer (the default) or opts out and is invoiced
+with the price book's admin charge (``journal_opt_out``, billing.journals); it applies to
+what the next bill run issues, and only a maintained school has the choice.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from pricing.vat import INTEREST_VAT_CODE, customer_vat_class
 _LA_CODE = re.compile(r"\d{3}", re.ASCII)
 _LAESTAB = re.compile(r"\d{7}", re.ASCII)
 
-FIELDS = ("name", "type", "address", "postcode", "email", "number_on_roll", "la_code", "laestab")
+FIELDS = ("name", "type", "address", "postcode", "email", "number_on_roll", "la_code", "laestab", "journal_opt_out")
 """The particulars `school edit` may change, as they are named in the audit trail and the JSON."""
 
 
@@ -72,6 +77,7 @@ class SchoolChanges:
     new_urn: str | None = None
     correction: bool = False
     reason: str | None = None
+    journal: bool | None = None  # True: settle by journal; False: opt out (invoiced, with the admin charge)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,14 @@ def _clean(changes: SchoolChanges, school: School) -> dict[str, object]:
             raise InvalidInput(f"school type {changes.type!r} must be one of {', '.join(SCHOOL_TYPES)}")
         new["type"] = changes.type
     new.update(_la_codes(changes, school))
+    if changes.journal is not None:
+        if changes.new_urn is not None:
+            raise InvalidInput("--journal/--no-journal and --new-urn exclude each other: set the successor's "
+                               "choice with its own `traded school edit`", code="journal_opt_out")
+        if str(new.get("type", school.type)) != "maintained":
+            raise InvalidInput(f"URN {school.urn} is {_a(school.type)}: only a maintained school settles by "
+                               "journal (--journal/--no-journal)", code="journal_opt_out")
+        new["journal_opt_out"] = not changes.journal
     return new
 
 

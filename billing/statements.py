@@ -14,6 +14,11 @@ it beside the balance ("interest not yet invoiced"), and it appears as its
 interest invoice once billed. A past statement therefore never changes when
 interest is billed later.
 
+A recharge to the council's own maintained school (issue 20, billing.journals) is listed as
+such, followed by the journal transfer that settled it ("Settled by journal transfer from the
+school's budget"); a credit note against it is followed by its reversing journal. Both sides
+are on the statement, so its balance is what the school owes: nothing, for a recharge.
+
 A statement asked for by email (`traded statement URN --email`) is queued in
 the outbox with its PDF attached (billing.outbox), once per period a day.
 """
@@ -36,6 +41,7 @@ from billing.documents import payment_details, with_pay_link
 from billing.entitlements import school_entitlements
 from billing.gateway.service import pay_link_if_configured
 from billing.invoicing import charges_interest_to, customer_snapshot, supplier_snapshot
+from billing.journals import JOURNAL_METHOD, RECHARGE, is_reversing_journal
 from billing.mail_compose import MailSetup
 from billing.models import Allocation, Charge, Invoice, InvoiceLine, Payment, Refund, School
 from billing.models.mail import MailMessage
@@ -56,7 +62,7 @@ from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, TradedError
 from pricing.money import ZERO
 
-_KIND_ORDER = {"invoice": 0, "interest": 1, "credit_note": 2, "payment": 3, "refund": 4}
+_KIND_ORDER = {"invoice": 0, "recharge": 0, "interest": 1, "credit_note": 2, "payment": 3, "journal": 3, "refund": 4}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Entry:
     debit: Decimal
     credit: Decimal
     order: int  # a stable tie-break within a day
+    rank: int | None = None  # its place among a day's kinds, when not its kind's (a reversing journal's: a refund's)
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,10 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
     numbers = {d.id: d.number for d in documents}
     described = _invoice_descriptions(ctx, [d for d in documents if d.kind == "invoice"])
     for doc in documents:
-        if doc.kind == "invoice":
+        if doc.kind == "invoice" and doc.purpose == RECHARGE:
+            entries.append(Entry(doc.issued_on, "recharge", doc.number, f"Internal recharge: {described[doc.id]}"[:300],
+                                 doc.total, ZERO, doc.id))
+        elif doc.kind == "invoice":
             kind = "interest" if doc.interest_only else "invoice"
             entries.append(Entry(doc.issued_on, kind, doc.number, described[doc.id], doc.total, ZERO, doc.id))
         else:
@@ -176,13 +186,22 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
                                  f"Credit note against {corrected}{reason}"[:300], ZERO, doc.total, doc.id))
     for payment in ctx.session.scalars(select(Payment).where(Payment.school_id == school.id)):
         ref = f" ({payment.reference})" if payment.reference else ""
+        if payment.method == JOURNAL_METHOD:
+            entries.append(Entry(payment.received_on, "journal", f"PAY-{payment.id}",
+                                 f"Settled by journal transfer from the school's budget{ref}"[:300],
+                                 ZERO, payment.amount, payment.id))
+            continue
         entries.append(Entry(payment.received_on, "payment", f"PAY-{payment.id}",
                              f"Payment by {payment.method.upper() if payment.method == 'bacs' else payment.method}{ref}"[:300],
                              ZERO, payment.amount, payment.id))
     for refund in ctx.session.scalars(select(Refund).where(Refund.school_id == school.id)):
+        if is_reversing_journal(refund):
+            entries.append(Entry(refund.refunded_on, "journal", f"REF-{refund.id}", refund.reason[:300],
+                                 refund.amount, ZERO, refund.id, rank=_KIND_ORDER["refund"]))
+            continue
         entries.append(Entry(refund.refunded_on, "refund", f"REF-{refund.id}",
                              f"Refund of credit: {refund.reason}"[:300], refund.amount, ZERO, refund.id))
-    entries.sort(key=lambda e: (e.on, _KIND_ORDER[e.kind], e.order))
+    entries.sort(key=lambda e: (e.on, _KIND_ORDER[e.kind] if e.rank is None else e.rank, e.order))
     return entries
 
 

@@ -133,11 +133,14 @@ def show(rt: Runtime, urn: str) -> None:
 @click.option("--new-urn", default=None, metavar="URN",
               help="A conversion: the new establishment's URN (an academy's); charges from --on follow it.")
 @click.option("--correction", is_flag=True, help="The school was registered with the wrong type: change it in place.")
+@click.option("--journal/--no-journal", "journal", default=None,
+              help="A maintained school: settle by journal transfer (the default), or opt out and be invoiced "
+                   "with the price book's admin charge.")
 @click.option("--reason", default=None, metavar="TEXT", help="Why (kept in the audit trail).")
 @pass_runtime
 def edit(rt: Runtime, urn: str, name: str | None, address: str | None, postcode: str | None, email: str | None,
          roll: str | None, la_code: str | None, laestab: str | None, type_: str | None, on: str | None,
-         new_urn: str | None, correction: bool, reason: str | None) -> None:
+         new_urn: str | None, correction: bool, journal: bool | None, reason: str | None) -> None:
     """Correct a school's particulars, or record a dated change of type; every change is audited.
 
     Issued invoices never change (they keep the particulars they were issued with):
@@ -154,11 +157,16 @@ def edit(rt: Runtime, urn: str, name: str | None, address: str | None, postcode:
     due from --on and not yet invoiced have their VAT decided again. Invoices issued
     from --on are listed, never changed: correct one with a credit note.
 
+    --no-journal: the council's own maintained school will not settle by journal
+    transfer, so the next bill run invoices it (BACS, the council's terms) with the
+    price book's admin charge on each invoice; --journal settles it by journal again.
+
     \b
     Example:
       traded school edit 100279 --address "Clissold Road, London" --postcode "N16 9EX"
       traded school edit 100279 --type academy --on 2026-04-01 --new-urn 149999 --name "Stoke Newington Academy"
       traded school edit 100280 --type academy --on 2025-09-01 --correction --reason "Registered as maintained in error"
+      traded school edit 100279 --no-journal --reason "Finance asked to pay by BACS"
     \b
     JSON: {"urn", "changed": {"address": {"before", "after"}, ...}, "school": {as school show},
            "successor": {as school show} | null, "charges": [{"id", "description", "due",
@@ -172,7 +180,7 @@ def edit(rt: Runtime, urn: str, name: str | None, address: str | None, postcode:
         changes = SchoolChanges(name=name, address=address, postcode=postcode, email=email, number_on_roll=roll,
                                 la_code=la_code, laestab=laestab, type=type_,
                                 effective=parse_date(on) if on else None, new_urn=new_urn, correction=correction,
-                                reason=reason)
+                                reason=reason, journal=journal)
         return edit_view(edit_school(ctx, urn, changes))
 
     edited = rt.run(service)

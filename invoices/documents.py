@@ -24,7 +24,8 @@ from pricing.money import ZERO, money
 
 DocumentKind = Literal["invoice", "credit_note"]
 DOCUMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note")
-STATEMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "refund", "interest")
+STATEMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "refund", "interest", "recharge", "journal")
+"""``recharge``: a maintained school's journal recharge; ``journal``: the transfer settling it, or reversing a credit."""
 AGEING_BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "90+")
 REMINDER_LEVELS: tuple[int, ...] = (7, 30, 60)  # the stages: first reminder, second reminder, final notice
 SERVICE_NAMES: dict[str, str] = {  # §2's services as a school reads them (the price book keys them by code)

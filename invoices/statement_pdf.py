@@ -24,6 +24,8 @@ KIND_NAMES = {
     "payment": "Payment",
     "refund": "Refund",
     "interest": "Interest",
+    "recharge": "Recharge",
+    "journal": "Journal",
 }
 
 AGEING_LABELS = (
