@@ -402,3 +402,56 @@ def staff_rate_cmd(rt: Runtime, name: str, from_: str, cost: str) -> None:
 
     data = rt.run(service)
     rt.emit(data, f"{data['name']}: {_m(data['cost_per_hour'])} an hour from {data['from']}.")
+
+
+@report.command("pack")
+@click.option("--fy", default=None, metavar="FY",
+              help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@click.option("--pdf", "pdf_file", required=True, metavar="FILE", help="Write the pack (landscape PDF) to FILE.")
+@click.option("--csv", "csv_file", default=None, metavar="FILE",
+              help="Also write page 1's headline figures as CSV (figure, value, detail, period).")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@pass_runtime
+def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, force: bool) -> None:
+    """The manager's pack: does the service pay for itself?
+
+    Page 1 is the headline figures (cost recovery, income, cost, net variance against
+    budget and its forecast at year end, each funding source's variance, cases open and
+    closed, average full cost per case, utilisation), each with its period; then charts
+    (income and cost by month, funding source balances, full cost per case) and tables
+    (funding sources, forecast, budget lines, utilisation, cost per case). The CSV holds
+    exactly page 1's figures, as printed.
+
+    \b
+    Example:
+      traded --as-of 2026-03-31 report pack --pdf pack.pdf --csv headlines.csv
+      traded --as-of 2026-07-31 report pack --fy FY2025/26 --pdf pack.pdf --force
+    """
+    from billing.outputs import write_output
+    from billing.reports.csv_export import write_csv
+    from billing.reports.manager_pack import HEADLINE_COLUMNS, manager_pack
+    from cli.tables import table
+
+    _check_outputs(rt, force, pdf_file, csv_file)
+
+    def service(ctx: Any) -> tuple[str, bytes, list[tuple[str, str, str, str]]]:
+        year = _fy(fy, ctx)
+        pdf, rows = manager_pack(ctx, year)
+        return year.name, pdf, rows
+
+    name, pdf, rows = rt.run(service, read_only=True)
+    _write(rt, lambda: write_output(Path(pdf_file), pdf, force=force, database_url=rt.engine().url))
+    if csv_file:
+        _write(rt, lambda: write_csv(csv_file, (list(HEADLINE_COLUMNS), [list(r) for r in rows]), force,
+                                     rt.engine().url))
+    data = {"fy": name, "pdf": pdf_file, "csv": csv_file,
+            "headlines": [dict(zip(HEADLINE_COLUMNS, r, strict=True)) for r in rows]}
+
+    def text() -> str:
+        out = [table(["Figure", "Value", "Detail", "Period"], rows, "lrll", wrap=("Detail", "Period"),
+                     title=f"Manager's pack {name}: headline figures")]
+        out += [f"{what} written to {path}." for path, what in ((pdf_file, "PDF pack"), (csv_file, "CSV"))
+                if path]
+        return "\n".join(out)
+
+    rt.emit(data, text)

@@ -105,6 +105,7 @@ BASE: dict[str, tuple[list[str], dict[str, str], bool]] = {
     "report aged-debt": ([], {}, False),
     "report budget": ([], {"--fy": "FY2025/26", "--csv": "{tmp}/budget.csv", "--pdf": "{tmp}/budget.pdf"}, False),
     "report case-costs": ([], {"--year": "2025/26", "--csv": "{tmp}/cases.csv"}, False),
+    "report pack": ([], {"--fy": "FY2025/26", "--pdf": "{tmp}/pack.pdf", "--csv": "{tmp}/headlines.csv"}, False),
     "report school": ([], {"--year": "2025/26", "--csv": "{tmp}/schools.csv"}, False),
     "school add": ([], {"--urn": "100999", "--name": "New School", "--type": "academy", "--roll": "100",
                         "--email": "office@example.org", "--address": "1 Road", "--postcode": "EB1 1AA",

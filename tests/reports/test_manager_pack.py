@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import shutil
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -17,7 +19,7 @@ from billing.reports.manager_pack import manager_pack
 from pricing.calendars import AcademicYear, FinancialYear
 from tests.reports import builders as b
 from tests.reports import post_builders as pb
-from tests.support import service_context
+from tests.support import cli_json, cli_refused, run_cli, service_context
 
 FY19 = FinancialYear(2019)
 AS_OF = date(2019, 12, 31)  # 275 of FY2019/20's 366 days
@@ -136,3 +138,29 @@ def test_a_pack_at_the_start_of_the_year_or_after_it_still_renders(engine: Engin
     assert pdf.startswith(b"%PDF")
     assert [r[0] for r in rows][:5] == ["Cost recovery", "Income", "Cost", "Net variance against budget",
                                         "Forecast net variance at year end"]
+
+
+def test_report_pack_writes_the_pdf_and_a_csv_of_page_ones_figures(db_url: str, engine: Engine,
+                                                                    tmp_path: Path) -> None:
+    _ledger(engine)
+    pdf, csv_file = tmp_path / "pack.pdf", tmp_path / "headlines.csv"
+    data = cli_json(db_url, "report", "pack", "--fy", "FY2019/20", "--pdf", str(pdf), "--csv", str(csv_file),
+                    as_of="2019-12-31")
+    with csv_file.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["figure", "value", "detail", "period"]
+    assert rows[1:] == [[h["figure"], h["value"], h["detail"], h["period"]] for h in data["headlines"]]
+    assert ["Cost recovery", "12.8%", "income from schools £3,540.00 / cost £27,750.00",
+            "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)"] in rows
+    page_one = page_text(pdf.read_bytes(), 1)
+    for figure, value, _, _ in rows[1:]:
+        assert figure in page_one and value in page_one
+    # An existing file is replaced only with --force, and the refusal writes nothing.
+    before = pdf.read_bytes()
+    refused = cli_refused(db_url, "report", "pack", "--pdf", str(pdf), as_of="2019-12-31")
+    assert "--force" in refused["message"]
+    assert pdf.read_bytes() == before
+    text = run_cli(db_url, "report", "pack", "--pdf", str(pdf), "--force", as_of="2019-12-31", as_json=False)
+    assert text.exit_code == 0, text.output
+    assert "Manager's pack FY2019/20" in text.stdout and "£27,750.00" in text.stdout
+    assert f"PDF pack written to {pdf}." in text.stdout
