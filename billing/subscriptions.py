@@ -23,7 +23,7 @@ from billing.charges import NewCharge, raise_charge
 from billing.context import Context
 from billing.lookup import get_or_refuse
 from billing.models import Charge, School, Subscription
-from billing.pricebooks import version_for
+from billing.pricebooks import council, version_for
 from billing.schools import get_school
 from contracts import subscription as domain
 from contracts.charge_details import SubscriptionFeeDetail
@@ -33,6 +33,7 @@ from invoices.formats import doc_date
 from pricing.calendars import AcademicYear
 from pricing.fees import FeeSpan, Instalment, contract_years
 from pricing.text import clean_optional_line
+from pricing.vat import customer_vat_class
 
 SUBSCRIPTION_VAT_CODE = "S"
 SUBSCRIPTION_SERVICE = "subscription"
@@ -111,7 +112,7 @@ def add_subscription(
     urn: str,
     tier: str,
     start: date,
-    schedule: str = "annual",
+    schedule: str | None = None,
     po_number: str | None = None,
     *,
     renews: Subscription | None = None,
@@ -119,10 +120,20 @@ def add_subscription(
     """Start a two-academic-year subscription and raise one charge per instalment (§3).
 
     Refuses an unknown tier or schedule, and a term overlapping any subscription the
-    school already has (at most one live at a time).
+    school already has (at most one live at a time). With no schedule asked for, the
+    school's default (:func:`default_schedule`).
     """
-    terms = SubscriptionTerms.checked(tier, schedule, start)
-    return _add(ctx, get_school(ctx, urn), terms, po_number, renews)
+    school = get_school(ctx, urn)
+    terms = SubscriptionTerms.checked(tier, schedule or default_schedule(ctx, school), start)
+    return _add(ctx, school, terms, po_number, renews)
+
+
+def default_schedule(ctx: Context, school: School) -> str:
+    """The schedule of a subscription added without one: the price book's ``maintained_schedule``
+    for the council's own maintained schools when it names one (issue 20: fy-split), else annual."""
+    c = council(ctx)
+    own = customer_vat_class(school.type, school.la_code, c.la_code) == "own_maintained"
+    return c.maintained_schedule if own and c.maintained_schedule else "annual"
 
 
 def plan_term(ctx: Context, school: School, terms: SubscriptionTerms
@@ -134,7 +145,7 @@ def plan_term(ctx: Context, school: School, terms: SubscriptionTerms
     existing = ctx.session.scalars(select(Subscription).where(Subscription.school_id == school.id))
     domain.check_no_clash([as_record(sub) for sub in existing], terms, school.urn)
     fees = yearly_fees(ctx, school, terms.tier, terms.starts_on)
-    return fees, list(domain.plan_fees(terms, fees, format_day))
+    return fees, list(domain.plan_fees(terms, fees, format_day, council(ctx).fy_split_basis))
 
 
 def renewal_terms(ctx: Context, old: Subscription) -> SubscriptionTerms:

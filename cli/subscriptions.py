@@ -50,10 +50,13 @@ def subscription() -> None:
 @click.argument("urn")
 @click.option("--tier", required=True, metavar="premium|initial")
 @click.option("--start", required=True, metavar="DATE", help="First day of the two-academic-year term.")
-@click.option("--schedule", default="annual", show_default=True, metavar="annual|termly")
+@click.option("--schedule", default=None, metavar="annual|termly|fy-split",
+              help="How each year's fee is billed; fy-split: two parts, to 31 March and from 1 April. "
+                   "Default annual, or for the council's own maintained schools the price book's "
+                   "maintained_schedule when it names one.")
 @click.option("--po", "po_number", default=None, metavar="TEXT", help="The school's purchase-order number.")
 @pass_runtime
-def add(rt: Runtime, urn: str, tier: str, start: str, schedule: str, po_number: str | None) -> None:
+def add(rt: Runtime, urn: str, tier: str, start: str, schedule: str | None, po_number: str | None) -> None:
     """Start a subscription running to 31 August of the following academic year.
 
     Raises one dated charge per instalment (the first year pro rata for a mid-year start).
@@ -61,6 +64,7 @@ def add(rt: Runtime, urn: str, tier: str, start: str, schedule: str, po_number: 
     \b
     Example:
       traded subscription add 100279 --tier premium --start 2025-09-01 --schedule termly
+      traded subscription add 100280 --tier initial --start 2025-10-15 --schedule fy-split
     """
     from billing.subscriptions import add_subscription
     from billing.views.subscriptions import subscription_detail

@@ -20,9 +20,17 @@ from decimal import Decimal
 
 from contracts.charge_details import SubscriptionFeeDetail
 from contracts.states import SubscriptionStatus
-from pricing.calendars import AcademicYear, term_of
+from pricing.calendars import AcademicYear, FinancialYear, term_of
 from pricing.errors import InvalidInput, RuleViolation
-from pricing.fees import SCHEDULES, FeeSpan, Instalment, ScheduleName, contract_end, contract_years
+from pricing.fees import (
+    SCHEDULES,
+    FeeSpan,
+    FySplitBasis,
+    Instalment,
+    ScheduleName,
+    contract_end,
+    contract_years,
+)
 from pricing.fees import schedule as fee_schedule
 from pricing.money import ZERO
 from pricing.pricebook import TIER_NAMES
@@ -42,7 +50,7 @@ def check_schedule(name: str) -> ScheduleName:
     for known in SCHEDULES:
         if name == known:
             return known
-    raise InvalidInput(f'billing schedule "{name}" must be annual or termly', code="unknown_schedule")
+    raise InvalidInput(f'billing schedule "{name}" must be annual, termly or fy-split', code="unknown_schedule")
 
 
 @dataclass(frozen=True)
@@ -142,11 +150,17 @@ def renewal(old: SubscriptionRecord, renewed_as: int | None) -> SubscriptionTerm
 
 
 def instalment_description(tier: str, inst: Instalment, schedule_name: str, day: DayFormat) -> str:
-    """e.g. "Premium subscription 2025/26, autumn term (2025-09-01 to 2025-12-31)"."""
+    """e.g. "Premium subscription 2025/26, autumn term (2025-09-01 to 2025-12-31)".
+
+    An fy-split part names the financial year it falls in: "..., FY2025/26 part (2025-09-01 to 2026-03-31)".
+    """
     period = f"({day(inst.period_start)} to {day(inst.period_end)})"
     if schedule_name == "termly":
         term = term_of(inst.period_start).term.value
         return f"{tier.capitalize()} subscription {inst.academic_year.name}, {term} term {period}"
+    if schedule_name == "fy-split":
+        fy = FinancialYear.of(inst.period_start).name
+        return f"{tier.capitalize()} subscription {inst.academic_year.name}, {fy} part {period}"
     return f"{tier.capitalize()} subscription {inst.academic_year.name} {period}"
 
 
@@ -179,12 +193,14 @@ class PlannedFee:
         return self.instalment.period_end
 
 
-def plan_fees(terms: SubscriptionTerms, fees: Mapping[AcademicYear, Decimal], day: DayFormat) -> list[PlannedFee]:
+def plan_fees(terms: SubscriptionTerms, fees: Mapping[AcademicYear, Decimal], day: DayFormat,
+              fy_split_basis: FySplitBasis = "months") -> list[PlannedFee]:
     """Every instalment charge of the contract, in due order (§3).
 
     ``fees`` is each contract year's full-year fee from that year's price-book
     version; the first year is pro-rated and each year split by the schedule
-    (pricing.fees), the leftover pennies on its last instalment.
+    (pricing.fees), the leftover pennies on its last instalment; an fy-split
+    year's parts shared by ``fy_split_basis`` (the price book's).
     """
     return [
         PlannedFee(
@@ -193,7 +209,7 @@ def plan_fees(terms: SubscriptionTerms, fees: Mapping[AcademicYear, Decimal], da
             detail=SubscriptionFeeDetail(academic_year=inst.academic_year.start_year, instalment=inst.number,
                                          of=inst.of, year_fee=fees[inst.academic_year]),
         )
-        for inst in fee_schedule(terms.starts_on, fees, terms.schedule)
+        for inst in fee_schedule(terms.starts_on, fees, terms.schedule, fy_split_basis)
     ]
 
 

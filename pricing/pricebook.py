@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from pricing.calendars import AcademicYear, CalendarError
 from pricing.errors import InvalidInput, NotFound
 from pricing.establishment import Capacity
+from pricing.fees import FySplitBasis, ScheduleName
 from pricing.money import ZERO, MoneyError, money, parse_money
 
 SERVICES: tuple[str, ...] = ("casework", "whole_class", "training", "team_teach", "ambassadors", "coaching")
@@ -477,6 +478,13 @@ class Council(BaseModel):
     capacity: CapacitySettings = CapacitySettings()
     # Issue 20: the chart of codes for the general-ledger export (absent in older stored books: placeholders).
     ledger: LedgerCodes = LedgerCodes()
+    # Issue 20: how an fy-split subscription shares a year's fee between the parts before and
+    # from 1 April (docs/rules.md §3), and the schedule a maintained school's new subscription
+    # takes when none is asked for (None: the subscription's own default, annual).
+    fy_split_basis: FySplitBasis = "months"
+    maintained_schedule: ScheduleName | None = None
+    # Issue 20: bad debts written off are numbered in a series of their own (docs/rules.md §7).
+    write_off_prefix: Annotated[str, Field(strict=True, pattern=_PREFIX)] = "WO-"
     # Issue 20: maintained schools settled by journal, the recharge series, the opt-out's admin charge.
     journal: JournalSettings = JournalSettings()
 
@@ -503,6 +511,13 @@ class Council(BaseModel):
         if not _VAT_NUMBER.match(value.replace(" ", "").upper()):
             raise _fail(f'must be a UK VAT number like "GB 123 4567 89", not {value!r}')
         return value
+
+    @model_validator(mode="after")
+    def _write_off_series_apart(self) -> Council:
+        if self.write_off_prefix in (self.invoice_prefix, self.credit_note_prefix):
+            raise _fail("must differ from invoice_prefix and credit_note_prefix (each series is numbered apart)",
+                        "write_off_prefix")
+        return self
 
     @model_validator(mode="after")
     def _distinct_series(self) -> Council:
