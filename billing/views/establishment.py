@@ -141,6 +141,12 @@ def _in_force(a: PostAssignment, on: date) -> bool:
     return a.starts_on <= on and (a.ends_on is None or a.ends_on >= on)
 
 
+def assignment_view(a: PostAssignment, on: date, staff: dict[int, str]) -> AssignmentView:
+    """One assignment, in force or not on ``on``."""
+    return AssignmentView(a.id, a.post.title, a.person, a.staff_id, staff.get(a.staff_id) if a.staff_id else None,
+                          a.fte, a.starts_on, a.ends_on, assignment_annual_cost(a.post, a.fte), _in_force(a, on))
+
+
 def post_view(post: Post, on: date, staff: dict[int, str]) -> PostView:
     """One post as it stands on ``on``."""
     cost = post_cost(post)
@@ -148,9 +154,7 @@ def post_view(post: Post, on: date, staff: dict[int, str]) -> PostView:
     split = split_by_funding(cost, {k: v for k, v in weights.items() if v is not None}) if weights else {}
     shares = tuple(FundingShare(p.source, p.percent, p.amount, split.get(p.source, ZERO)) for p in post.funding)
     status = _status(post, on)
-    people = tuple(AssignmentView(a.id, post.title, a.person, a.staff_id, staff.get(a.staff_id) if a.staff_id else None,
-                                  a.fte, a.starts_on, a.ends_on, assignment_annual_cost(post, a.fte), _in_force(a, on))
-                   for a in post.assignments)
+    people = tuple(assignment_view(a, on, staff) for a in post.assignments)
     filled = sum((a.fte for a in people if a.in_force), ZERO) if status == "in force" else ZERO
     return PostView(post.id, post.title, post.fte, filled, post.grade, post.contract, post.annual_cost,
                     post.on_cost_percent, cost, post.starts_on, post.ends_on, post.delivery, status,
