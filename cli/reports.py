@@ -240,7 +240,7 @@ def budget_cmd(rt: Runtime, fy: str | None, csv_file: str | None, pdf_file: str 
       traded --as-of 2026-01-31 report budget --csv budget.csv --pdf budget.pdf
       traded --as-of 2026-07-31 report budget --fy FY2025/26
     """
-    from billing.reports.budget import BudgetReport, budget_report
+    from billing.reports.budget import BudgetReport, budget_report, staff_note
     from billing.reports.csv_export import budget_table, write_csv
     from cli.tables import paragraph, table
 
@@ -277,9 +277,8 @@ def budget_cmd(rt: Runtime, fy: str | None, csv_file: str | None, pdf_file: str 
                    f"invoiced earlier for service this year (brought forward) {_m(rep.brought_forward)}."))
         out.append(paragraph("Sources: council = council budget; forum/HNB = schools forum / high-needs block; traded = traded "
                    "income. Basis 'allocation': a council or schools forum contribution, counted as received evenly "
-                   "by day. Variance = actual less budget to date (the budget spread evenly by day); forecast = "
-                   "actual / days elapsed x days in the year. Staff actuals are hours recorded on sessions x each "
-                   "person's dated hourly cost: the cost of recorded delivery, not payroll."))
+                   "by day. Variance = actual less budget to date (the budget spread evenly by day). "
+                   + staff_note(rep)))
         for path, what in ((csv_file, "CSV"), (pdf_file, "PDF pack")):
             if path:
                 out.append(f"{what} written to {path}.")
@@ -402,6 +401,192 @@ def staff_rate_cmd(rt: Runtime, name: str, from_: str, cost: str) -> None:
 
     data = rt.run(service)
     rt.emit(data, f"{data['name']}: {_m(data['cost_per_hour'])} an hour from {data['from']}.")
+
+
+def _period(ctx: Any, fy: str | None, from_: str | None, to: str | None) -> tuple[Any, Any]:
+    """The days asked for: --from/--to, else a financial year (default the as-of date's) to the as-of date."""
+    from pricing.clock import parse_date
+    from pricing.errors import InvalidInput
+
+    if fy is not None and (from_ is not None or to is not None):
+        raise InvalidInput("Give --fy, or --from and --to, not both.", code="bad_period")
+    if from_ is not None or to is not None:
+        year = _fy(None, ctx)
+        first = parse_date(from_) if from_ is not None else year.start
+        return first, parse_date(to) if to is not None else ctx.today
+    year = _fy(fy, ctx)
+    last = min(ctx.today, year.end)
+    return year.start, last if last >= year.start else year.end
+
+
+@report.command("utilisation")
+@click.option("--fy", default=None, metavar="FY",
+              help="Financial year, e.g. FY2025/26, from its start to the as-of date (default: the as-of date's).")
+@click.option("--from", "from_", default=None, metavar="DATE", help="First day (default: the financial year's start).")
+@click.option("--to", default=None, metavar="DATE", help="Last day (default: the as-of date).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@pass_runtime
+def utilisation_cmd(rt: Runtime, fy: str | None, from_: str | None, to: str | None, csv_file: str | None,
+                    force: bool) -> None:
+    """Per delivery post-holder: hours they could deliver, hours delivered, utilisation.
+
+    Capacity = working days filled in the period less the leave and training
+    allowances (price book council.capacity) x hours a day x FTE. Delivered = hours
+    delivered and deemed delivered by the member of staff linked to the assignment.
+    Hours by people with no delivery post are shown apart.
+
+    \b
+    Example:
+      traded --as-of 2026-03-31 report utilisation --from 2026-03-01 --to 2026-03-31
+      traded --as-of 2026-03-31 report utilisation --fy FY2025/26 --csv utilisation.csv
+    """
+    from billing.reports.csv_export import utilisation_table, write_csv
+    from billing.reports.utilisation import UtilisationReport, utilisation_report
+    from cli.tables import paragraph, table
+
+    _check_outputs(rt, force, csv_file)
+    rep: UtilisationReport = rt.run(lambda ctx: utilisation_report(ctx, *_period(ctx, fy, from_, to)), read_only=True)
+    if csv_file:
+        _write(rt, lambda: write_csv(csv_file, utilisation_table(rep), force, rt.engine().url))
+    data = rep.as_json()
+
+    def pct(value: Any) -> str:
+        return "" if value is None else f"{value}%"
+
+    def text() -> str:
+        rows: list[list[object]] = [[r.post, r.person, r.staff or "", r.fte, r.first, r.last, r.capacity, r.delivered,
+                                     r.deemed, pct(r.utilisation)] for r in rep.rows]
+        rows.append(["TOTAL", "", "", "", "", "", rep.capacity, rep.delivered, rep.deemed, pct(rep.utilisation)])
+        out = [table(["Post", "Person", "Staff", "FTE", "From", "To", "Capacity h", "Delivered h", "Deemed h",
+                      "Utilisation"], rows, "lllrllrrrr", wrap=("Post", "Person", "Staff"),
+                     title=f"Utilisation {rep.first} to {rep.last}")]
+        if rep.unposted:
+            out.append(table(["Staff", "Role", "Delivered h", "Deemed h"],
+                             [[u.staff, u.role, u.delivered, u.deemed] for u in rep.unposted], "llrr",
+                             wrap=("Staff", "Role"), title="Hours delivered with no delivery post (not in utilisation)"))
+        s = rep.setting
+        out.append(paragraph(f"Capacity: working days filled less {s.leave_days} leave and {s.training_days} training "
+                             f"days a full-time year (shared by calendar days), x {s.hours_per_week} hours a week / 5 "
+                             "x FTE. Delivered includes deemed-delivered hours."))
+        if csv_file:
+            out.append(f"CSV written to {csv_file}.")
+        return "\n".join(out)
+
+    rt.emit(data, text)
+
+
+@report.command("funding")
+@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@pass_runtime
+def funding_cmd(rt: Runtime, fy: str | None, csv_file: str | None, force: bool) -> None:
+    """Per funding source: budget for the year, spend, income and balance, to date and at year end.
+
+    Budget: the source's funding budgets prorated into the year by calendar days (the
+    days stated), else a council or schools forum source's income budget lines. Spend:
+    pay charged through the posts' funding splits plus non-staff costs. Balance =
+    budget + income - spend; the forecast takes the pay committed for the whole year.
+
+    \b
+    Example:
+      traded --as-of 2026-01-31 report funding --fy FY2025/26 --csv funding.csv
+    """
+    from billing.reports.csv_export import funding_table, write_csv
+    from billing.reports.funding import FundingReport, funding_report
+    from cli.tables import paragraph, table
+
+    _check_outputs(rt, force, csv_file)
+    rep: FundingReport = rt.run(lambda ctx: funding_report(ctx, _fy(fy, ctx)), read_only=True)
+    if csv_file:
+        _write(rt, lambda: write_csv(csv_file, funding_table(rep), force, rt.engine().url))
+    data = rep.as_json()
+
+    def text() -> str:
+        def short(source: str) -> str:
+            return _SHORT.get(source, source)
+
+        now = [[short(s.source), s.basis, _m(s.budget), _m(s.budget_to_date), _m(s.pay), _m(s.other), _m(s.income),
+                _m(s.balance)] for s in rep.sources]
+        now.append(["TOTAL", "", _m(rep.total("budget")), _m(rep.total("budget_to_date")), _m(rep.total("pay")),
+                    _m(rep.total("other")), _m(rep.total("income")), _m(rep.total("balance"))])
+        end = [[short(s.source), _m(s.budget), _m(s.pay_forecast), _m(s.other_forecast), _m(s.income_forecast),
+                _m(s.balance_forecast)] for s in rep.sources]
+        end.append(["TOTAL", _m(rep.total("budget")), _m(rep.total("pay_forecast")), _m(rep.total("other_forecast")),
+                    _m(rep.total("income_forecast")), _m(rep.total("balance_forecast"))])
+        out = [table(["Source", "Basis", "Budget", "Budget to date", "Pay", "Non-staff", "Income", "Balance"], now,
+                     "llrrrrrr", title=f"Funding sources {rep.fy.name}: to {rep.as_of} "
+                                       f"({rep.days_elapsed} of {rep.fy.days} days)"),
+               table(["Source", "Budget", "Pay committed", "Non-staff", "Income", "Balance"], end, "lrrrrr",
+                     title="Forecast to year end")]
+        parts = [p for s in rep.sources for p in s.parts]
+        if parts:
+            out.append(table(["Source", "Budget", "Period", "Whole", "This year", "Days"],
+                             [[short(p.source), p.description, f"{p.starts_on} to {p.ends_on}", _m(p.whole),
+                               _m(p.amount), p.days_text] for p in parts], "lllrrl", wrap=("Budget",),
+                             title="Funding budgets in the year"))
+        out.append(paragraph("Balance = budget + income - spend: to date, what is left of the year's budget; "
+                             "forecast, the year-end underspend (or overspend, negative). Pay is charged through "
+                             "each post's funding split; income is traded income from schools by days of service."))
+        if csv_file:
+            out.append(f"CSV written to {csv_file}.")
+        return "\n".join(out)
+
+    rt.emit(data, text)
+
+
+@report.command("forecast")
+@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@pass_runtime
+def forecast_cmd(rt: Runtime, fy: str | None, csv_file: str | None, force: bool) -> None:
+    """Forecast to year end per budget line, beside the budget: variance favourable or adverse.
+
+    Income: recognised to date plus what is invoiced and scheduled for the rest of the
+    year, and the funding budgets' parts in the year. Cost: the establishment's pay
+    committed for the whole year, other costs to date at their run-rate.
+
+    \b
+    Example:
+      traded --as-of 2026-01-31 report forecast --fy FY2025/26 --csv forecast.csv
+    """
+    from billing.reports.csv_export import forecast_table, write_csv
+    from billing.reports.forecast import ForecastReport, forecast_report
+    from cli.tables import paragraph, table
+
+    _check_outputs(rt, force, csv_file)
+    rep: ForecastReport = rt.run(lambda ctx: forecast_report(ctx, _fy(fy, ctx)), read_only=True)
+    if csv_file:
+        _write(rt, lambda: write_csv(csv_file, forecast_table(rep), force, rt.engine().url))
+    data = rep.as_json()
+
+    def text() -> str:
+        rows: list[list[object]] = [[ln.line, ln.kind, _SHORT.get(ln.source, ln.source), _m(ln.budget),
+                                     _m(ln.to_date), _m(ln.rest), _m(ln.forecast), _m(ln.variance), ln.label, ln.basis]
+                                    for ln in rep.lines]
+        totals = cast(dict[str, dict[str, Any]], data["totals"])
+        for name in ("income", "cost", "net"):
+            t = totals[name]
+            rows.append([name.upper(), "", "", _m(t["budget"]), _m(t["to_date"]), _m(t["rest_of_year"]),
+                         _m(t["forecast"]), _m(t["variance"]), t["label"], ""])
+        out = [table(["Line", "Kind", "Source", "Budget", "To date", "Rest of year", "Forecast", "Variance", "",
+                      "Basis"], rows, "lllrrrrrll", wrap=("Line", "Basis"),
+                     title=f"Forecast {rep.fy.name} to year end (actual to {rep.as_of}, "
+                           f"{rep.days_elapsed} of {rep.fy.days} days)")]
+        out.append(paragraph("Variance = forecast - budget: more income or less cost is favourable. Traded income: "
+                             "recognised to date + invoiced and scheduled for the rest of the year (nothing assumed "
+                             "of income not yet contracted). Staff: "
+                             + ("pay committed for the whole year by the assignments recorded."
+                                if rep.staff_basis == "establishment"
+                                else "no establishment recorded, so delivery hours' cost at its run-rate.")
+                             + " Other costs: to date / days elapsed x days in the year."))
+        if csv_file:
+            out.append(f"CSV written to {csv_file}.")
+        return "\n".join(out)
+
+    rt.emit(data, text)
 
 
 @report.command("pack")

@@ -70,7 +70,7 @@ from billing.reports.ledger import Earned, IncomeLine, Item, earned_income, inco
 from pricing.accrual import FeeSpan, recognise_by_financial_year, recognised, split_by_month
 from pricing.calendars import FinancialYear, days_inclusive
 from pricing.establishment import straight_line
-from pricing.money import ZERO, money, to_pence
+from pricing.money import ZERO, as_pounds, money, to_pence
 
 Month = tuple[int, int]
 
@@ -240,6 +240,19 @@ class BudgetReport:
                 for (y, m) in fy_months(self.fy)],
             "method": __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
         }
+
+
+def staff_note(report: BudgetReport) -> str:
+    """How the staff cost and the forecast are made, in the words of the pack and the screen."""
+    if report.staff_basis == "establishment":
+        return ("Staff cost is the establishment's pay: each post's 12-month cost with on-costs for the days it is "
+                "filled, shared between its funding sources; its forecast is the pay committed for the whole year "
+                "by the assignments recorded (a vacancy stays vacant). Delivered hours x each person's hourly cost "
+                f"({as_pounds(report.direct_delivery_cost)} this year to date) is the direct delivery cost, not "
+                "spend. Other forecasts: actual / days elapsed x days in the year.")
+    return ("Staff cost is hours recorded on sessions x each person's dated hourly cost: for a post that is the "
+            "cost of its recorded delivery, not its payroll (planning, travel, administration and leave are not on "
+            "sessions; record the establishment for pay). Forecast = actual / days elapsed x days in the year.")
 
 
 def _norm(text: str) -> str:

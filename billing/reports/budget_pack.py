@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing.reports.budget import BudgetReport, fy_months, month_name
+from billing.reports.budget import BudgetReport, fy_months, month_name, staff_note
 from invoices.report_pdf import BarChart, ReportNote, ReportTable, render_report
 from pricing.money import as_pounds
 
 
 def _m(value: Decimal | None) -> str:
     return "" if value is None else as_pounds(value)
-
-
-def staff_note(report: BudgetReport) -> str:
-    """How the staff cost and the forecast are made, in the words of the pack and the screen."""
-    if report.staff_basis == "establishment":
-        return ("Staff cost is the establishment's pay: each post's 12-month cost with on-costs for the days it is "
-                "filled, shared between its funding sources; its forecast is the pay committed for the whole year "
-                "by the assignments recorded (a vacancy stays vacant). Delivered hours x each person's hourly cost "
-                f"({as_pounds(report.direct_delivery_cost)} this year to date) is the direct delivery cost, not "
-                "spend. Other forecasts: actual / days elapsed x days in the year.")
-    return ("Staff cost is hours recorded on sessions x each person's dated hourly cost: for a post that is the "
-            "cost of its recorded delivery, not its payroll (planning, travel, administration and leave are not on "
-            "sessions; record the establishment for pay). Forecast = actual / days elapsed x days in the year.")
 
 
 def budget_pack(report: BudgetReport) -> bytes:

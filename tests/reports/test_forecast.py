@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -10,7 +12,7 @@ from billing.reports.forecast import forecast_report
 from pricing.calendars import FinancialYear
 from tests.reports import builders as b
 from tests.reports import post_builders as pb
-from tests.support import service_context
+from tests.support import cli_json, run_cli, service_context
 
 FY19 = FinancialYear(2019)
 COUNCIL, FORUM, TRADED = "council budget", "schools forum / high-needs block", "traded income"
@@ -92,3 +94,19 @@ def test_a_funding_budget_with_no_income_line_is_a_line_of_its_own(engine: Engin
     (line,) = report.lines
     assert (line.line, line.budget, line.to_date, line.forecast, line.label) == (
         "Funding: schools forum / high-needs block", None, Decimal("350697.11"), Decimal("350697.11"), "favourable")
+
+
+def test_report_forecast_on_the_command_line(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    _plan(engine)
+    out = cli_json(db_url, "report", "forecast", "--fy", "FY2019/20", as_of="2019-09-30")
+    assert out["totals"]["net"] == {"budget": "348400.00", "to_date": "195236.26", "rest_of_year": "199538.55",
+                                    "forecast": "394774.81", "variance": "46374.81", "label": "favourable"}
+    csv_file = tmp_path / "forecast.csv"
+    text = run_cli(db_url, "report", "forecast", "--fy", "FY2019/20", "--csv", str(csv_file), as_of="2019-09-30",
+                   as_json=False)
+    assert text.exit_code == 0, text.output
+    for figure in ("£350,697.11", "£50,697.11", "favourable", "adverse", "£394,774.81", "£46,374.81"):
+        assert figure in text.output
+    rows = list(csv.DictReader(csv_file.open(encoding="utf-8")))
+    assert [(r["line"], r["forecast"], r["label"]) for r in rows] == [
+        (ln["line"], ln["forecast"], ln["label"]) for ln in out["lines"]]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -10,7 +12,7 @@ from billing.reports.funding import funding_report
 from pricing.calendars import FinancialYear
 from tests.reports import builders as b
 from tests.reports import post_builders as pb
-from tests.support import service_context
+from tests.support import cli_json, run_cli, service_context
 
 FY19, FY20 = FinancialYear(2019), FinancialYear(2020)
 COUNCIL, FORUM, TRADED = "council budget", "schools forum / high-needs block", "traded income"
@@ -80,3 +82,20 @@ def test_the_17_month_budget_s_second_financial_year(engine: Engine) -> None:
         Decimal("146602.89"), "153 of 519 days", Decimal("87195.18"), Decimal("3066.57"))
     council = report.sources[0]
     assert (council.basis, council.budget, council.pay) == ("none", Decimal("0.00"), Decimal("3066.58"))
+
+
+def test_report_funding_on_the_command_line(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    _funded(engine)
+    out = cli_json(db_url, "report", "funding", "--fy", "FY2019/20", as_of="2019-09-30")
+    forum = out["sources"][1]
+    assert (forum["budget"], forum["budgets"][0]["days_text"], forum["to_date"]["balance"],
+            forum["forecast"]["balance"]) == ("350697.11", "366 of 519 days", "344547.11", "338397.11")
+    assert out["totals"]["balance_forecast"] == "394234.81"
+    csv_file = tmp_path / "funding.csv"
+    text = run_cli(db_url, "report", "funding", "--csv", str(csv_file), as_of="2019-09-30", as_json=False)
+    assert text.exit_code == 0, text.output
+    for figure in ("£350,697.11", "£344,547.11", "£338,397.11", "366 of 519 days", "£394,234.81"):
+        assert figure in text.output
+    rows = list(csv.DictReader(csv_file.open(encoding="utf-8")))
+    assert [(r["source"], r["balance"], r["balance_forecast"]) for r in rows] == [
+        (COUNCIL, "93600.00", "87200.00"), (FORUM, "344547.11", "338397.11"), (TRADED, "-17562.30", "-31362.30")]

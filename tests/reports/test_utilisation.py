@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -10,7 +12,7 @@ from billing.reports.utilisation import utilisation_report
 from pricing.errors import InvalidInput
 from tests.reports import builders as b
 from tests.reports import post_builders as pb
-from tests.support import service_context
+from tests.support import cli_json, cli_refused, run_cli, service_context
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
@@ -69,3 +71,30 @@ def test_utilisation_of_each_delivery_assignment_over_march_2026(engine: Engine)
 def test_a_period_that_ends_before_it_starts_is_refused(engine: Engine) -> None:
     with pytest.raises(InvalidInput), service_context(engine, date(2026, 4, 30)) as ctx:
         utilisation_report(ctx, date(2026, 3, 31), date(2026, 3, 1))
+
+
+def test_report_utilisation_on_the_command_line(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    _team(engine)
+    out = cli_json(db_url, "report", "utilisation", "--from", "2026-03-01", "--to", "2026-03-31", as_of="2026-04-30")
+    assert out["totals"] == {"capacity_hours": "181.90", "delivered_hours": "67.00", "deemed_hours": "4.00",
+                             "utilisation_percent": "36.8"}
+    assert [(r["person"], r["capacity_hours"], r["utilisation_percent"]) for r in out["assignments"]] == [
+        ("Sam Patel", "142.69", "44.9"), ("Kim Oduya", "39.21", "7.7")]
+    csv_file = tmp_path / "utilisation.csv"
+    text = run_cli(db_url, "report", "utilisation", "--from", "2026-03-01", "--to", "2026-03-31", "--csv",
+                   str(csv_file), as_of="2026-04-30", as_json=False)
+    assert text.exit_code == 0, text.output
+    assert "142.69" in text.output and "44.9%" in text.output and "36.8%" in text.output
+    assert "Jo Bell" in text.output  # hours with no post, apart
+    rows = list(csv.DictReader(csv_file.open(encoding="utf-8")))
+    assert [(r["row"], r["staff"], r["delivered_hours"]) for r in rows] == [
+        ("assignment", "Sam Patel", "64.00"), ("assignment", "Kim Oduya", "3.00"),
+        ("no delivery post", "Ann Lee", "1.00"), ("no delivery post", "Jo Bell", "4.00"),
+        ("no delivery post", "Kim Oduya", "2.00")]
+    # A financial year runs to the as-of date; FY2025/26 is over by 30 April 2026, so the whole of it.
+    whole = cli_json(db_url, "report", "utilisation", "--fy", "FY2025/26", as_of="2026-04-30")
+    assert (whole["from"], whole["to"]) == ("2025-04-01", "2026-03-31")
+    assert cli_refused(db_url, "report", "utilisation", "--fy", "FY2025/26", "--from", "2026-03-01",
+                       as_of="2026-04-30")["code"] == "bad_period"
+    assert cli_refused(db_url, "report", "utilisation", "--from", "2026-03-31", "--to", "2026-03-01",
+                       as_of="2026-04-30")["code"] == "bad_period"
