@@ -1,5 +1,5 @@
 """Schema 0010 (the establishment) on a database made before it: schools kept, posts added after, and the
-new tables dropped again by a downgrade."""
+new tables dropped again by a downgrade when they hold nothing."""
 
 from __future__ import annotations
 
@@ -41,7 +41,16 @@ def test_0010_adds_the_establishment_beside_the_ledger_already_there(old_engine:
         assert (post.title, str(post.filled), str(post.vacant)) == ("Admin support", "0.50", "0.50")
 
 
-def test_0010_downgrade_drops_the_establishment_and_upgrades_again(old_engine: Engine) -> None:
+def test_0010_downgrade_is_refused_while_a_post_would_be_lost(old_engine: Engine) -> None:
+    upgrade(old_engine)
+    with service_context(old_engine, date(2026, 4, 1)) as ctx:
+        add_post(ctx, "Admin support", "1", "24600", date(2026, 4, 1), funding="council 100%")
+    with pytest.raises(RuntimeError, match="^cannot downgrade: the establishment holds 1 post"):
+        command.downgrade(alembic_config(old_engine), "0009")
+    assert current_revision(old_engine) == head_revision()
+
+
+def test_0010_downgrade_drops_the_empty_establishment_and_upgrades_again(old_engine: Engine) -> None:
     upgrade(old_engine)
     command.downgrade(alembic_config(old_engine), "0009")
     assert current_revision(old_engine) == "0009"

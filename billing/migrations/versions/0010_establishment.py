@@ -5,7 +5,8 @@ Revises: 0009
 
 Issue 19: staff cost from the establishment (pay for the days each post is filled),
 utilisation and full cost per case, and each funding source's budget for a period
-(billing.establishment, pricing.establishment). New tables only; downgrading drops them.
+(billing.establishment, pricing.establishment). New tables only; a downgrade is refused while
+they hold a post or a funding budget (as 0007 and 0009 refuse to lose data).
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # As 0007 and 0009 do: refuse rather than drop a manager's posts and funding budgets.
+    bind = op.get_bind()
+    held = {table: bind.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()
+            for table in ("posts", "funding_budgets")}
+    if any(held.values()):
+        raise RuntimeError("cannot downgrade: the establishment holds "
+                           f"{held['posts']} post(s) and {held['funding_budgets']} funding budget(s), "
+                           "which revision 0009 has nowhere to keep")
     with op.batch_alter_table('post_funding', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_funding_post_id'))
 
