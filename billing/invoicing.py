@@ -52,6 +52,19 @@ from pricing.vat import customer_vat_class, vat_rate_on
 CREDIT_PREFIX = "Credit: "
 
 
+@dataclass(frozen=True)
+class CreditSeries:
+    """What a credit document is: a credit note by default, or (issue 20) a bad debt written off,
+    numbered in its own series, its lines worded and its issue audited as such, its approver kept."""
+
+    series: str
+    prefix: str
+    purpose: str = "standard"
+    line_prefix: str = CREDIT_PREFIX
+    action: str = "credit_note.issue"
+    approved_by: str | None = None
+
+
 class Customer(Protocol):
     """What issuing reads of a school: a School, or the same columns read without the ORM (the bill run)."""
 
@@ -345,7 +358,8 @@ def _po_map(ctx: Context, model: type[Subscription] | type[Order], ids: set[int]
 # --- credit notes ---------------------------------------------------------------------------
 
 
-def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason: str) -> Invoice:
+def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason: str, *,
+                      as_series: CreditSeries | None = None) -> Invoice:
     """Credit ``amount`` (gross, VAT inclusive) against an issued invoice (§7).
 
     Never more than is left on the invoice (its total less earlier credit notes),
@@ -353,6 +367,7 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
     shared over its lines (invoices.credit.credit_shares), each credit line naming the
     line it credits (``corrects_line_id``). The credit note is
     numbered from its own series and quotes the invoice's number and date.
+    ``as_series`` issues it as another kind of credit document (billing.write_offs).
     """
     original = get_invoice(ctx, invoice_number)
     if original.kind != "invoice":
@@ -365,9 +380,10 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
         raise InvalidInput(f'a credit note against invoice "{original.number}" needs a reason')
     why = clean_reason(reason, "credit note reason")  # printed on the credit note and the school's statement
     c = council(ctx)
+    kind = as_series or CreditSeries(CREDIT_NOTE_SERIES, c.credit_note_prefix)
     # Lock the series first: two credits against one invoice then take turns and
     # the second sees the first when it works out what is left.
-    seq, number = next_number(ctx, CREDIT_NOTE_SERIES, c.credit_note_prefix)
+    seq, number = next_number(ctx, kind.series, kind.prefix)
     left = original.total - credited_so_far(ctx, original)
     if gross > left:
         raise RuleViolation(
@@ -375,11 +391,12 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
             f"(total {original.total} less earlier credit notes)", code="credit_exceeds_invoice")
     if original.issued_on > ctx.today:
         raise RuleViolation(f'invoice "{original.number}" is dated after {ctx.today.isoformat()}')
-    credited = credit_shares(document_lines(original), gross, CREDIT_PREFIX)
+    credited = credit_shares(document_lines(original), gross, kind.line_prefix)
     lines = [share.line for share in credited]
     net, vat, total = document_totals(lines)
     note = Invoice(
-        kind="credit_note", number=number, series=CREDIT_NOTE_SERIES, seq=seq, school_id=original.school_id,
+        kind="credit_note", number=number, series=kind.series, seq=seq, school_id=original.school_id,
+        purpose=kind.purpose, approved_by=kind.approved_by,
         corrects_id=original.id, issued_on=ctx.today, tax_point=ctx.today, due_on=None,
         interest_only=original.interest_only, reason=why, po_number=original.po_number,
         customer=original.customer, supplier=supplier_snapshot(c),
@@ -399,8 +416,9 @@ def issue_credit_note(ctx: Context, invoice_number: str, amount: Decimal, reason
         ))
     ctx.session.flush()
     ctx.session.refresh(note, ["lines"])
-    ctx.audit("credit_note.issue", "invoice", number,
-              {"invoice": original.number, "net": net, "vat": vat, "total": total, "left_before": left},
+    approval = {"approved_by": kind.approved_by} if kind.approved_by else {}
+    ctx.audit(kind.action, "invoice", number,
+              {"invoice": original.number, "net": net, "vat": vat, "total": total, "left_before": left, **approval},
               reason=why)
     released = release_overpayment(ctx, original, note)
     if original.purpose == RECHARGE:
