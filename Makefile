@@ -40,6 +40,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	@echo "==> Running the test suite on two workers: SQLite, and PostgreSQL if one answers (the last line says which)"
 	@.ci/ensure-chromium || echo "==> No Chromium: the browser tests (tests/browser) will be skipped"
+	@.ci/ensure-poppler || echo "==> No pdftotext: the tests reading PDFs back as printed will be skipped"
 	$(BIN)/python -m pytest -q -n auto --maxschedchunk 1
 
 # One layer at a time (markers set in tests/conftest.py); `make test` runs them all.

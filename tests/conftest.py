@@ -76,6 +76,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # CI requires the browser tests' Chromium as it requires PostgreSQL (.ci/ensure-chromium installs it).
     if REQUIRE_PG and not os.access(CHROMIUM, os.X_OK):
         raise pytest.UsageError(f"TRADED_REQUIRE_POSTGRES=1 but {CHROMIUM} is missing: run .ci/ensure-chromium")
+    # ... and pdftotext, which reads report PDFs back as printed (.ci/ensure-poppler installs it).
+    if REQUIRE_PG and shutil.which("pdftotext") is None:
+        raise pytest.UsageError("TRADED_REQUIRE_POSTGRES=1 but pdftotext is missing: run .ci/ensure-poppler")
 
 
 TESTS = Path(__file__).resolve().parent
