@@ -563,18 +563,19 @@ def forecast_cmd(rt: Runtime, fy: str | None, csv_file: str | None, force: bool)
     data = rep.as_json()
 
     def text() -> str:
-        rows: list[list[object]] = [[ln.line, ln.kind, _SHORT.get(ln.source, ln.source), _m(ln.budget),
-                                     _m(ln.to_date), _m(ln.rest), _m(ln.forecast), _m(ln.variance), ln.label, ln.basis]
-                                    for ln in rep.lines]
         totals = cast(dict[str, dict[str, Any]], data["totals"])
-        for name in ("income", "cost", "net"):
-            t = totals[name]
-            rows.append([name.upper(), "", "", _m(t["budget"]), _m(t["to_date"]), _m(t["rest_of_year"]),
-                         _m(t["forecast"]), _m(t["variance"]), t["label"], ""])
-        out = [table(["Line", "Kind", "Source", "Budget", "To date", "Rest of year", "Forecast", "Variance", "",
-                      "Basis"], rows, "lllrrrrrll", wrap=("Line", "Basis"),
-                     title=f"Forecast {rep.fy.name} to year end (actual to {rep.as_of}, "
-                           f"{rep.days_elapsed} of {rep.fy.days} days)")]
+        rows: list[list[object]] = []
+        for kind in ("income", "cost"):
+            rows += [[ln.line, _SHORT.get(ln.source, ln.source), _m(ln.budget), _m(ln.to_date), _m(ln.forecast),
+                      _m(ln.variance), ln.label] for ln in rep.lines if ln.kind == kind]
+            t = totals[kind]
+            rows.append([f"TOTAL {kind.upper()}", "", _m(t["budget"]), _m(t["to_date"]), _m(t["forecast"]),
+                         _m(t["variance"]), t["label"]])
+        t = totals["net"]
+        rows.append(["NET", "", _m(t["budget"]), _m(t["to_date"]), _m(t["forecast"]), _m(t["variance"]), t["label"]])
+        out = [table(["Line", "Source", "Budget", "To date", "Forecast", "Variance", ""], rows, "llrrrrl",
+                     wrap=("Line",), title=f"Forecast {rep.fy.name} to year end (actual to {rep.as_of}, "
+                                           f"{rep.days_elapsed} of {rep.fy.days} days)")]
         out.append(paragraph("Variance = forecast - budget: more income or less cost is favourable. Traded income: "
                              "recognised to date + invoiced and scheduled for the rest of the year (nothing assumed "
                              "of income not yet contracted). Staff: "
