@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "statement": ("cli.statements:statement", "A school's account statement."),
     "reminders": ("cli.reminders:reminders", "Overdue reminders at 7, 30 and 60 days."),
     "mail": ("cli.mail:mail", "Email documents to schools: send, list and resend the outbox."),
+    "ledger": ("cli.ledger:ledger", "Export journals to the council's general ledger and reconcile."),
     "report": ("cli.reports:report", "Manager's reports: case costs, budget, aged debt."),
     "budget": ("cli.reports:budget", "Set budget lines per financial year."),
     "stripe": ("cli.stripe_cmd:stripe", "Card and bank-transfer payments through Stripe."),

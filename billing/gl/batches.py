@@ -24,12 +24,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import URL
 
 from billing.bulk import insert_rows
 from billing.context import Context
 from billing.gl.codes import chart
 from billing.gl.events import MoneyEvent, unexported_events
-from billing.models import GlBatch, GlBatchEvent, GlBatchLine
+from billing.models import GlBatch, GlBatchEvent, GlBatchLine, NumberSequence
 from billing.numbering import lock_series
 from billing.outputs import check_output, write_output
 from pricing.errors import InvalidInput, RuleViolation
@@ -115,8 +116,8 @@ def check_range(start: date, end: date, today: date) -> None:
     if start > end:
         raise InvalidInput(f"--from {start.isoformat()} is after --to {end.isoformat()}", code="bad_range")
     if end > today:
-        raise RuleViolation(f"--to {end.isoformat()} is after today ({today.isoformat()}): a day is exported "
-                            "once it has passed, so nothing dated in it is missed", code="range_not_over")
+        raise RuleViolation(f"--to {end.isoformat()} is after today ({today.isoformat()}): "
+                            "export a range once it has come", code="range_not_over")
 
 
 def journal_lines(number: int, events: Sequence[MoneyEvent]) -> list[JournalLine]:
@@ -141,7 +142,7 @@ def export_csv(lines: Sequence[JournalLine], layout: LedgerProfile | None) -> by
 
 
 def export_batch(ctx: Context, start: date, end: date, out: Path, *, profile: str | None = None,
-                 force: bool = False, database_url: str | None = None) -> ExportResult:
+                 force: bool = False, database_url: str | URL | None = None) -> ExportResult:
     """Export every money event not yet in a batch and dated up to ``end`` as one new numbered batch.
 
     Refused before anything is written: a range that runs backwards or is not over yet,
@@ -151,11 +152,17 @@ def export_batch(ctx: Context, start: date, end: date, out: Path, *, profile: st
     codes = chart(ctx)
     layout = codes.profile(profile) if profile is not None else None
     check_output(out, force=force, database_url=database_url)
-    counter = lock_series(ctx, GL_SERIES)  # before reading events: a concurrent export waits, then sees ours
+    # The counter is locked before events are read, so a concurrent export waits and then sees ours; it is
+    # created only for a first batch (nothing new to export writes nothing). Two first exports racing each
+    # other are held apart by gl_batch_events' UNIQUE (kind, source_id): one of them is refused.
+    counter = ctx.session.scalar(select(NumberSequence).where(NumberSequence.series == GL_SERIES)
+                                 .with_for_update().execution_options(populate_existing=True))
     events = unexported_events(ctx, codes, end)
     late = tuple(e for e in events if e.on < start)
     if not events:
         return ExportResult(start, end, None, late, None)
+    if counter is None:
+        counter = lock_series(ctx, GL_SERIES)
     number = counter.next_value
     counter.next_value = number + 1
     lines = journal_lines(number, events)
