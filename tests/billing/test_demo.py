@@ -111,3 +111,80 @@ def test_the_demo_summary_ends_with_how_to_serve_and_sign_in_to_the_portal(tmp_p
         ["as", "a", "school", "helen.clarke@urswick.example"],
         ["as", "a", "trust", "sam.patel@cityacademies.example"],
     ]
+
+
+def test_the_demo_establishment_is_a_team_shaped_like_walsall_and_hackney(demo: Engine) -> None:
+    """Issue 19: posts with FTE, contract and funding; people by date; a vacancy; a 17-month funding budget."""
+    from billing.establishment import funding_budgets
+    from billing.reports.establishment_cost import posts, vacancies
+
+    with Session(demo) as s:
+        ctx = Context(session=s, clock=FixedClock(date(2026, 1, 31)), actor="test")
+        found = {p.title: p for p in posts(ctx)}
+        assert len(found) == 7
+        assert {a.person for p in found.values() for a in p.assignments} == {
+            "Morgan Ellis", "Priya Shah", "Dan Okafor", "Ruth Baker", "Tom Hughes", "Dr Amara Osei", "Leah Marsh",
+            "Jo Finch", "Kerry Lowe"}
+        linked = {a.person for p in found.values() for a in p.assignments if a.staff_id is not None}
+        assert linked == {"Morgan Ellis", "Priya Shah", "Dan Okafor", "Ruth Baker", "Tom Hughes", "Dr Amara Osei"}
+        admin = found["Admin support"]
+        assert (admin.fte, admin.delivery, {f.source: f.percent for f in admin.funding}) == (
+            Decimal("0.50"), False, {"council budget": Decimal("50.00"),
+                                     "schools forum / high-needs block": Decimal("50.00")})
+        assert found["CAMHS clinician"].fte == Decimal("0.40")
+        assert found["CAMHS clinician"].ends_on == date(2026, 3, 31)
+        assert found["Assistant educational psychologist"].ends_on == date(2026, 2, 28)
+        assert [(v.post, v.vacant) for v in vacancies(ctx, date(2026, 1, 31))] == [("Admin support", Decimal("0.50"))]
+        assert vacancies(ctx, date(2026, 3, 2)) == []
+        periods = {(b.source, b.starts_on, b.ends_on) for b in funding_budgets(ctx)}
+        assert ("schools forum / high-needs block", date(2025, 4, 1), date(2026, 8, 31)) in periods
+
+
+def test_the_demo_budget_staff_lines_read_the_establishments_pay_near_their_budget(demo: Engine) -> None:
+    """With pay from the establishment no post's line reads grossly under budget: each is within 15% of its
+    budget to date on the pack's day (the gaps are the admin vacancy and a fixed-term post's last month)."""
+    from billing.demo.budgets import PACK_AS_OF
+    from billing.reports.budget import budget_report
+    from pricing.calendars import FinancialYear
+
+    with Session(demo) as s:
+        report = budget_report(Context(session=s, clock=FixedClock(PACK_AS_OF), actor="test"), FinancialYear(2025))
+        assert report.staff_basis == "establishment"
+        posts = [r for r in report.rows if r.kind == "cost" and r.fte is not None]
+        assert len(posts) == 9
+        assert all(r.basis == "actual" and r.budget_to_date for r in posts)
+        for r in posts:
+            assert r.budget_to_date is not None
+            assert abs(r.actual - r.budget_to_date) <= r.budget_to_date * Decimal("0.15"), r.line
+        assert not [r.line for r in report.rows if r.basis == "unbudgeted"]
+        income, cost = report.totals("income"), report.totals("cost")
+        assert abs(income["budget"] - cost["budget"]) < 100  # the budget balances, to the £100 a paper rounds to
+
+
+def test_the_demo_managers_pack_page_one_shows_the_headline_csvs_figures(demo: Engine, tmp_path: Path) -> None:
+    """Page 1 read back by pdftotext shows cost recovery, the variance of each funding source and the
+    average full cost per case, each exactly as the headline CSV has it."""
+    import re
+    import shutil
+    import subprocess
+
+    from billing.demo.budgets import PACK_AS_OF
+    from billing.reports.manager_pack import manager_pack
+    from pricing.calendars import FinancialYear
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    with Session(demo) as s:
+        pdf, rows = manager_pack(Context(session=s, clock=FixedClock(PACK_AS_OF), actor="test"), FinancialYear(2025))
+    (tmp_path / "pack.pdf").write_bytes(pdf)
+    page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(tmp_path / "pack.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    figures = {figure: value for figure, value, _, _ in rows}
+    wanted = ["Cost recovery", "Average full cost per case", "Variance: council budget",
+              "Variance: schools forum / high-needs block", "Variance: traded income"]
+    assert set(wanted) <= set(figures)
+    for figure in wanted:  # a long label wraps in its grid cell, and -layout sets the next cell's text beside it
+        assert re.search(r"[\s\S]{1,200}?".join(map(re.escape, figure.split())), page), figure
+        assert figures[figure] in page, (figure, figures[figure])
+    assert figures["Cost recovery"].endswith("%")
+    assert figures["Average full cost per case"].startswith("£")
