@@ -263,7 +263,9 @@ def case_costs(ctx: Context, year: AcademicYear | None = None) -> CaseCostReport
     ay = year or AcademicYear.of(ctx.today)
     today = ctx.today
     schools = {s.id: s for s in ctx.session.scalars(select(School))}
-    cases = list(ctx.session.scalars(select(Case).where(Case.academic_year == ay.start_year)
+    # The ledger as it stood on the as-of date: a case referred later is not a case yet.
+    cases = list(ctx.session.scalars(select(Case).where(Case.academic_year == ay.start_year,
+                                                        Case.referred_on <= today)
                                      .order_by(Case.referred_on, Case.id)))
     covered_orders = {o.id for o in ctx.session.scalars(
         select(Order).where(Order.academic_year == ay.start_year, Order.covered.is_(True)))}
