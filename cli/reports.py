@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -638,6 +639,68 @@ def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, f
                      title=f"Manager's pack {name}: headline figures")]
         out += [f"{what} written to {path}." for path, what in ((pdf_file, "PDF pack"), (csv_file, "CSV"))
                 if path]
+        return "\n".join(out)
+
+    rt.emit(data, text)
+
+
+@report.command("staff-cost")
+@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@pass_runtime
+def staff_cost_cmd(rt: Runtime, fy: str | None, csv_file: str | None, force: bool) -> None:
+    """Pay from the establishment: per post and person by month, to date and committed, by funding source.
+
+    A post-holder is paid their share of the post's 12-month cost with on-costs for
+    the days they fill it (a day = the cost / the days of its financial year); each
+    month's pay is shared between the post's funders. Committed = the whole year from
+    the people in post, to their end dates. Vacancies are listed: they cost nothing.
+
+    \b
+    Example:
+      traded --as-of 2026-01-31 report staff-cost --fy FY2025/26 --csv pay.csv
+    """
+    from billing.reports.budget import fy_months, month_name
+    from billing.reports.staff_cost import StaffCostReport, staff_cost
+    from cli.tables import paragraph, table
+
+    _check_outputs(rt, force, csv_file)
+    rep: StaffCostReport = rt.run(lambda ctx: staff_cost(ctx, _fy(fy, ctx)), read_only=True)
+    months = [m for m in fy_months(rep.fy) if (m[0], m[1]) <= (rep.as_of.year, rep.as_of.month)]
+    if csv_file:
+        headers = ["fy", "as_of", "post", "person", "fte", "sources", *[f"{y}-{m:02d}" for y, m in months],
+                   "to_date", "committed"]
+        rows = [[rep.fy.name, rep.as_of, r.post, r.person, r.fte, "; ".join(r.sources),
+                 *[r.months[m] for m in months], r.to_date, r.committed] for r in rep.rows]
+
+        def write() -> object:
+            from billing.reports.csv_export import write_csv
+
+            return write_csv(csv_file, (headers, rows), force, rt.engine().url)
+
+        _write(rt, write)
+    data = rep.as_json()
+
+    def text() -> str:
+        rows = [[r.post, r.person, r.fte, ", ".join(_SHORT.get(s, s) for s in r.sources),
+                 *[_m(r.months[m]) for m in months[-3:]], _m(r.to_date), _m(r.committed)] for r in rep.rows]
+        rows.append(["TOTAL", "", "", "", *[_m(sum((r.months[m] for r in rep.rows), Decimal("0.00")))
+                                            for m in months[-3:]], _m(rep.to_date), _m(rep.committed)])
+        out = [table(["Post", "Person", "FTE", "Funded by", *[month_name(m) for m in months[-3:]], "To date",
+                      "Committed"], rows, "lllr" + "r" * (len(months[-3:]) + 2), wrap=("Post", "Person", "Funded by"),
+                     title=f"Staff cost {rep.fy.name} to {rep.as_of} (the last three months shown; --json or "
+                           "--csv for every month)")]
+        out.append(table(["Funding source", "To date", "Committed"],
+                         [[s, _m(t), _m(c)] for s, (t, c) in rep.by_source.items()], "lrr", title="By funding source"))
+        if rep.vacancies:
+            out.append(table(["Vacant post", "FTE", "Filled", "Vacant"],
+                             [[v.post, v.fte, v.filled, v.vacant] for v in rep.vacancies], "lrrr",
+                             title=f"Vacancies on {rep.as_of}"))
+        out.append(paragraph("Pay accrues by the day: a day is the post-holder's 12-month cost with on-costs / the "
+                             "days of its financial year; each month's pay is shared between the post's funders."))
+        if csv_file:
+            out.append(f"CSV written to {csv_file}.")
         return "\n".join(out)
 
     rt.emit(data, text)
