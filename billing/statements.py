@@ -182,8 +182,9 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
                 other = ctx.session.get(Invoice, doc.corrects_id)
                 corrected = other.number if other else "?"
             reason = f": {doc.reason}" if doc.reason else ""
+            label = "Written off" if doc.purpose == "write_off" else "Credit note"  # billing.write_offs
             entries.append(Entry(doc.issued_on, "credit_note", doc.number,
-                                 f"Credit note against {corrected}{reason}"[:300], ZERO, doc.total, doc.id))
+                                 f"{label} against {corrected}{reason}"[:300], ZERO, doc.total, doc.id))
     for payment in ctx.session.scalars(select(Payment).where(Payment.school_id == school.id)):
         ref = f" ({payment.reference})" if payment.reference else ""
         if payment.method == JOURNAL_METHOD:
