@@ -70,6 +70,8 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
     from billing.invoicing import document_lines  # noqa: PLC0415 - `invoice list` and `show` start without the invoicing service
 
     corrects = invoice.corrects
+    # A recharge, or a credit note against one, is settled by journal (billing.journals): no payment details.
+    recharge = invoice.purpose == "recharge" or (corrects is not None and corrects.purpose == "recharge")
     return Document(
         kind="credit_note" if invoice.kind == "credit_note" else "invoice",
         number=invoice.number,
@@ -87,7 +89,8 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
         corrects_issued_on=corrects.issued_on if corrects is not None else None,
         reason=invoice.reason,
         payment=(with_pay_link(payment_details(invoice.supplier, earns_interest(invoice)), pay_link)
-                 if invoice.kind == "invoice" else None),
+                 if invoice.kind == "invoice" and not recharge else None),
+        recharge=recharge,
     )
 
 

@@ -189,6 +189,9 @@ class Document:
     corrects_issued_on: date | None = None
     reason: str | None = None
     payment: PaymentDetails | None = None
+    recharge: bool = False
+    """An internal recharge to the council's own maintained school, settled by journal (issue 20), or a
+    credit note against one: no due date and no payment details; the journal settles it."""
 
     def __post_init__(self) -> None:
         if self.kind not in DOCUMENT_KINDS:
@@ -223,14 +226,18 @@ class Document:
         else:
             if self.corrects_number is not None or self.corrects_issued_on is not None:
                 raise InvalidInput(f"{name} is an invoice and cannot correct another invoice.")
-            if self.due_on is None:
+            if self.due_on is None and not self.recharge:
                 raise InvalidInput(f"{name} has no due date.")
+        if self.recharge and (self.due_on is not None or self.payment is not None):
+            raise InvalidInput(f"{name} is settled by journal transfer: it has no due date or payment details.")
         if self.due_on is not None and self.due_on < self.issued_on:
             raise InvalidInput(f"{name} falls due {self.due_on} before it is issued {self.issued_on}.")
 
     @property
     def label(self) -> str:
-        return "Credit note" if self.kind == "credit_note" else "Invoice"
+        if self.kind == "credit_note":
+            return "Credit note"
+        return "Internal recharge" if self.recharge else "Invoice"
 
     @property
     def is_credit_note(self) -> bool:

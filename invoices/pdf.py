@@ -616,6 +616,8 @@ class DocumentRenderer(PdfCanvas):
         self._draw_summary()
         if self.doc.is_credit_note:
             self._draw_credit_footnote()
+        elif self.doc.recharge:
+            self._draw_journal_note()
         elif self.doc.payment is not None:
             self._draw_payment(self.doc.payment)
 
@@ -624,7 +626,7 @@ class DocumentRenderer(PdfCanvas):
         top = self.MARGIN_TOP
         left_bottom = self.party_block(self.MARGIN_LEFT, top, self.HEAD_LEFT_W, doc.supplier,
                                        name_size=self.SUPPLIER_NAME_SIZE, show_vat=True, show_contact=True)
-        title = "CREDIT NOTE" if doc.is_credit_note else "INVOICE"
+        title = "CREDIT NOTE" if doc.is_credit_note else "INTERNAL RECHARGE" if doc.recharge else "INVOICE"
         self.font("B", self.TITLE_SIZE)
         self.ink(self.ACCENT)
         self.put(self.HEAD_RIGHT_X, top, self.HEAD_RIGHT_W, title, "R", line_h=self.TITLE_SIZE * 0.4)
@@ -635,13 +637,15 @@ class DocumentRenderer(PdfCanvas):
 
     def _metadata(self) -> list[tuple[str, str]]:
         doc = self.doc
-        rows = [(f"{doc.label} number", doc.number), ("Date of issue", doc_date(doc.issued_on)),
-                ("Tax point", doc_date(doc.tax_point))]
+        rows = [(f"{doc.label} number", doc.number), ("Date of issue", doc_date(doc.issued_on))]
+        if not doc.recharge:  # a recharge is no supply (outside the scope of VAT): it has no tax point
+            rows.append(("Tax point", doc_date(doc.tax_point)))
         if doc.due_on is not None and not doc.is_credit_note:
             rows.append(("Due date", doc_date(doc.due_on)))
         if doc.is_credit_note and doc.corrects_number and doc.corrects_issued_on:
-            rows.append(("Corrects invoice", doc.corrects_number))
-            rows.append(("Invoice dated", doc_date(doc.corrects_issued_on)))
+            what = "recharge" if doc.recharge else "invoice"
+            rows.append((f"Corrects {what}", doc.corrects_number))
+            rows.append((f"{what.capitalize()} dated", doc_date(doc.corrects_issued_on)))
         if self._po_in_heading():
             rows.append(("Your order number", doc.po_number or ""))
         if doc.customer.urn:
@@ -663,7 +667,7 @@ class DocumentRenderer(PdfCanvas):
         return fits
 
     def _draw_customer(self) -> None:
-        label = "CREDIT TO" if self.doc.is_credit_note else "INVOICE TO"
+        label = "CREDIT TO" if self.doc.is_credit_note else "CHARGED TO" if self.doc.recharge else "INVOICE TO"
         bottom = self.party_block(self.MARGIN_LEFT, self.get_y(), self.HEAD_LEFT_W, self.doc.customer,
                                   label=label, show_vat=True)
         self.set_y(bottom + 6)
@@ -695,7 +699,8 @@ class DocumentRenderer(PdfCanvas):
     def _draw_correction(self) -> None:
         doc = self.doc
         assert doc.corrects_number is not None and doc.corrects_issued_on is not None
-        text = (f"Credit note for invoice {doc.corrects_number} dated {doc_date(doc.corrects_issued_on)}.")
+        what = "internal recharge" if doc.recharge else "invoice"
+        text = (f"Credit note for {what} {doc.corrects_number} dated {doc_date(doc.corrects_issued_on)}.")
         if doc.reason:
             text += f"\nReason: {doc.reason}"
         self.font()
@@ -779,7 +784,7 @@ class DocumentRenderer(PdfCanvas):
         top = self.get_y()
         self.draw_table(self.VAT_COLUMNS, vat_rows, size=self.SMALL_SIZE + 0.5)
         vat_bottom = self.get_y()
-        due = "Total credited" if doc.is_credit_note else "Total due"
+        due = "Total credited" if doc.is_credit_note else "Total recharged" if doc.recharge else "Total due"
         x = self.TOTALS_X
         width = self.TOTALS_LABEL_W + self.TOTALS_VALUE_W
         y = self.pairs(x, top + 1, self.TOTALS_LABEL_W, self.TOTALS_VALUE_W,
@@ -846,8 +851,20 @@ class DocumentRenderer(PdfCanvas):
                             "Amount paid  £ ____________________        Date paid  ____________________")
         self.set_y(y + 0.5)
 
+    def _draw_journal_note(self) -> None:
+        """A recharge's settlement in place of payment terms: the journal transfer, made on issue."""
+        doc = self.doc
+        self.paragraph(f"Settled by journal transfer from {doc.customer.name}'s budget on {doc_date(doc.issued_on)}. "
+                       f"An internal recharge within {doc.supplier.name}, outside the scope of VAT: "
+                       "no payment is due and nothing needs to be sent.", size=self.SMALL_SIZE + 0.5)
+
     def _draw_credit_footnote(self) -> None:
         doc = self.doc
+        if doc.recharge:
+            self.paragraph(f"This credit note reduces internal recharge {doc.corrects_number}. The amount is "
+                           f"returned to {doc.customer.name}'s budget by journal transfer on {doc_date(doc.issued_on)}; "
+                           "no payment is due.", size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+            return
         self.paragraph(f"This credit note reduces the amount payable on invoice {doc.corrects_number}. "
                        "No payment is due on it; any credit not needed for that invoice is held on your account.",
                        size=self.SMALL_SIZE + 0.5, colour=self.MUTED)

@@ -1,6 +1,8 @@
 """Demo phase 5: money coming in after the bill runs (domain-rules §8, §9).
 
-Most invoices are paid on time by BACS, some late (BACS or cheque), a few only
+The council's own maintained schools' recharges are settled by journal on issue (issue 20): they
+take their turn of the random draws (so every other school's payments fall as they did before
+recharges) but nothing is recorded for them. Most invoices are paid on time by BACS, some late (BACS or cheque), a few only
 in part, one school overpays; a batch of payments arrives as a CSV bank
 statement (with a line nobody can match and a bank charge). Interest runs and
 reminder runs happen at every month end, and every school gets a statement PDF.
@@ -52,6 +54,10 @@ def _month_ends(start: date, end: date) -> list[date]:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
+def _TERMS(issued_on: date) -> date:  # noqa: N802 - a recharge's draws as if it were due 30 days after issue
+    return issued_on + timedelta(days=30)
+
+
 def _payment(urn: str, amount: Decimal, on: date, method: str, number: str) -> Callable[[Context], Any]:
     return lambda ctx: record_payment(ctx, urn, amount, on, method, [number], reference=number)
 
@@ -60,17 +66,21 @@ def run(state: DemoState) -> None:
     final = date(state.year.start_year + 1, 8, 31)
     rng = state.rng
     with transaction(state.engine) as session:
-        invoices = [(inv.number, inv.issued_on, inv.due_on, inv.total, urn) for inv, urn in session.execute(
+        invoices = [(inv.number, inv.issued_on, inv.due_on or _TERMS(inv.issued_on), inv.total, urn,
+                     inv.purpose == "recharge")
+                    for inv, urn in session.execute(
             select(Invoice, School.urn).join(School, School.id == Invoice.school_id)
-            .where(Invoice.kind == "invoice", Invoice.interest_only.is_(False), Invoice.due_on.is_not(None))
-            .order_by(Invoice.seq))]
+            .where(Invoice.kind == "invoice", Invoice.interest_only.is_(False),
+                   Invoice.due_on.is_not(None) | (Invoice.purpose == "recharge"))
+            .order_by(Invoice.id))]
     events: list[Event] = []
     csv_lines: list[tuple[date, Decimal, str]] = []
-    counts = {"on_time": 0, "late": 0, "part_paid": 0, "unpaid": 0, "overpaid": 0, "by_bank_file": 0}
-    overpaid = False
-    for number, issued_on, due_on, total, urn in invoices:
-        if due_on is None:  # the query keeps invoices with a due date; this tells the type checker
-            continue
+    counts = {"on_time": 0, "late": 0, "part_paid": 0, "unpaid": 0, "overpaid": 0, "by_bank_file": 0,
+              "by_journal": 0}
+    overpaid = overpay_owed = False
+    csv_slots = 0
+    csv_days: list[date] = []
+    for number, issued_on, due_on, total, urn, recharge in invoices:
         roll = rng.random()
         on: date
         if roll < 0.68:
@@ -80,21 +90,30 @@ def run(state: DemoState) -> None:
         elif roll < 0.90:
             on, amount, method, kind = due_on, to_pence(total * Decimal("0.5")), "bacs", "part_paid"
         else:
-            counts["unpaid"] += 1
+            counts["by_journal" if recharge else "unpaid"] += 1
             continue
         if on > final:
-            counts["unpaid"] += 1
+            counts["by_journal" if recharge else "unpaid"] += 1
             continue
         if kind == "on_time" and not overpaid and total > 100:
             amount, kind, overpaid = total + Decimal("150.00"), "overpaid", True
+            overpay_owed = recharge  # a recharge cannot be overpaid: the next invoice paid by BACS is
+        by_bank = kind == "on_time" and method == "bacs" and csv_slots < 8 and rng.random() < 0.3
+        csv_slots += by_bank
+        if recharge:  # settled by journal on issue: nothing is paid; its bank line's day still sets the import's
+            counts["by_journal"] += 1
+            csv_days.extend([on] if by_bank else [])
+            continue
+        if overpay_owed and kind == "on_time" and not by_bank and total > 100:
+            amount, kind, overpay_owed = total + Decimal("150.00"), "overpaid", False
         counts[kind] += 1
-        if kind == "on_time" and method == "bacs" and len(csv_lines) < 8 and rng.random() < 0.3:
+        if by_bank:
             # Paid through the bank: the school typed the invoice number its own way.
             csv_lines.append((on, amount, f"{urn} {number.replace('-', ' ').lower()} thank you"))
             counts["by_bank_file"] += 1
             continue
         events.append((on, 1, _payment(urn, amount, on, method, number)))
-    import_day = max([d for d, _, _ in csv_lines], default=final)
+    import_day = max([d for d, _, _ in csv_lines] + csv_days, default=final)
     bank_file = state.out_dir / "bank-statement.csv"
     rows: list[list[object]] = [[d.strftime("%d/%m/%Y"), a, r] for d, a, r in sorted(csv_lines)]
     rows += [[import_day.strftime("%d/%m/%Y"), Decimal("45.00"), "CAKE SALE FUNDS"],

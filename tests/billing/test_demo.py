@@ -73,7 +73,29 @@ def test_the_demo_figures_are_those_before_the_engine_was_reshaped(demo: Engine)
         assert len(rows) == 69
         assert sum(t for _, k, _, t in rows if k == "invoice") == Decimal("301481.32")
         assert sum(t for _, k, _, t in rows if k == "credit_note") == Decimal("7200.00")
-        assert hashlib.sha256(text.encode()).hexdigest()[:16] == "4697b000a2420dc5"
+        # Issue 20 renumbered the maintained schools' documents as journal recharges (JNL-, their own
+        # series): the same documents, dates and totals, so only the hash of the numbers moved.
+        assert hashlib.sha256(text.encode()).hexdigest()[:16] == "73343dd2b855961d"
+
+
+def test_the_demo_settles_its_maintained_schools_by_journal(demo: Engine) -> None:
+    """Issue 20: every maintained school's document is a recharge settled in full by journal on its issue day."""
+    from billing.balances import invoice_outstanding
+    from billing.models import Payment
+
+    with Session(demo) as s:
+        recharges = s.scalars(select(Invoice).where(Invoice.purpose == "recharge").order_by(Invoice.seq)).all()
+        assert [r.number for r in recharges] == [f"JNL-{n:06d}" for n in range(1, 20)]
+        assert {r.customer.type for r in recharges} == {"maintained"}
+        assert all(r.due_on is None and r.vat == 0 for r in recharges)
+        owing = invoice_outstanding(s, [r.id for r in recharges])
+        assert set(owing.values()) == {Decimal("0.00")}
+        journals = s.scalars(select(Payment).where(Payment.method == "journal")).all()
+        assert sorted((p.reference, p.received_on, p.amount) for p in journals) == sorted(
+            (r.number, r.issued_on, r.total) for r in recharges)
+        invoiced_maintained = s.scalar(select(func.count()).select_from(Invoice).join(School).where(
+            School.type == "maintained", Invoice.purpose == "standard", Invoice.kind == "invoice"))
+        assert invoiced_maintained == 0
 
 
 def test_the_demo_portal_users_have_their_roles_and_sign_in_with_the_demo_password(demo: Engine) -> None:
