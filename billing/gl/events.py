@@ -5,13 +5,15 @@ One kind of event per kind of money movement, each read by its own source:
 - an issued **invoice**: Dr debtors control (gross); Cr income per line (net, by the line's
   item or tier code and cost centre; interest lines to interest income); Cr VAT output;
 - a **credit note**: the reverse, to the codes of the lines it credits;
-- a **payment** received: Dr bank, Cr debtors control;
-- a **refund** of account credit: Dr debtors control, Cr bank.
+- a **payment** received: Dr bank, Cr debtors control; a recharge to a maintained school
+  settled by journal (billing.journals) is Dr journal clearing instead of bank;
+- a **refund** of account credit: Dr debtors control, Cr bank; a reversing journal (a
+  credit note against a recharge) Cr journal clearing instead.
 
 Each is dated by its own date (issue date, received date, refund date), and each balances
 on its own, so any set of events does. Allocations of money to invoices are not events:
-they move money within the debtors control account, not into or out of it. Write-offs and
-settlement by journal (issue 20's later parts) are new kinds with their own source here.
+they move money within the debtors control account, not into or out of it. Write-offs
+(issue 20's later part) are a new kind with its own source here.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.gl.codes import line_codes
+from billing.journals import JOURNAL_METHOD, is_reversing_journal
 from billing.models import GlBatchEvent, Invoice, InvoiceLine, Payment, Refund, School
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes
@@ -140,11 +143,15 @@ def _payments(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     control = codes.control_cost_centre
     events = []
     for payment, urn in rows:
-        said = f"Payment {payment.id} from {urn} ({payment.method})"
+        if payment.method == JOURNAL_METHOD:  # a recharge settled from the school's budget: no money at the bank
+            said = f"Journal transfer from {urn}'s budget settling {payment.reference}"
+            into = Posting("clearing", codes.journal_clearing, control, payment.amount, said)
+        else:
+            said = f"Payment {payment.id} from {urn} ({payment.method})"
+            into = Posting("bank", codes.bank, control, payment.amount, said)
         events.append(MoneyEvent(EventKind.PAYMENT, payment.id, payment.received_on, f"payment {payment.id}", urn,
                                  payment.amount, _postings(
-                                     Posting("bank", codes.bank, control, payment.amount, said),
-                                     Posting("debtors", codes.debtors_control, control, -payment.amount, said))))
+                                     into, Posting("debtors", codes.debtors_control, control, -payment.amount, said))))
     return events
 
 
@@ -156,11 +163,15 @@ def _refunds(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     control = codes.control_cost_centre
     events = []
     for refund, urn in rows:
-        said = f"Refund {refund.id} of account credit to {urn}"
+        if is_reversing_journal(refund):  # a credit note against a recharge, handed back to the school's budget
+            said = f"Reversing journal to {urn}'s budget"
+            out = Posting("clearing", codes.journal_clearing, control, -refund.amount, said)
+        else:
+            said = f"Refund {refund.id} of account credit to {urn}"
+            out = Posting("bank", codes.bank, control, -refund.amount, said)
         events.append(MoneyEvent(EventKind.REFUND, refund.id, refund.refunded_on, f"refund {refund.id}", urn,
                                  refund.amount, _postings(
-                                     Posting("debtors", codes.debtors_control, control, refund.amount, said),
-                                     Posting("bank", codes.bank, control, -refund.amount, said))))
+                                     Posting("debtors", codes.debtors_control, control, refund.amount, said), out)))
     return events
 
 

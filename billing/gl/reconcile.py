@@ -23,6 +23,7 @@ from billing.balances import invoice_outstanding
 from billing.context import Context
 from billing.gl.codes import chart
 from billing.gl.events import MoneyEvent, unexported_events
+from billing.journals import JOURNAL_METHOD, REVERSAL_KEY
 from billing.models import Allocation, GlBatchEvent, GlBatchLine, Invoice, Payment, Refund
 from pricing.errors import NotFound
 from pricing.money import ZERO
@@ -102,16 +103,21 @@ def reconcile(ctx: Context) -> Reconciliation:
     invoiced, credited = documents("invoice", Invoice.total), documents("credit_note", Invoice.total)
     paid = _sum(ctx, Payment.amount, Payment.received_on <= on)
     refunded = _sum(ctx, Refund.amount, Refund.refunded_on <= on)
+    journalled = _sum(ctx, Payment.amount, Payment.received_on <= on, Payment.method == JOURNAL_METHOD)
+    reversed_ = _sum(ctx, Refund.amount, Refund.refunded_on <= on, Refund.external_key.startswith(REVERSAL_KEY))
     figures = (
         Figure("invoices issued (gross)", side(("invoice",), ("debtors",), True), invoiced),
         Figure("credit notes (gross)", side(("credit_note",), ("debtors",), False), credited),
-        Figure("payments received", side(("payment",), ("bank",), True), paid),
-        Figure("refunds paid", side(("refund",), ("bank",), False), refunded),
+        Figure("payments received (journals too)", side(("payment",), ("bank", "clearing"), True), paid),
+        Figure("refunds paid (reversing journals too)", side(("refund",), ("bank", "clearing"), False), refunded),
         Figure("income (net of credit notes)", side((), ("income", "interest"), False),
                documents("invoice", Invoice.net) - documents("credit_note", Invoice.net)),
         Figure("VAT output", side((), ("vat",), False),
                documents("invoice", Invoice.vat) - documents("credit_note", Invoice.vat)),
-        Figure("cash (payments less refunds)", side((), ("bank",), True), paid - refunded),
+        Figure("cash (payments less refunds, by bank)", side((), ("bank",), True),
+               paid - journalled - (refunded - reversed_)),
+        Figure("journal transfers from maintained schools' budgets", side((), ("clearing",), True),
+               journalled - reversed_),
         Figure("debtors control = school balances outstanding", side((), ("debtors",), True),
                _balances_outstanding(ctx, on)),
     )
