@@ -42,6 +42,12 @@ if TYPE_CHECKING:
     from billing.settings_model import Settings  # pydantic loads only where settings are validated
 
 REMINDER_STAGES = {7: "First reminder", 30: "Second reminder", 60: "Final notice"}
+NO_PAYMENT: dict[str, Any] = {"bank": "", "account_name": "", "sort_code": "", "account_number": "", "cheque_payee": "",
+                              "reference": "", "link": None}
+"""The ``pay`` values of a document settled by journal (issue 20): nothing to pay, so no way to pay is shown.
+
+A document's templates read ``document.recharge``: true for an internal recharge to the council's own
+maintained school (and a credit note against one), settled by journal transfer from the school's budget."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 from billing.contacts import document_recipients, recipient_roles
 from billing.context import Context
 from billing.lookup import get_or_refuse
-from billing.mail_compose import REMINDER_STAGES, Composed, MailSetup, compose, shown_day
+from billing.mail_compose import NO_PAYMENT, REMINDER_STAGES, Composed, MailSetup, compose, shown_day
 from billing.models import Invoice, School
 from billing.models.mail import MAIL_KINDS, MailMessage
 from billing.pricebooks import council
@@ -92,14 +92,17 @@ def queue_document(ctx: Context, document: Invoice, setup: MailSetup | None = No
     if known is not None:
         return known
     corrects = document.corrects
-    link = ctx.pay_page.url(document.number) if ctx.pay_page is not None and kind == "invoice" else None
+    # A journal recharge (or a credit note against one) is settled by journal: no way to pay is offered (issue 20).
+    recharge = document.purpose == "recharge" or (corrects is not None and corrects.purpose == "recharge")
+    link = (ctx.pay_page.url(document.number) if ctx.pay_page is not None and kind == "invoice" and not recharge
+            else None)
     values = {
         "school": {"name": document.customer.name, "urn": document.customer.urn},
         "document": {"number": document.number, "kind": kind, "amount": doc_pounds(document.total),
                      "issued": shown_day(document.issued_on), "due": shown_day(document.due_on),
                      "corrects": corrects.number if corrects is not None else None, "reason": document.reason,
-                     "po_number": document.po_number},
-        "pay": _pay(document.supplier, document.number, link),
+                     "po_number": document.po_number, "recharge": recharge},
+        "pay": NO_PAYMENT if recharge else _pay(document.supplier, document.number, link),
     }
     composed = compose(kind, values, council(ctx), setup or MailSetup())
     return _record(ctx, key, document.school, kind, composed, attachments=[document.number])

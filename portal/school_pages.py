@@ -32,7 +32,7 @@ from pricing.clock import parse_date
 from pricing.errors import NotFound, TradedError
 
 KINDS = {"invoice": "Invoice", "interest": "Interest invoice", "credit_note": "Credit note",
-         "payment": "Payment", "refund": "Refund"}
+         "payment": "Payment", "refund": "Refund", "recharge": "Internal recharge", "journal": "Journal transfer"}
 STATUSES = {"issued": ("Unpaid", "tag"), "overdue": ("Overdue", "tag tag--red"), "paid": ("Paid", "tag tag--green"),
             "credited": ("Credited", "tag tag--grey")}
 

@@ -169,7 +169,7 @@ class DocumentRow:
 
     number: str
     kind: str
-    """``invoice``, ``interest`` (an interest-only invoice) or ``credit_note``."""
+    """``invoice``, ``interest`` (an interest-only invoice), ``recharge`` (settled by journal, issue 20) or ``credit_note``."""
     issued: date
     due: date | None
     total: Decimal
@@ -201,7 +201,8 @@ def school_documents(ctx: Context, school: School) -> list[DocumentRow]:
             continue
         fig = figures[doc.id]
         out.append(DocumentRow(
-            doc.number, "interest" if doc.interest_only else "invoice", doc.issued_on, doc.due_on, doc.total,
+            doc.number, "recharge" if doc.purpose == "recharge" else "interest" if doc.interest_only else "invoice",
+            doc.issued_on, doc.due_on, doc.total,
             None, None, fig.outstanding, invoice_status(doc, fig.outstanding, ctx.today, credited=fig.credited),
             pay_link_if_configured(ctx, doc.number) if fig.outstanding > 0 else None))
     return out

@@ -233,3 +233,52 @@ def test_an_invoice_line_of_a_recharge_is_a_charge_on_it_once(engine: Engine) ->
         lines = ctx.session.scalars(select(InvoiceLine).where(
             InvoiceLine.invoice_id == _invoice(ctx, "JNL-000001").id)).all()
         assert [(ln.position, ln.net, ln.vat_code) for ln in lines] == [(1, D("12000.00"), "O")]
+
+
+def test_the_recharge_email_says_it_is_settled_by_journal_and_offers_no_way_to_pay(engine: Engine) -> None:
+    from billing.mail_compose import MailSetup
+    from billing.models.mail import MailMessage
+    from billing.outbox import queue_document
+
+    setup_council(engine)
+    with service_context(engine, SEP1) as ctx:
+        bill_run(ctx, mail=MailSetup())
+        mails = {m.subject: m for m in ctx.session.scalars(select(MailMessage))}
+        recharge = mails["Internal recharge JNL-000001 from Borough of Eastbury Council: £12,000.00 settled by "
+                         "journal transfer"]
+        assert ("Please find attached internal recharge JNL-000001 for £12,000.00. It has been settled by journal "
+                "transfer from the school's budget on 2025-09-01: there is nothing to pay.") in recharge.text_body
+        for body in (recharge.text_body, recharge.html_body):
+            assert "BACS" not in body and "Sort code" not in body and "due by" not in body
+        assert "Invoice INV-000001 from Borough of Eastbury Council: £1,280.00 due 2025-10-01" in mails
+    with service_context(engine, date(2025, 10, 15)) as ctx:
+        note = issue_credit_note(ctx, "JNL-000001", D("1500.00"), "Term not delivered")
+        message = queue_document(ctx, note, MailSetup())
+        assert message.subject == "Credit note CN-000001 from Borough of Eastbury Council for recharge JNL-000001"
+        assert "correcting internal recharge JNL-000001" in message.text_body
+        assert ("The amount is returned to the school's budget by journal transfer on 2025-10-15: there is nothing "
+                "to do.") in message.text_body
+
+
+def test_the_recharge_pdf_is_headed_internal_recharge_with_no_payment_block(engine: Engine) -> None:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from billing.documents import pdf_bytes, to_document
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    setup_council(engine)
+    with service_context(engine, SEP1) as ctx:
+        bill_run(ctx)
+        recharge = _invoice(ctx, "JNL-000001")
+        doc = to_document(recharge)
+        assert (doc.label, doc.recharge, doc.due_on, doc.payment) == ("Internal recharge", True, None, None)
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf_bytes(recharge), capture_output=True,
+                              check=True).stdout.decode()
+    assert "INTERNAL RECHARGE" in text and "CHARGED TO" in text and "Total recharged" in text
+    assert "Settled by journal transfer from Stoke Newington School's budget on 2025-09-01." in " ".join(text.split())
+    for absent in ("Due date", "Tax point", "REMITTANCE", "Sort code", "Terms:", "Interest"):
+        assert absent not in text, absent
