@@ -1,4 +1,4 @@
-"""`traded invoice list|show|pdf|void|edit` and `traded credit-note add`."""
+"""`traded invoice list|show|pdf|void|edit|write-off|write-offs` and `traded credit-note add`."""
 
 from __future__ import annotations
 
@@ -145,6 +145,93 @@ def edit(rt: Runtime, number: str) -> None:
     from billing.invoicing import refuse_alteration
 
     rt.run(lambda ctx: refuse_alteration(ctx, number, "edit"))
+
+
+@invoice.command("write-off")
+@click.argument("number")
+@click.option("--amount", default=None, metavar="AMOUNT",
+              help="Gross to write off, e.g. 540.00 (default: all that is outstanding on the invoice).")
+@click.option("--reason", required=True, metavar="TEXT", help=f"Why the debt is written off. {REASON_HELP}")
+@click.option("--approved-by", "approved_by", required=True, metavar="NAME",
+              help="Who approved it: someone other than the person recording it.")
+@pass_runtime
+def write_off(rt: Runtime, number: str, amount: str | None, reason: str, approved_by: str) -> None:
+    """Write off a bad debt: a write-off document (WO- series) against the invoice.
+
+    It lowers the invoice's and the school's balance from today, as a credit note
+    does, so the debt leaves aged debt and stops earning interest; the school's
+    statement shows it as written off with the reason. Refused on an internal
+    recharge, on an invoice with nothing outstanding, above what is outstanding,
+    or when the approver is the person recording it. Rules: docs/rules.md §7.
+
+    \b
+    Example:
+      traded --as-of 2026-02-01 invoice write-off INV-000001 --reason "School closed" --approved-by "J Smith"
+      traded invoice write-off INV-000002 --amount 120.00 --reason "Disputed day" --approved-by "J Smith"
+    \b
+    JSON: {"number": "WO-000001", "invoice", "urn", "date", "amount": "1000.00", "vat",
+           "reason", "approved_by"}
+    """
+    from billing.write_offs import write_off as write_off_debt
+    from cli.formats import money
+    from pricing.money import parse_money
+
+    def service(ctx: object) -> dict[str, object]:
+        gross = None if amount is None else parse_money(amount, "write-off amount", positive=True)
+        doc = write_off_debt(ctx, number, reason, approved_by, gross)  # type: ignore[arg-type]
+        assert doc.corrects is not None
+        return {"number": doc.number, "invoice": doc.corrects.number, "urn": doc.customer.urn,
+                "date": doc.issued_on, "amount": doc.total, "vat": doc.vat, "reason": doc.reason,
+                "approved_by": doc.approved_by}
+
+    data = rt.run(service)
+    rt.emit(data, lambda: f"Wrote off {money(data['amount'])} of {data['invoice']} as {data['number']} "
+                          f"(approved by {data['approved_by']}).")
+
+
+@invoice.command("write-offs")
+@click.option("--urn", default=None, metavar="URN", help="Only this school's write-offs.")
+@click.option("--from", "from_", default=None, metavar="DATE", help="Only write-offs on or after this day.")
+@click.option("--to", "to", default=None, metavar="DATE", help="Only write-offs on or before this day.")
+@list_options
+@pass_runtime
+def write_offs(rt: Runtime, urn: str | None, from_: str | None, to: str | None) -> None:
+    """List bad debts written off: when, the invoice, how much, why, who approved and who recorded it.
+
+    \b
+    Example:
+      traded invoice write-offs --from 2025-04-01 --to 2026-03-31
+      traded invoice write-offs --urn 100279 --csv write-offs.csv
+    \b
+    JSON: [{"number", "date", "invoice", "invoice_issued", "urn", "school", "amount": "1000.00",
+            "vat": "166.67", "reason", "approved_by", "recorded_by", "recorded_at"}]
+            (vat: the VAT within the amount, for a bad-debt relief claim)
+    """
+    from billing.views.write_offs import list_write_offs
+    from cli.listing import emit_list
+    from pricing.clock import parse_date
+
+    def service(ctx: object) -> list[dict[str, object]]:
+        return [r.as_json() for r in list_write_offs(ctx, urn,  # type: ignore[arg-type]
+                                                     parse_date(from_) if from_ else None,
+                                                     parse_date(to) if to else None)]
+
+    rows = rt.run(service, read_only=True)
+
+    def text() -> str:
+        from decimal import Decimal
+
+        from cli.formats import count, money
+        from cli.tables import table
+
+        total = sum((Decimal(str(r["amount"])) for r in rows), Decimal("0.00"))
+        return table(["Number", "Date", "Invoice", "School", "Amount", "Reason", "Approved by", "Recorded by"],
+                     [[r["number"], r["date"], r["invoice"], f"{r['school']} ({r['urn']})", money(r["amount"]),
+                       r["reason"], r["approved_by"], r["recorded_by"]] for r in rows],
+                     align="llllrlll", wrap=("School", "Reason"),
+                     title=f"{count(len(rows), 'write-off')}, {money(total)} in all")
+
+    emit_list(rt, rows, text)
 
 
 @click.group("credit-note")

@@ -1,0 +1,76 @@
+"""`traded invoice write-off` and `traded invoice write-offs` (issue 20, docs/rules.md §7)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.billing.test_bill_run import ACADEMY, setup_council
+from tests.support import cli_json, cli_refused, run_cli, table_dump
+
+REASON = "School closed"
+
+
+def academy_invoice(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The academy's 1,280.00 autumn invoice (1,066.67 + 213.33 VAT), due 2025-10-01, as clerk records things."""
+    monkeypatch.setenv("TRADED_USER", "clerk")
+    setup_council(engine)
+    run = cli_json(db_url, "bill", "run", as_of="2025-09-01")
+    [number] = [i["number"] for i in run["invoices"] if i["urn"] == ACADEMY]
+    return str(number)
+
+
+def test_write_off_all_outstanding_then_list_it(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    out = cli_json(db_url, "invoice", "write-off", number, "--reason", REASON, "--approved-by", "J Smith",
+                   as_of="2026-02-01")
+    # 1280 × 20/120 = 213.333… → 213.33 of VAT within it
+    assert out == {"number": "WO-000001", "invoice": number, "urn": ACADEMY, "date": "2026-02-01",
+                   "amount": "1280.00", "vat": "213.33", "reason": REASON, "approved_by": "J Smith"}
+    [row] = cli_json(db_url, "invoice", "write-offs", as_of="2026-02-01")
+    assert {k: row[k] for k in ("number", "date", "invoice", "invoice_issued", "urn", "amount", "vat", "reason",
+                                "approved_by", "recorded_by")} == {
+        "number": "WO-000001", "date": "2026-02-01", "invoice": number, "invoice_issued": "2025-09-01",
+        "urn": ACADEMY, "amount": "1280.00", "vat": "213.33", "reason": REASON, "approved_by": "J Smith",
+        "recorded_by": "clerk"}
+    shown = [i for i in cli_json(db_url, "invoice", "list", "--urn", ACADEMY, as_of="2026-02-01")]
+    assert [(i["number"], i["outstanding"]) for i in shown] == [(number, "0.00")]
+    text = run_cli(db_url, "invoice", "write-offs", as_of="2026-02-01", as_json=False)
+    assert text.exit_code == 0 and "1 write-off, £1,280.00 in all" in text.stdout and "J Smith" in text.stdout
+    assert cli_json(db_url, "invoice", "write-offs", "--csv", str(tmp_path / "wo.csv"), as_of="2026-02-01")
+    with (tmp_path / "wo.csv").open(newline="", encoding="utf-8") as f:
+        [written] = list(csv.DictReader(f))
+    assert (written["number"], written["amount"]) == ("WO-000001", "1280.00")
+
+
+def test_write_off_part_of_the_balance(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    out = cli_json(db_url, "invoice", "write-off", number, "--amount", "£280.00", "--reason", REASON,
+                   "--approved-by", "J Smith", as_of="2026-02-01")
+    assert (out["amount"], out["vat"]) == ("280.00", "46.67")  # 280 × 20/120 = 46.666… → 46.67
+    [inv] = cli_json(db_url, "invoice", "list", "--urn", ACADEMY, as_of="2026-02-01")
+    assert inv["outstanding"] == "1000.00"
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["--approved-by", "clerk"], "self_approval"),
+    (["--approved-by", "J Smith", "--amount", "1280.01"], "write_off_exceeds_balance"),
+    (["--approved-by", "J Smith", "--amount", "0.00"], "invalid_input"),
+])
+def test_refusals_are_one_line_and_write_nothing(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                                 args: list[str], code: str) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    before = table_dump(engine)
+    err = cli_refused(db_url, "invoice", "write-off", number, "--reason", REASON, *args, as_of="2026-02-01")
+    assert err["code"] == code
+    assert table_dump(engine) == before
+
+
+def test_the_approver_is_required(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    result = run_cli(db_url, "invoice", "write-off", number, "--reason", REASON, as_of="2026-02-01")
+    assert result.exit_code == 2 and "--approved-by" in result.output
