@@ -1,0 +1,55 @@
+"""`traded school edit URN --journal/--no-journal` and a bill run's recharges at the command line (issue 20)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from billing.models import AuditEntry
+from tests.cli.test_pricebook_cli import load
+from tests.support import cli_json, cli_refused, run_cli
+
+
+def _schools(db: str, tmp_path: Path) -> None:
+    load(db, tmp_path)
+    cli_json(db, "school", "add", "--urn", "100279", "--name", "Stoke Newington School", "--type", "maintained",
+             "--roll", "1666")
+    cli_json(db, "school", "add", "--urn", "100280", "--name", "Clapton Girls' School", "--type", "maintained",
+             "--roll", "900")
+    cli_json(db, "school", "add", "--urn", "141234", "--name", "Mossbourne Academy", "--type", "academy",
+             "--roll", "500")
+    for urn in ("100279", "100280", "141234"):
+        cli_json(db, "subscription", "add", urn, "--tier", "premium", "--start", "2019-09-01", "--schedule",
+                 "annual", as_of="2019-08-20")
+
+
+def test_no_journal_opts_out_audited_and_the_bill_run_invoices_it_with_the_admin_charge(
+        db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+    edited = cli_json(db_url, "school", "edit", "100280", "--no-journal", "--reason", "Pays by BACS",
+                      as_of="2019-08-21")
+    assert edited["changed"] == {"journal_opt_out": {"before": False, "after": True}}
+    text = run_cli(db_url, "school", "edit", "100280", "--no-journal", as_of="2019-08-21", as_json=False)
+    assert text.exit_code == 0 and "nothing to change" in text.stdout
+    run = cli_json(db_url, "bill", "run", as_of="2019-09-01")
+    assert [(i["number"], i["urn"]) for i in run["invoices"]] == [
+        ("JNL-000001", "100279"), ("INV-000001", "100280"), ("INV-000002", "141234")]
+    shown = cli_json(db_url, "invoice", "show", "INV-000001", as_of="2019-09-01")
+    assert [(ln["description"], ln["net"], ln["vat_code"]) for ln in shown["lines"]][-1] == (
+        "Administration charge: invoiced instead of settled by journal transfer (2019-09-01)", "25.00", "O")
+    recharge = cli_json(db_url, "invoice", "show", "JNL-000001", as_of="2019-09-01")
+    assert (recharge["due"], recharge["outstanding"], recharge["status"]) == (None, "0.00", "paid")
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.actor, AuditEntry.reason, AuditEntry.detail)
+                            .where(AuditEntry.action == "school.edit")).all()
+    engine.dispose()
+    assert [(r.reason, r.detail) for r in rows] == [
+        ("Pays by BACS", {"before": {"journal_opt_out": False}, "after": {"journal_opt_out": True}})]
+
+
+def test_an_academy_cannot_opt_out_and_nothing_is_written(db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+    err = cli_refused(db_url, "school", "edit", "141234", "--no-journal", as_of="2019-08-21")
+    assert err["message"] == "URN 141234 is an academy: only a maintained school settles by journal (--journal/--no-journal)"
