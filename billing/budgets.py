@@ -50,10 +50,26 @@ def parse_financial_year(text: str) -> FinancialYear:
         raise InvalidInput(f'Financial year {text!r} must look like "FY2025/26".', code="bad_year") from exc
 
 
+def line_period(line: BudgetLine) -> tuple[date, date]:
+    """The days a budget line is spread over: its own part of the year, else the whole financial year."""
+    year = FinancialYear(line.financial_year)
+    return line.starts_on or year.start, line.ends_on or year.end
+
+
 def set_budget_line(ctx: Context, fy: str, line: str, kind: str, source: str, amount: str | Decimal,
-                    fte: str | Decimal | None = None) -> BudgetLine:
-    """Create or replace one budget line of a financial year (§9); the change is audited."""
+                    fte: str | Decimal | None = None, starts_on: date | None = None,
+                    ends_on: date | None = None) -> BudgetLine:
+    """Create or replace one budget line of a financial year (§9); the change is audited.
+
+    ``starts_on``/``ends_on``: the part of the year the line is for (a post filled from
+    September), over which its budget is spread; default the whole year.
+    """
     year = parse_financial_year(fy)
+    first, last = starts_on or year.start, ends_on or year.end
+    if not (year.start <= first <= last <= year.end):
+        raise InvalidInput(f"A budget line's days must lie within {year.name} ({year.start.isoformat()} to "
+                           f"{year.end.isoformat()}), from its first day to its last.", code="bad_period")
+    period = (None if first == year.start else first, None if last == year.end else last)
     if not (line or "").strip():
         raise InvalidInput("A budget line needs a name.")
     name = " ".join(clean_line(line, "budget line name", 120).split())  # budget_lines.line is String(120)
@@ -71,16 +87,19 @@ def set_budget_line(ctx: Context, fy: str, line: str, kind: str, source: str, am
     before = None
     if existing is None:
         existing = BudgetLine(financial_year=year.start_year, line=name, kind=kind, source=canonical,
-                              amount=value, fte=fte_value, updated_at=ctx.now)
+                              amount=value, fte=fte_value, starts_on=period[0], ends_on=period[1],
+                              updated_at=ctx.now)
         ctx.session.add(existing)
     else:
-        before = {"kind": existing.kind, "source": existing.source, "amount": existing.amount, "fte": existing.fte}
+        before = {"kind": existing.kind, "source": existing.source, "amount": existing.amount, "fte": existing.fte,
+                  "from": existing.starts_on, "to": existing.ends_on}
         existing.kind, existing.source, existing.amount, existing.fte = kind, canonical, value, fte_value
+        existing.starts_on, existing.ends_on = period
         existing.updated_at = ctx.now
     ctx.session.flush()
     ctx.audit("budget.set", "budget_line", existing.id,
               {"fy": year.name, "line": name, "kind": kind, "source": canonical, "amount": value,
-               "fte": fte_value, "previous": before})
+               "fte": fte_value, "from": first, "to": last, "previous": before})
     return existing
 
 

@@ -307,24 +307,35 @@ def budget() -> None:
                    "(or council, schools-forum, traded).")
 @click.option("--amount", required=True, metavar="AMOUNT", help="For the whole year, e.g. 68000.00.")
 @click.option("--fte", default=None, metavar="N", help="Full-time equivalents, for a post (cost line).")
+@click.option("--from", "from_", default=None, metavar="DATE",
+              help="The line is for the year from this day (a post filled from September); default the year's start.")
+@click.option("--to", default=None, metavar="DATE", help="... to this day; default the year's end.")
 @pass_runtime
-def set_cmd(rt: Runtime, fy: str, line: str, kind: str, source: str, amount: str, fte: str | None) -> None:
-    """Create or replace a budget line for a financial year.
+def set_cmd(rt: Runtime, fy: str, line: str, kind: str, source: str, amount: str, fte: str | None,
+            from_: str | None, to: str | None) -> None:
+    """Create or replace a budget line for a financial year (or part of it: --from, --to).
+
+    The budget to date is the line's budget spread evenly by day over its days.
 
     \b
     Example:
       traded budget set --fy FY2025/26 --line "Traded income from schools" --kind income --source traded --amount 150000.00
+      traded budget set --fy FY2025/26 --line "Inclusion workers" --kind cost --source traded --amount 58000.00 --fte 2 --from 2025-09-01
     """
-    from billing.budgets import set_budget_line
+    from billing.budgets import line_period, set_budget_line
     from pricing.calendars import FinancialYear
+    from pricing.clock import parse_date
 
     def service(ctx: Any) -> dict[str, object]:
-        ln = set_budget_line(ctx, fy, line, kind, source, amount, fte)
+        ln = set_budget_line(ctx, fy, line, kind, source, amount, fte, parse_date(from_) if from_ else None,
+                             parse_date(to) if to else None)
+        starts, ends = line_period(ln)
         return {"fy": FinancialYear(ln.financial_year).name, "line": ln.line, "kind": ln.kind,
-                "source": ln.source, "amount": ln.amount, "fte": ln.fte}
+                "source": ln.source, "amount": ln.amount, "fte": ln.fte, "from": starts, "to": ends}
 
     data = rt.run(service)
-    rt.emit(data, f"{data['fy']} {data['kind']} line \"{data['line']}\" ({data['source']}): {_m(data['amount'])}.")
+    rt.emit(data, f"{data['fy']} {data['kind']} line \"{data['line']}\" ({data['source']}): {_m(data['amount'])} "
+                  f"for {data['from']} to {data['to']}.")
 
 
 @budget.command("list")
@@ -339,7 +350,7 @@ def list_cmd(rt: Runtime, fy: str | None) -> None:
       traded budget list --fy FY2025/26
       traded --as-of 2026-01-31 budget list --csv budget-lines.csv
     """
-    from billing.budgets import budget_lines
+    from billing.budgets import budget_lines, line_period
     from cli.formats import count
     from cli.listing import emit_list
     from cli.tables import table
@@ -347,12 +358,14 @@ def list_cmd(rt: Runtime, fy: str | None) -> None:
     def service(ctx: Any) -> tuple[str, list[dict[str, object]]]:
         year = _fy(fy, ctx)
         return year.name, [{"line": ln.line, "kind": ln.kind, "source": ln.source, "amount": ln.amount,
-                            "fte": ln.fte} for ln in budget_lines(ctx, year)]
+                            "fte": ln.fte, "from": line_period(ln)[0], "to": line_period(ln)[1]}
+                           for ln in budget_lines(ctx, year)]
 
     name, data = rt.run(service, read_only=True)
-    emit_list(rt, data, lambda: table(["Line", "Kind", "Funding source", "FTE", "Amount"],
-                                      [[d["line"], d["kind"], d["source"], d["fte"] or "", _m(d["amount"])]
-                                       for d in data], "lllrr", title=f"{name}: {count(len(data), 'budget line')}"))
+    emit_list(rt, data, lambda: table(["Line", "Kind", "Funding source", "FTE", "Amount", "From", "To"],
+                                      [[d["line"], d["kind"], d["source"], d["fte"] or "", _m(d["amount"]),
+                                        d["from"], d["to"]]
+                                       for d in data], "lllrrll", title=f"{name}: {count(len(data), 'budget line')}"))
 
 
 @budget.command("cost")

@@ -26,6 +26,10 @@ class BudgetLine(Base):
     source: Mapped[str] = mapped_column(String(60))
     amount: Mapped[Decimal] = mapped_column(Money())
     fte: Mapped[Decimal | None] = mapped_column(Money())
+    # The part of the year the line is for (a post filled from September, income from a launch):
+    # its budget is spread over these days. None: the whole financial year.
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

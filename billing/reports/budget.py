@@ -47,7 +47,8 @@ Mapping actuals onto budget lines:
   sharing most words with the cost's description (else that source's first
   non-post line), else "Unallocated non-staff costs".
 
-Budget to date = the year's budget spread evenly by day up to the as-of date;
+Budget to date = the line's budget spread evenly by day over its days (the whole year, or the
+part of it the line is for: a post filled from September) up to the as-of date;
 variance = actual to date − budget to date; forecast = committed pay (establishment)
 + the rest of the actual ÷ days elapsed × days in the year (straight line), set
 beside the whole year's budget.
@@ -62,7 +63,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between
+from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between, line_period
 from billing.context import Context
 from billing.models import BudgetLine, Post
 from billing.reports.establishment_cost import pay_lines, posts
@@ -160,17 +161,18 @@ class BudgetRow:
     source: str
     budget: Decimal | None
     actual: Decimal = ZERO
-    budget_to_date: Decimal | None = None  # the budget spread evenly by day up to the as-of date
+    budget_to_date: Decimal | None = None  # the budget spread evenly by day over its days, to the as-of date
     fte: Decimal | None = None
     basis: str = "actual"  # actual | allocation | unbudgeted
     forecast: Decimal = ZERO
     monthly: dict[Month, Decimal] = field(default_factory=dict)
     pay: Decimal = ZERO  # establishment pay inside ``actual`` (to date)
     committed: Decimal = ZERO  # establishment pay for the whole year (the assignments recorded)
+    period: tuple[date, date] | None = None  # the days the budget is spread over (None: the whole year)
 
     @property
     def variance(self) -> Decimal | None:
-        """Actual to date less the budget to date (the year's budget spread evenly by day)."""
+        """Actual to date less the budget to date (the budget spread evenly by day over its days)."""
         return None if self.budget_to_date is None else self.actual - self.budget_to_date
 
     def as_json(self) -> dict[str, object]:
@@ -347,7 +349,7 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
     rows: dict[str, BudgetRow] = {
         ln.line: BudgetRow(ln.line, ln.kind, ln.source, ln.amount, fte=ln.fte,
                            basis="allocation" if ln.kind == "income" and ln.source in (COUNCIL, SCHOOLS_FORUM)
-                           else "actual")
+                           else "actual", period=line_period(ln))
         for ln in budgeted
     }
 
@@ -402,13 +404,14 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
     budget_months: dict[str, dict[Month, Decimal]] = {k: dict.fromkeys(months, ZERO) for k in ("income", "cost")}
     actual_months: dict[str, dict[Month, Decimal]] = {k: dict.fromkeys(months, ZERO) for k in ("income", "cost")}
     for row in rows.values():
+        first, last = row.period or (fy.start, fy.end)
         if row.budget is not None:
-            for month, part in split_by_month(row.budget, fy.start, fy.end).items():
+            for month, part in split_by_month(row.budget, first, last).items():
                 budget_months[row.kind][month] += part
-            row.budget_to_date = Recognition.over(row.budget, fy.start, fy.end, fy).through(as_of)
+            row.budget_to_date = Recognition.over(row.budget, first, last, fy).through(as_of)
         if row.basis == "allocation":
             assert row.budget is not None
-            even = Recognition.over(row.budget, fy.start, fy.end, fy)
+            even = Recognition.over(row.budget, first, last, fy)
             row.monthly = even.months(as_of)
             row.actual = even.through(as_of)
             row.forecast = row.budget

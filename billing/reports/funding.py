@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between
+from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between, line_period
 from billing.context import Context
 from billing.models import FundingBudget
 from billing.reports.budget import Recognition
@@ -163,10 +163,12 @@ def funding_report(ctx: Context, fy: FinancialYear) -> FundingReport:
     as_of = min(ctx.today, fy.end)
     elapsed = days_inclusive(fy.start, as_of) if as_of >= fy.start else 0
     parts = budget_parts(ctx, fy, as_of)
-    lines: dict[str, list[Decimal]] = defaultdict(list)
+    lines: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)  # (budget, to date) per line
     for ln in budget_lines(ctx, fy):
         if ln.kind == "income" and ln.source in TRANSFERS:
-            lines[ln.source].append(ln.amount)
+            first, last = line_period(ln)
+            lines[ln.source].append(
+                (ln.amount, Recognition.over(ln.amount, first, last, fy).through(as_of) if elapsed else ZERO))
     pay = pay_by(pay_lines(ctx, fy.start, as_of), "source") if elapsed else {}
     committed = pay_by(pay_lines(ctx, fy.start, fy.end), "source")
     other: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -181,8 +183,8 @@ def funding_report(ctx: Context, fy: FinancialYear) -> FundingReport:
             basis, budget = "funding budget", sum((p.amount for p in mine), ZERO)
             to_date = sum((p.to_date for p in mine), ZERO)
         elif lines.get(source):
-            basis, budget = "budget lines", sum(lines[source], ZERO)
-            to_date = Recognition.over(budget, fy.start, fy.end, fy).through(as_of) if elapsed else ZERO
+            basis, budget = "budget lines", sum((b for b, _ in lines[source]), ZERO)
+            to_date = sum((t for _, t in lines[source]), ZERO)
         else:
             basis, budget, to_date = "none", ZERO, ZERO
         earned = income if source == TRADED else ZERO

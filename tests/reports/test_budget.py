@@ -208,3 +208,25 @@ def test_with_no_post_in_force_staff_cost_is_the_delivery_hours_cost(engine: Eng
     assert report.staff_basis == "sessions"
     assert (rows["Inclusion workers"].actual, rows["Service manager"].actual) == (Decimal("180.00"), Decimal("0.00"))
     assert report.direct_delivery_cost == Decimal("260.00")  # the same hours: 180.00 + 80.00 unallocated
+
+
+def test_a_line_for_part_of_the_year_is_spread_over_its_own_days(engine: Engine) -> None:
+    # A post filled from 1 September: £21,200.00 for its 212 days to 31 March = £100.00 a day.
+    with service_context(engine, date(2025, 12, 31)) as ctx:
+        set_budget_line(ctx, "FY2025/26", "Inclusion workers", "cost", "traded", "21200.00", "1",
+                        date(2025, 9, 1), None)
+        set_budget_line(ctx, "FY2025/26", "Council core budget", "income", "council", "36500.00")
+    with service_context(engine, date(2025, 12, 31)) as ctx:
+        report = budget_report(ctx, FinancialYear(2025))
+    rows = {r.line: r for r in report.rows}
+    assert rows["Inclusion workers"].budget_to_date == Decimal("12200.00")  # 1 Sep to 31 Dec: 122 days
+    assert report.budget_by_month["cost"][(2025, 8)] == Decimal("0.00")
+    assert report.budget_by_month["cost"][(2025, 9)] == Decimal("3000.00")
+    assert rows["Council core budget"].budget_to_date == Decimal("27500.00")  # 275 of 365 days
+
+
+def test_a_line_must_lie_within_its_year(engine: Engine) -> None:
+    with pytest.raises(InvalidInput, match="must lie within FY2025/26"), \
+            service_context(engine, date(2025, 12, 31)) as ctx:
+        set_budget_line(ctx, "FY2025/26", "Inclusion workers", "cost", "traded", "21200.00", "1",
+                        date(2025, 9, 1), date(2026, 4, 30))
