@@ -82,7 +82,7 @@ class Periods:
 
     fy: FinancialYear
     as_of: date  # the last day counted: the as-of date, or the year's end when that is earlier
-    year: AcademicYear  # the academic year starting in the financial year, for the per-case figures
+    year: AcademicYear  # the academic year of the as-of day (or of the year's first day), for the per-case figures
 
     @property
     def fy_to_date(self) -> str:
@@ -324,7 +324,9 @@ def pack_reports(ctx: Context, fy: FinancialYear, periods: Periods) -> PackRepor
 def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[tuple[str, str, str, str]]]:
     """The manager's pack for ``fy`` as of ``ctx.today``: the PDF and the rows of its headline CSV
     (figure, value, detail, period), the same strings as page 1 prints."""
-    periods = Periods(fy, min(ctx.today, fy.end), AcademicYear(fy.start_year))
+    as_of = min(ctx.today, fy.end)
+    # The per-case figures are for the academic year the day falls in (the cases of the year being worked).
+    periods = Periods(fy, as_of, AcademicYear.of(max(as_of, fy.start)))
     reports = pack_reports(ctx, fy, periods)
     figures = headline_figures(reports, periods)
     headlines = Headlines(
