@@ -91,6 +91,7 @@ def to_document(invoice: Invoice, pay_link: str | None = None) -> Document:
         payment=(with_pay_link(payment_details(invoice.supplier, earns_interest(invoice)), pay_link)
                  if invoice.kind == "invoice" and not recharge else None),
         recharge=recharge,
+        write_off=invoice.purpose == "write_off",
     )
 
 

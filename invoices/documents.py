@@ -192,6 +192,8 @@ class Document:
     recharge: bool = False
     """An internal recharge to the council's own maintained school, settled by journal (issue 20), or a
     credit note against one: no due date and no payment details; the journal settles it."""
+    write_off: bool = False
+    """A credit document writing off a bad debt (issue 20, billing.write_offs): headed "Write-off"."""
 
     def __post_init__(self) -> None:
         if self.kind not in DOCUMENT_KINDS:
@@ -228,6 +230,8 @@ class Document:
                 raise InvalidInput(f"{name} is an invoice and cannot correct another invoice.")
             if self.due_on is None and not self.recharge:
                 raise InvalidInput(f"{name} has no due date.")
+        if self.write_off and self.kind != "credit_note":
+            raise InvalidInput(f"{name} is an invoice and cannot be a write-off.")
         if self.recharge and (self.due_on is not None or self.payment is not None):
             raise InvalidInput(f"{name} is settled by journal transfer: it has no due date or payment details.")
         if self.due_on is not None and self.due_on < self.issued_on:
@@ -236,7 +240,7 @@ class Document:
     @property
     def label(self) -> str:
         if self.kind == "credit_note":
-            return "Credit note"
+            return "Write-off" if self.write_off else "Credit note"
         return "Internal recharge" if self.recharge else "Invoice"
 
     @property

@@ -626,7 +626,7 @@ class DocumentRenderer(PdfCanvas):
         top = self.MARGIN_TOP
         left_bottom = self.party_block(self.MARGIN_LEFT, top, self.HEAD_LEFT_W, doc.supplier,
                                        name_size=self.SUPPLIER_NAME_SIZE, show_vat=True, show_contact=True)
-        title = "CREDIT NOTE" if doc.is_credit_note else "INTERNAL RECHARGE" if doc.recharge else "INVOICE"
+        title = doc.label.upper() if doc.is_credit_note else "INTERNAL RECHARGE" if doc.recharge else "INVOICE"
         self.font("B", self.TITLE_SIZE)
         self.ink(self.ACCENT)
         self.put(self.HEAD_RIGHT_X, top, self.HEAD_RIGHT_W, title, "R", line_h=self.TITLE_SIZE * 0.4)
@@ -638,7 +638,7 @@ class DocumentRenderer(PdfCanvas):
     def _metadata(self) -> list[tuple[str, str]]:
         doc = self.doc
         rows = [(f"{doc.label} number", doc.number), ("Date of issue", doc_date(doc.issued_on))]
-        if not doc.recharge:  # a recharge is no supply (outside the scope of VAT): it has no tax point
+        if not doc.recharge and not doc.write_off:  # no supply (a recharge, a write-off): no tax point
             rows.append(("Tax point", doc_date(doc.tax_point)))
         if doc.due_on is not None and not doc.is_credit_note:
             rows.append(("Due date", doc_date(doc.due_on)))
@@ -701,6 +701,8 @@ class DocumentRenderer(PdfCanvas):
         assert doc.corrects_number is not None and doc.corrects_issued_on is not None
         what = "internal recharge" if doc.recharge else "invoice"
         text = (f"Credit note for {what} {doc.corrects_number} dated {doc_date(doc.corrects_issued_on)}.")
+        if doc.write_off:
+            text = f"Write-off of the debt on invoice {doc.corrects_number} dated {doc_date(doc.corrects_issued_on)}."
         if doc.reason:
             text += f"\nReason: {doc.reason}"
         self.font()
@@ -785,6 +787,8 @@ class DocumentRenderer(PdfCanvas):
         self.draw_table(self.VAT_COLUMNS, vat_rows, size=self.SMALL_SIZE + 0.5)
         vat_bottom = self.get_y()
         due = "Total credited" if doc.is_credit_note else "Total recharged" if doc.recharge else "Total due"
+        if doc.write_off:
+            due = "Total written off"
         x = self.TOTALS_X
         width = self.TOTALS_LABEL_W + self.TOTALS_VALUE_W
         y = self.pairs(x, top + 1, self.TOTALS_LABEL_W, self.TOTALS_VALUE_W,
@@ -860,6 +864,11 @@ class DocumentRenderer(PdfCanvas):
 
     def _draw_credit_footnote(self) -> None:
         doc = self.doc
+        if doc.write_off:
+            self.paragraph(f"This write-off reduces the amount payable on invoice {doc.corrects_number} by the total "
+                           "above. It is not a VAT credit note: the VAT shown is the part of the debt that was VAT.",
+                           size=self.SMALL_SIZE + 0.5, colour=self.MUTED)
+            return
         if doc.recharge:
             self.paragraph(f"This credit note reduces internal recharge {doc.corrects_number}. The amount is "
                            f"returned to {doc.customer.name}'s budget by journal transfer on {doc_date(doc.issued_on)}; "

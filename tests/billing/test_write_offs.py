@@ -4,14 +4,18 @@ aged debt and the statement says "Written off"."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
 from billing.aged_debt import aged_debt
 from billing.balances import invoice_outstanding
+from billing.documents import to_document, write_pdf
 from billing.invoice_history import balance_changes
 from billing.invoicing import get_invoice, issue_credit_note
 from billing.models import AuditEntry, Invoice
@@ -183,3 +187,19 @@ def test_an_invoice_with_nothing_outstanding_cannot_be_written_off(engine: Engin
         write_off(ctx, number, REASON, FINANCE)
     assert refused.value.code == "nothing_outstanding"
     assert table_dump(engine) == before
+
+
+def test_its_pdf_is_headed_write_off_and_quotes_the_invoice(engine: Engine, tmp_path: Path) -> None:
+    number = billed(engine)
+    with service_context(engine, FEB1) as ctx:
+        doc = write_off(ctx, number, REASON, FINANCE)
+        assert to_document(doc).label == "Write-off"
+        path = write_pdf(doc, tmp_path / "wo1.pdf")
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for expected in ["WRITE-OFF", "Write-off number WO-000001", f"Corrects invoice {number}",
+                     f"Write-off of the debt on invoice {number} dated 2025-09-01.", f"Reason: {REASON}",
+                     "Written off: Initial subscription 2025/26, autumn", "Total written off £1,000.00",
+                     "Total VAT £166.67", "It is not a VAT credit note"]:
+        assert expected in text, expected
+    assert "CREDIT NOTE" not in text and "Tax point" not in text  # a write-off is no supply
