@@ -95,7 +95,7 @@ def _document_events(ctx: Context, codes: LedgerCodes, kind: EventKind, upto: da
     documents = list(ctx.session.execute(
         select(Invoice, School.urn).join(School, School.id == Invoice.school_id)
         .where(Invoice.kind == kind.value, Invoice.issued_on <= upto, _not_exported(kind, Invoice.id))
-        .order_by(Invoice.issued_on, Invoice.series, Invoice.seq)).tuples())
+        .order_by(Invoice.issued_on, Invoice.series, Invoice.seq)).all())
     if not documents:
         return []
     ids = [doc.id for doc, _ in documents]
@@ -139,7 +139,7 @@ def _payments(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     rows = ctx.session.execute(
         select(Payment, School.urn).join(School, School.id == Payment.school_id)
         .where(Payment.received_on <= upto, _not_exported(EventKind.PAYMENT, Payment.id))
-        .order_by(Payment.received_on, Payment.id)).tuples()
+        .order_by(Payment.received_on, Payment.id)).all()
     control = codes.control_cost_centre
     events = []
     for payment, urn in rows:
@@ -159,7 +159,7 @@ def _refunds(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     rows = ctx.session.execute(
         select(Refund, School.urn).join(School, School.id == Refund.school_id)
         .where(Refund.refunded_on <= upto, _not_exported(EventKind.REFUND, Refund.id))
-        .order_by(Refund.refunded_on, Refund.id)).tuples()
+        .order_by(Refund.refunded_on, Refund.id)).all()
     control = codes.control_cost_centre
     events = []
     for refund, urn in rows:
