@@ -116,7 +116,7 @@ class PackReports:
     budget: BudgetReport
     forecast: ForecastReport
     funding: FundingReport
-    utilisation: UtilisationReport | None  # None: no day of the year yet
+    utilisation: UtilisationReport | None  # over the per-case figures' days; None: none yet
     cases: CaseCostReport
     open_closed: tuple[int, int]
 
@@ -208,7 +208,7 @@ def headline_figures(reports: PackReports, periods: Periods) -> list[HeadlineFig
     out.append(HeadlineFigure(
         "Utilisation", _pct(util.utilisation if util else None),
         f"{_hours(util.delivered)} hours delivered / {_hours(util.capacity)} hours of capacity" if util
-        else "no days of the year yet", fy_period))
+        else "no days of the year yet", periods.cases))
     return out
 
 
@@ -287,7 +287,7 @@ def _budget_lines(budget: BudgetReport, periods: Periods) -> ReportTable:
 
 
 def _utilisation_table(util: UtilisationReport, periods: Periods) -> ReportSection:
-    title = f"Utilisation, {periods.fy_to_date}"
+    title = f"Utilisation, {periods.cases}"
     if not util.rows and not util.unposted:
         return ReportNote("No delivery posts filled and no hours delivered in these days.", title)
     rows = [(r.post, r.person, r.staff or "(not linked)", f"{r.fte}", f"{doc_date(r.first)} to {doc_date(r.last)}",
@@ -317,7 +317,9 @@ def pack_reports(ctx: Context, fy: FinancialYear, periods: Periods) -> PackRepor
     as_of = periods.as_of
     return PackReports(
         budget=budget_report(ctx, fy), forecast=forecast_report(ctx, fy), funding=funding_report(ctx, fy),
-        utilisation=utilisation_report(ctx, fy.start, as_of) if as_of >= fy.start else None,
+        # Over the same days as the per-case figures, whose full cost shares the same capacity.
+        utilisation=utilisation_report(ctx, periods.year.start, min(as_of, periods.year.end))
+        if as_of >= periods.year.start else None,
         cases=case_costs(ctx, periods.year), open_closed=case_counts(ctx, fy, as_of))
 
 

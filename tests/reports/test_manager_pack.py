@@ -96,9 +96,11 @@ def test_page_one_holds_the_headline_figures_and_they_equal_the_csv(engine: Engi
     # Open on 2019-12-31: C-2 and C-3 (C-1 closed 2019-12-15, C-9 not referred yet); closed in the year: C-1, C-0.
     assert figures["Cases open"] == ("2", "referred and not yet closed", "on 2019-12-31")
     assert figures["Cases closed"] == ("2", "in the financial year to date", fy)
-    # Sam's 1 FTE from 1 April: 190 working days to 31 December (bank holidays apart) less 32 x 275/366
-    # days of leave and training = 165.956 days x 7.4 hours = 1,228.08 hours; 12 delivered = 0.98%.
-    assert figures["Utilisation"] == ("1.0%", "12.00 hours delivered / 1,228.08 hours of capacity", fy)
+    # Over the academic year to date, as the per-case figures: Sam's 1 FTE has 85 working days from
+    # 1 September to 31 December (bank holidays apart) less 32 x 122/366 days of leave and training
+    # = 74.333 days x 7.4 hours = 550.07 hours; 12 delivered = 2.18%.
+    assert figures["Utilisation"] == ("2.2%", "12.00 hours delivered / 550.07 hours of capacity",
+                                      "academic year 2019/20: 2019-09-01 to 2019-12-31")
     average = cases.average("full_cost")
     assert figures["Average full cost per case"][0] == f"£{average:,.2f}"
     assert figures["Average full cost per case"][2] == "academic year 2019/20: 2019-09-01 to 2019-12-31"
