@@ -111,7 +111,12 @@ def run(state: DemoState) -> None:
             costs_budget += [(line, source, _rounded(Decimal(amount) * UPLIFT ** n), None)
                              for line, source, amount in NON_STAFF]
             traded = sum((c[2] for c in costs_budget), ZERO) - sum(funders.values(), ZERO)
-            set_budget_line(ctx, fy.name, "Traded income from schools", "income", "traded income", _rounded(traded))
+            # Schools have bought from the service since its traded offer began with the 2025/26 academic
+            # year: the first year's traded income is budgeted from 1 September, so it is not read as
+            # five months short (the council and schools forum carried the team until then).
+            trading_from = state.year.start if n == 0 else None
+            set_budget_line(ctx, fy.name, "Traded income from schools", "income", "traded income", _rounded(traded),
+                            starts_on=trading_from)
             set_budget_line(ctx, fy.name, "Schools forum / high-needs block contribution", "income", SCHOOLS_FORUM,
                             to_pence(funders.get(SCHOOLS_FORUM, ZERO)))
             set_budget_line(ctx, fy.name, "Council core budget", "income", COUNCIL,
