@@ -12,8 +12,12 @@ One kind of event per kind of money movement, each read by its own source:
 
 Each is dated by its own date (issue date, received date, refund date), and each balances
 on its own, so any set of events does. Allocations of money to invoices are not events:
-they move money within the debtors control account, not into or out of it. Write-offs
-(issue 20's later part) are a new kind with its own source here.
+they move money within the debtors control account, not into or out of it.
+
+- a **write-off** of a bad debt (billing.write_offs): Dr write-off expense (at the service's
+  default cost centre), Cr debtors control, both gross. Output VAT is not reduced: a write-off
+  is not a VAT credit note, and bad-debt relief, if claimed, is claimed on the VAT return.
+  A write-off is a credit document, so credit notes leave it out.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.gl.codes import line_codes
 from billing.journals import JOURNAL_METHOD, is_reversing_journal
 from billing.models import GlBatchEvent, Invoice, InvoiceLine, Payment, Refund, School
+from billing.write_offs import WRITE_OFF_PURPOSE
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes
 
@@ -41,6 +46,7 @@ class EventKind(StrEnum):
     CREDIT_NOTE = "credit_note"
     PAYMENT = "payment"
     REFUND = "refund"
+    WRITE_OFF = "write_off"
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,8 @@ def _postings(*candidates: Posting) -> tuple[Posting, ...]:
 def _document_events(ctx: Context, codes: LedgerCodes, kind: EventKind, upto: date) -> list[MoneyEvent]:
     documents = list(ctx.session.execute(
         select(Invoice, School.urn).join(School, School.id == Invoice.school_id)
-        .where(Invoice.kind == kind.value, Invoice.issued_on <= upto, _not_exported(kind, Invoice.id))
+        .where(Invoice.kind == kind.value, Invoice.issued_on <= upto, _not_exported(kind, Invoice.id),
+               Invoice.purpose != WRITE_OFF_PURPOSE)
         .order_by(Invoice.issued_on, Invoice.series, Invoice.seq)).all())
     if not documents:
         return []
@@ -175,6 +182,24 @@ def _refunds(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     return events
 
 
+def _write_offs(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
+    written = aliased(Invoice)
+    rows = ctx.session.execute(
+        select(Invoice, written.number, School.urn).join(School, School.id == Invoice.school_id)
+        .join(written, written.id == Invoice.corrects_id)
+        .where(Invoice.kind == "credit_note", Invoice.purpose == WRITE_OFF_PURPOSE, Invoice.issued_on <= upto,
+               _not_exported(EventKind.WRITE_OFF, Invoice.id))
+        .order_by(Invoice.issued_on, Invoice.seq))
+    _, service_centre = codes.default_income()
+    events = []
+    for doc, invoice, urn in rows:
+        said = f"Write-off {doc.number} of {invoice} from {urn}"
+        events.append(MoneyEvent(EventKind.WRITE_OFF, doc.id, doc.issued_on, doc.number, urn, doc.total, _postings(
+            Posting("write_off", codes.write_off_expense, service_centre, doc.total, said),
+            Posting("debtors", codes.debtors_control, codes.control_cost_centre, -doc.total, said))))
+    return events
+
+
 def _not_exported(kind: EventKind, source_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
     return ~exists().where(GlBatchEvent.kind == kind.value, GlBatchEvent.source_id == source_id)
 
@@ -186,6 +211,7 @@ SOURCES: dict[EventKind, Source] = {
     EventKind.CREDIT_NOTE: _credit_notes,
     EventKind.PAYMENT: _payments,
     EventKind.REFUND: _refunds,
+    EventKind.WRITE_OFF: _write_offs,
 }
 """Where each kind of event is read from; a new kind of money event adds its kind and its source here."""
 

@@ -25,6 +25,7 @@ from billing.gl.codes import chart
 from billing.gl.events import MoneyEvent, unexported_events
 from billing.journals import JOURNAL_METHOD, REVERSAL_KEY
 from billing.models import Allocation, GlBatchEvent, GlBatchLine, Invoice, Payment, Refund
+from billing.write_offs import WRITE_OFF_PURPOSE
 from pricing.errors import NotFound
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes
@@ -98,7 +99,8 @@ def reconcile(ctx: Context) -> Reconciliation:
         return total
 
     def documents(kind: str, column: InstrumentedAttribute[Decimal]) -> Decimal:
-        return _sum(ctx, column, Invoice.kind == kind, Invoice.issued_on <= on)
+        # A write-off is a credit document of its own (billing.write_offs): it posts no income or VAT.
+        return _sum(ctx, column, Invoice.kind == kind, Invoice.purpose != WRITE_OFF_PURPOSE, Invoice.issued_on <= on)
 
     invoiced, credited = documents("invoice", Invoice.total), documents("credit_note", Invoice.total)
     paid = _sum(ctx, Payment.amount, Payment.received_on <= on)
@@ -120,6 +122,8 @@ def reconcile(ctx: Context) -> Reconciliation:
                journalled - reversed_),
         Figure("debtors control = school balances outstanding", side((), ("debtors",), True),
                _balances_outstanding(ctx, on)),
+        Figure("bad debts written off (gross)", side(("write_off",), ("write_off",), True),
+               _sum(ctx, Invoice.total, Invoice.purpose == WRITE_OFF_PURPOSE, Invoice.issued_on <= on)),
     )
     try:
         codes = chart(ctx)
