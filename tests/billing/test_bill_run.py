@@ -33,10 +33,19 @@ TERMS = [
 ]
 
 
-def setup_council(engine: Engine, extra_schools: int = 0) -> None:
-    """Price book, an own maintained school on an annual plan and an academy paying termly."""
+INVOICE_MAINTAINED = sample_pricebook_text().replace("settle_maintained_by_journal = true",
+                                                     "settle_maintained_by_journal = false")
+"""The sample price book with the council's own maintained schools invoiced, not settled by journal (issue 20):
+these tests are about invoicing, numbering and runs, so the maintained school here gets invoices."""
+
+
+def setup_council(engine: Engine, extra_schools: int = 0, journal: bool = False) -> None:
+    """Price book, an own maintained school on an annual plan and an academy paying termly.
+
+    ``journal``: the sample's default, the maintained school settled by journal (issue 20); else it is invoiced.
+    """
     with service_context(engine, date(2025, 7, 15)) as ctx:
-        load_pricebook(ctx, sample_pricebook_text())
+        load_pricebook(ctx, sample_pricebook_text() if journal else INVOICE_MAINTAINED)
         add_school(ctx, NewSchool(urn=MAINTAINED, name="Stoke Newington School", type="maintained",
                                   number_on_roll=1666, address="Clissold Road\nLondon", postcode="N16 9EX",
                                   la_code="204"))

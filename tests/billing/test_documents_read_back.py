@@ -81,7 +81,10 @@ def term(engine: Engine) -> Engine:
     """Autumn 2025: subscriptions billed 1 Sep, the academy's invoice paid in part late, interest at each
     month end, casework on two uncovered cases, and the 1 January bill run."""
     with service_context(engine, date(2025, 8, 1)) as ctx:
-        load_pricebook(ctx, sample_pricebook_text())
+        # The council invoices its own maintained schools (issue 20's settlement by journal off): these are
+        # the documents of an own maintained school's invoice (tests/billing/test_journal_recharges.py: recharges).
+        load_pricebook(ctx, sample_pricebook_text().replace("settle_maintained_by_journal = true",
+                                                            "settle_maintained_by_journal = false"))
         add_school(ctx, NewSchool(urn=MAINTAINED, name="Stoke Newington School", type="maintained",
                                   number_on_roll=1666, address="Clissold Road\nLondon", postcode="N16 9EX",
                                   la_code="204"))

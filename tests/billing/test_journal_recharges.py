@@ -46,7 +46,7 @@ def _documents(ctx) -> list[tuple[str, str, str, date | None, Decimal, Decimal]]
 
 
 def test_a_maintained_school_gets_a_recharge_settled_by_journal_and_an_academy_an_invoice(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         result = bill_run(ctx)
         assert [inv.number for inv in result.invoices] == ["JNL-000001", "INV-000001"]  # by URN: 100279, 141234
@@ -74,7 +74,7 @@ def test_a_maintained_school_gets_a_recharge_settled_by_journal_and_an_academy_a
 
 def test_a_recharge_never_earns_interest_nor_a_reminder_nor_aged_debt_even_years_later(engine: Engine) -> None:
     # Even a council that charges its own maintained schools interest charges none on a recharge: it is settled.
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, date(2025, 7, 16)) as ctx:
         load_pricebook(ctx, sample_pricebook_text().replace("charge_own_maintained = false",
                                                             "charge_own_maintained = true"))
@@ -96,7 +96,7 @@ def test_a_recharge_never_earns_interest_nor_a_reminder_nor_aged_debt_even_years
 
 
 def test_the_recharge_series_is_gap_free_and_apart_from_invoices(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         bill_run(ctx)
     with service_context(engine, date(2025, 10, 1)) as ctx:
@@ -112,7 +112,7 @@ def test_the_recharge_series_is_gap_free_and_apart_from_invoices(engine: Engine)
 
 
 def test_rerunning_the_bill_run_raises_nothing_twice(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         first = bill_run(ctx)
         again = bill_run(ctx)
@@ -132,7 +132,7 @@ def _opt_out_school(engine: Engine) -> None:
 
 
 def test_an_opted_out_school_is_invoiced_with_the_admin_charge(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     _opt_out_school(engine)
     with service_context(engine, SEP1) as ctx:
         preview = bill_run(ctx, dry_run=True)
@@ -159,7 +159,7 @@ def test_an_opted_out_school_is_invoiced_with_the_admin_charge(engine: Engine) -
 
 
 def test_the_opt_out_is_audited_and_only_a_maintained_school_has_it(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     _opt_out_school(engine)
     with service_context(engine, date(2025, 8, 1)) as ctx:
         entry = ctx.session.scalar(select(AuditEntry).where(AuditEntry.action == "school.edit",
@@ -178,7 +178,7 @@ def test_the_opt_out_is_audited_and_only_a_maintained_school_has_it(engine: Engi
 
 
 def test_with_the_setting_off_maintained_schools_are_invoiced_and_pay_no_admin_charge(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     _opt_out_school(engine)
     with service_context(engine, date(2025, 7, 21)) as ctx:
         load_pricebook(ctx, sample_pricebook_text().replace("settle_maintained_by_journal = true",
@@ -192,7 +192,7 @@ def test_with_the_setting_off_maintained_schools_are_invoiced_and_pay_no_admin_c
 
 
 def test_a_credit_note_against_a_recharge_is_settled_by_a_reversing_journal(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         bill_run(ctx)
     with service_context(engine, date(2025, 10, 15)) as ctx:
@@ -227,7 +227,7 @@ def test_a_credit_note_against_a_recharge_is_settled_by_a_reversing_journal(engi
 
 
 def test_an_invoice_line_of_a_recharge_is_a_charge_on_it_once(engine: Engine) -> None:
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         bill_run(ctx)
         lines = ctx.session.scalars(select(InvoiceLine).where(
@@ -240,7 +240,7 @@ def test_the_recharge_email_says_it_is_settled_by_journal_and_offers_no_way_to_p
     from billing.models.mail import MailMessage
     from billing.outbox import queue_document
 
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         bill_run(ctx, mail=MailSetup())
         mails = {m.subject: m for m in ctx.session.scalars(select(MailMessage))}
@@ -270,7 +270,7 @@ def test_the_recharge_pdf_is_headed_internal_recharge_with_no_payment_block(engi
 
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    setup_council(engine)
+    setup_council(engine, journal=True)
     with service_context(engine, SEP1) as ctx:
         bill_run(ctx)
         recharge = _invoice(ctx, "JNL-000001")

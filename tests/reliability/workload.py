@@ -19,15 +19,20 @@ def urn_of(i: int) -> str:
     return f"{300000 + i}"
 
 
-def build_council(engine: Engine, n_schools: int) -> list[str]:
+def build_council(engine: Engine, n_schools: int, journal: bool = False) -> list[str]:
     """Price book and ``n_schools`` schools on termly subscriptions from 1 Sep 2025.
 
     Odd schools are the council's own maintained schools (LA 204, VAT outside scope),
-    even ones academies (standard-rated); tiers alternate so fees differ.
+    even ones academies (standard-rated); tiers alternate so fees differ. The maintained
+    schools are invoiced like the rest (the price book's settlement by journal off, issue 20)
+    unless ``journal``: then theirs are recharges settled by journal.
     """
     urns: list[str] = []
+    book = sample_pricebook_text()
+    if not journal:
+        book = book.replace("settle_maintained_by_journal = true", "settle_maintained_by_journal = false")
     with service_context(engine, date(2025, 7, 1)) as ctx:
-        load_pricebook(ctx, sample_pricebook_text())
+        load_pricebook(ctx, book)
         for i in range(n_schools):
             urn = urn_of(i)
             own = i % 2 == 1
