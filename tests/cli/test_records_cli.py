@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.cli.test_pricebook_cli import load
+from tests.billing.test_bill_run import INVOICE_MAINTAINED
+from tests.cli.test_pricebook_cli import load, write_sample
 from tests.support import cli_json, cli_refused, run_cli, table_dump
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
@@ -27,7 +28,9 @@ def _actor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def ledger(db: str, tmp_path: Path) -> None:
-    load(db, tmp_path)
+    # The council invoices its own maintained schools here (issue 20's settlement by journal off): these tests
+    # are about the records and documents of invoices (tests/cli/test_journal_cli.py: recharges).
+    cli_json(db, "pricebook", "load", write_sample(tmp_path, INVOICE_MAINTAINED))
     cli_json(db, "school", "add", "--urn", "100279", "--name", "Stoke Newington School", "--type", "maintained",
              "--roll", "1666", "--address", "Clissold Road\nLondon", "--postcode", "N16 9EX")
     cli_json(db, "school", "add", "--urn", "100280", "--name", "Mossbourne Academy", "--type", "academy",
