@@ -93,6 +93,7 @@ class CaseCost:
     school: str
     year: str
     covered: bool
+    closed: bool = False  # closed on or before the as-of date
     hours: Decimal = Decimal("0.00")
     deemed_hours: Decimal = Decimal("0.00")
     cost: Decimal = ZERO
@@ -113,7 +114,7 @@ class CaseCost:
     def as_json(self) -> dict[str, object]:
         return {
             "id": self.case_id, "ref": self.ref, "urn": self.urn, "school": self.school, "year": self.year,
-            "covered": self.covered, "hours": self.hours, "deemed_hours": self.deemed_hours, "cost": self.cost,
+            "covered": self.covered, "closed": self.closed, "hours": self.hours, "deemed_hours": self.deemed_hours, "cost": self.cost,
             "day_rate_value": self.day_rate_value, "income_billed": self.income_billed,
             "subscription_share": self.subscription_share, "income": self.income,
             "net": self.income - self.cost, "non_staff": self.non_staff, "full_cost": self.full_cost,
@@ -211,6 +212,16 @@ class CaseCostReport:
     def average(self, attr: str) -> Decimal:
         return to_pence(self.total(attr) / len(self.cases)) if self.cases else ZERO
 
+    @property
+    def complete(self) -> list[CaseCost]:
+        """The cases closed by the as-of date with hours delivered: the fair sample for the cost of a case."""
+        return [c for c in self.cases if c.closed and c.hours > 0]
+
+    def average_closed(self, attr: str) -> Decimal | None:
+        """The average of ``attr`` over the complete cases (None: no case closed with hours yet)."""
+        done = self.complete
+        return to_pence(sum((getattr(c, attr) for c in done), ZERO) / len(done)) if done else None
+
     def benchmark(self) -> dict[str, object]:
         """The average full cost and day-rate value against the evaluation's £4,000–£4,500 a case."""
         full, value = self.average("full_cost"), self.average("day_rate_value")
@@ -241,6 +252,12 @@ class CaseCostReport:
             "averages": {"cost": self.average("cost"), "day_rate_value": self.average("day_rate_value"),
                          "income": self.average("income"), "hours": self.average("hours"),
                          "full_cost": self.average("full_cost"),
+                         "closed_cases": len(self.complete),
+                         "full_cost_closed": self.average_closed("full_cost"),
+                         "cost_closed": self.average_closed("cost"),
+                         "day_rate_value_closed": self.average_closed("day_rate_value"),
+                         "income_closed": self.average_closed("income"),
+                         "hours_closed": self.average_closed("hours"),
                          "benchmark_low": BENCHMARK_LOW, "benchmark_high": BENCHMARK_HIGH},
             "full_cost": self.full.as_json() if self.full is not None else None,
             "benchmark": self.benchmark(),
@@ -276,7 +293,8 @@ def case_costs(ctx: Context, year: AcademicYear | None = None) -> CaseCostReport
     exact_cost: dict[int, Decimal] = defaultdict(lambda: Decimal(0))
     for case in cases:
         school = schools[case.school_id]
-        rows[case.id] = CaseCost(case.id, case.ref, school.urn, school.name, ay.name, case.covered)
+        rows[case.id] = CaseCost(case.id, case.ref, school.urn, school.name, ay.name, case.covered,
+                                 closed=case.closed_on is not None and case.closed_on <= today)
     for w in work:
         if w.case_id in rows:
             row = rows[w.case_id]
