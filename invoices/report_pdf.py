@@ -7,9 +7,10 @@ funding source) and the manager's pack. Sections are plain values: a
 :class:`Histogram` of counts per band, a :class:`Headlines` grid of big figures,
 a :class:`ReportNote` paragraph, or a :class:`PageBreak`.
 
-No page holds a single row of a table on its own: a table starts where its
-heading, header and first two rows fit, and when its last page would hold one
-row, the page before gives it one more (the header repeats on every page).
+No page holds a single row of a table on its own (a total row is no company: one
+row and the total is an orphan too): a table starts where its heading, header and
+first two rows fit, a page leaves the next two rows, and a table of one or two
+rows (and its total) is never broken. The header repeats on every page.
 """
 
 from __future__ import annotations
@@ -216,34 +217,56 @@ def band_edges(values: Sequence[Decimal], bands: int = 8) -> list[Decimal]:
 _SLACK = 0.05  # mm: a plan that fits exactly must not be broken by the drawing's rounding
 
 
-def plan_table_pages(heights: Sequence[float], header: float, first_room: float,
-                     page_room: float) -> list[tuple[int, int]]:
+def plan_table_pages(heights: Sequence[float], header: float, first_room: float, page_room: float, *,
+                     total_row: bool = False) -> list[tuple[int, int]]:
     """Which rows go on which page, as (start, stop) per page, for rows ``heights`` mm tall under a
     ``header`` mm header repeated on each page, with ``first_room`` mm left on this page and
-    ``page_room`` mm on each new one: as many rows as fit on each page, except that when the last
-    page would hold one row alone, the page before gives it one more (when it has three or more).
-    The first part is empty when not even one row fits in ``first_room``."""
-    parts: list[tuple[int, int]] = []
-    start, room = 0, first_room
-    while start < len(heights) or not parts:
+    ``page_room`` mm on each new one.
+
+    Every page holds at least two body rows: a ``total_row`` (the last row) is no company for a
+    row alone, so one row and the total on a page is an orphan, and the total never stands alone.
+    A table of one or two body rows is never broken. Each page takes as many rows as fit, less
+    what the next page needs to hold two body rows. The first part is empty when this page cannot
+    hold its share (the caller starts the table on a new page); only a page too small for any
+    plan (fewer rows than the rule needs) breaks the rule, taking what fits, at least one row.
+    """
+    count = len(heights)
+    body = count - 1 if total_row and count else count
+
+    def body_rows(start: int, stop: int) -> int:
+        return max(0, min(stop, body) - start)
+
+    def greedy(start: int, room: float) -> int:
         used, stop = header, start
-        while stop < len(heights) and used + heights[stop] <= room - _SLACK:
+        while stop < count and used + heights[stop] <= room - _SLACK:
             used += heights[stop]
             stop += 1
-        if stop == start and parts:
-            stop = start + 1  # a row taller than a whole page goes on one by itself
+        return stop
+
+    parts: list[tuple[int, int]] = []
+    start, room = 0, first_room
+    while start < count or not parts:
+        fit = greedy(start, room)
+        stop = fit
+        if stop < count:  # the table goes on: leave the next page two body rows
+            stop = min(stop, body - 2) if body > 2 else start
+            if body_rows(start, stop) < min(2, body):
+                stop = start
+        if stop == start and start < count and (parts or room >= page_room - _SLACK):
+            stop = max(fit, start + 1)  # a page too small for the rule: what fits, at least one row
         parts.append((start, stop))
         start, room = stop, page_room
-    if len(parts) > 1:
-        (a, b), (c, d) = parts[-2], parts[-1]
-        if d - c == 1 and b - a >= 3 and header + heights[b - 1] + heights[c] <= page_room - _SLACK:
-            parts[-2:] = [(a, b - 1), (b - 1, d)]
     return parts
 
 
-def parts_hold_two_rows(parts: Sequence[tuple[int, int]], rows: int) -> bool:
-    """No page holds a single row of the table (or, for a one-row table, none is empty)."""
-    return all(stop - start >= min(2, rows) for start, stop in parts)
+def parts_hold_two_rows(parts: Sequence[tuple[int, int]], rows: int, *, total_row: bool = False) -> bool:
+    """No page holds a single body row of the table, or a total row alone (a table of one or two
+    body rows: all on one page); an empty first part (the table starts on the next page) is allowed."""
+    body = rows - 1 if total_row and rows else rows
+    drawn = [(a, b) for n, (a, b) in enumerate(parts) if b > a or n]
+    if body <= 2:
+        return len(drawn) == 1
+    return all(min(b, body) - a >= 2 for a, b in drawn)
 
 
 def tick_label(value: Decimal, step: Decimal, unit: str) -> str:
@@ -361,11 +384,11 @@ class ReportRenderer(PdfCanvas):
         heights = [self._measured_row(columns, row, size, i in bold) for i, row in enumerate(rows)]
         header = self._header_height(columns, size)
         page_room = self.content_bottom - self.CONTINUATION_TOP - self.HEADING_H
-        parts = plan_table_pages(heights, header, self.content_bottom - self.get_y() - self.HEADING_H, page_room)
-        if not parts_hold_two_rows(parts, len(rows)) and self.get_y() > self.CONTINUATION_TOP + 0.01:
+        parts = plan_table_pages(heights, header, self.content_bottom - self.get_y() - self.HEADING_H, page_room,
+                                 total_row=bool(bold))
+        if parts[0] == (0, 0) and rows:
+            parts = parts[1:]
             self.add_page()  # the whole table starts on the next page rather than leave a row alone
-            parts = plan_table_pages(heights, header, page_room, page_room)
-        parts = [part for part in parts if part[1] > part[0]] or parts
         for n, (start, stop) in enumerate(parts):
             if n:
                 self.add_page()

@@ -195,11 +195,66 @@ def test_a_last_row_that_would_stand_alone_on_a_page_takes_one_more_with_it():
     assert all("Case Cost £" in page for page in pages)  # the header repeats
 
 
-def test_a_total_row_is_never_alone_on_the_last_page():
-    rows = [*rows_of("Case", 36), ["Total", "99,999.00"]]
-    pages = on_a_fresh_page(ReportTable("Per case", ("Case", "Cost £"), rows, total_row=True))
-    assert rows_per_page(pages, "Case") == [35, 1]
-    assert "Case 036 1,036.00\nTotal 99,999.00" in pages[1]
+def with_total(n: int) -> ReportTable:
+    return ReportTable("Per case", ("Case", "Cost £"), [*rows_of("Case", n), ["Total", "99,999.00"]],
+                       total_row=True)
+
+
+def page_of_total(pages: list[str]) -> int:
+    return next(i for i, page in enumerate(pages) if re.search(r"^Total 99,999.00", page, re.M))
+
+
+def test_a_total_row_is_no_company_for_a_last_row():
+    # 36 rows and the total: 36 rows fill the page, so the total would stand alone; one row and the
+    # total would be an orphan too, so two rows go over with the total.
+    pages = on_a_fresh_page(with_total(36))
+    assert rows_per_page(pages, "Case") == [34, 2]
+    assert page_of_total(pages) == 1
+    assert "Case 035 1,035.00\nCase 036 1,036.00\nTotal 99,999.00" in pages[1]
+
+
+def test_a_table_with_its_total_that_fits_exactly_stays_on_one_page():
+    pages = on_a_fresh_page(with_total(35))
+    assert rows_per_page(pages, "Case") == [35] and page_of_total(pages) == 0
+
+
+def test_a_page_full_of_rows_leaves_two_for_the_total_whatever_the_length():
+    # 37 rows + total: 36 fit, so 35 here and 2 with the total; 72 + total: 36, then 34, then 2 + total.
+    assert rows_per_page(on_a_fresh_page(with_total(37)), "Case") == [35, 2]
+    pages = on_a_fresh_page(with_total(72))
+    assert rows_per_page(pages, "Case") == [36, 34, 2] and page_of_total(pages) == 2
+    assert rows_per_page(on_a_fresh_page(with_total(73)), "Case") == [36, 35, 2]
+
+
+def test_the_page_plan_counts_body_rows_and_never_breaks_a_short_table():
+    rows = [10.0] * 5  # 4 rows + total; 5 mm header; 3 rows here, 4 on each new page
+    assert plan_table_pages(rows, 5.0, 40.0, 50.0, total_row=True) == [(0, 2), (2, 5)]
+    # without a total the same room takes 3 and leaves 2
+    assert plan_table_pages(rows, 5.0, 40.0, 50.0) == [(0, 3), (3, 5)]
+    # 3 rows + total where 3 fit: 2 | 1 + total and 3 | total are both orphans: start on the next page
+    assert plan_table_pages([10.0] * 4, 5.0, 40.0, 50.0, total_row=True) == [(0, 0), (0, 4)]
+    # 2 rows + total (or 1 + total) where 2 fit: never broken, the whole table moves over
+    assert plan_table_pages([10.0] * 3, 5.0, 30.0, 50.0, total_row=True) == [(0, 0), (0, 3)]
+    assert plan_table_pages([10.0] * 2, 5.0, 20.0, 50.0, total_row=True) == [(0, 0), (0, 2)]
+    assert plan_table_pages([10.0] * 2, 5.0, 30.0, 50.0, total_row=True) == [(0, 2)]
+    assert not parts_hold_two_rows([(0, 3), (3, 5)], 5, total_row=True)  # 1 row + total
+    assert not parts_hold_two_rows([(0, 4), (4, 5)], 5, total_row=True)  # the total alone
+    assert parts_hold_two_rows([(0, 2), (2, 5)], 5, total_row=True)
+    assert not parts_hold_two_rows([(0, 1), (1, 3)], 3, total_row=True)  # 2 rows + total, broken
+
+
+def test_no_page_holds_one_row_of_a_table_with_a_total_wherever_it_breaks():
+    for filler in range(26, 38):
+        for size in (1, 2, 3, 4, 5, 34, 35, 36, 37, 38, 70, 71, 72, 73):
+            first = ReportTable("Filler", ("Source", "Balance £"), rows_of("Source", filler))
+            pages = on_a_fresh_page(first, with_total(size))
+            counts = rows_per_page(pages, "Case")
+            drawn = [n for n in counts if n]
+            assert sum(drawn) == size, (filler, size, counts)
+            if size <= 2:
+                assert len(drawn) == 1 and counts[page_of_total(pages)] == size, (filler, size, counts)
+            else:
+                assert min(drawn) >= 2 and counts[page_of_total(pages)] >= 2, (filler, size, counts)
 
 
 def test_a_table_that_would_leave_its_first_row_alone_at_the_foot_of_a_page_starts_on_the_next():
