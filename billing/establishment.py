@@ -1,17 +1,20 @@
 """The establishment as the manager keeps it: posts, their funding, who fills them when, and budgets (issue 19).
 
-- **A post** has a title (unique), FTE, grade, contract, a 12-month cost at its FTE
-  (``annual_cost``) with employer's on-costs as a percentage on top, start and end dates
+- **A post** has a title (unique, whatever its case), FTE, grade, contract, a 12-month cost at its FTE
+  (``annual_cost``, more than £0) with employer's on-costs as a percentage on top, start and end dates
   (fixed-term and seconded posts end), whether it counts in delivery capacity, and its
   funding (:func:`parse_funding`): percentages adding up to 100, or 12-month amounts adding
   up to the post's 12-month cost with on-costs, never a mix.
 - **An assignment** is a person filling FTE of a post from a date, open-ended or to a date,
-  inside the post's dates, never filling more than the post's FTE on any day. A change of a
-  person's FTE or post is dated: end the old assignment (:func:`end_assignment`), assign anew.
+  inside the post's dates, never filling more than the post's FTE on any day, and never
+  putting a person (by name, whatever its case) in more than 1 FTE across all posts on any
+  day. A change of a person's FTE or post is dated: end the old assignment
+  (:func:`end_assignment`), assign anew.
 - **A funding budget** is what a source puts in for a period that need not be a financial
   year (prorated into years by pricing.establishment.prorate_budget when reported).
 - **CSV** (:func:`import_establishment`, :func:`export_establishment`): a header row, then one
-  row per post (:data:`POST_COLUMNS`) or assignment (:data:`PEOPLE_COLUMNS`). An import is all
+  row per post (:data:`POST_COLUMNS`), assignment (:data:`PEOPLE_COLUMNS`) or funding budget
+  (:data:`BUDGET_COLUMNS`). An import is all
   or nothing; a row that matches what is already there changes nothing, so importing an
   export again is a no-op, and a row that differs from what is there is refused (change it
   with the commands, which audit each change), never silently overwritten.
@@ -51,10 +54,13 @@ POST_COLUMNS = ("title", "fte", "grade", "contract", "annual_cost", "on_cost_per
 """The posts file's header row (columns in any order; grade, contract, on_cost_percent, ends_on, delivery optional)."""
 PEOPLE_COLUMNS = ("post", "person", "staff", "fte", "starts_on", "ends_on")
 """The people file's header row (staff and ends_on optional)."""
+BUDGET_COLUMNS = ("source", "description", "amount", "starts_on", "ends_on")
+"""The funding budgets file's header row (every column required)."""
 _POST_REQUIRED = {"title", "fte", "annual_cost", "starts_on", "funding"}
 _PEOPLE_REQUIRED = {"post", "person", "fte", "starts_on"}
 
 MAX_FTE = Decimal("999.99")
+PERSON_MAX_FTE = Decimal(1)  # one person, all posts together, on any day
 _NUMBER = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
 _YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 
@@ -188,11 +194,22 @@ def _funding_json(parts: object) -> list[dict[str, object]]:
 def find_post(ctx: Context, title: str) -> Post:
     """The post called ``title`` (its funding and assignments loaded), or a one-line refusal."""
     name = clean_line(title, "post title", 120)
-    post = ctx.session.scalar(select(Post).where(Post.title == name)
-                              .options(selectinload(Post.funding), selectinload(Post.assignments)))
+    loading = (selectinload(Post.funding), selectinload(Post.assignments))
+    post = ctx.session.scalar(select(Post).where(Post.title == name).options(*loading))
+    if post is None:
+        # Titles are unique whatever their case, so "admin support" finds "Admin support".
+        same = _post_titled(ctx, name)
+        if same is not None:
+            post = ctx.session.scalar(select(Post).where(Post.title == same).options(*loading))
     if post is None:
         raise NotFound(f"there is no post called {name!r}", code="unknown_post")
     return post
+
+
+def _post_titled(ctx: Context, title: str) -> str | None:
+    """The title of the post called ``title`` whatever the case (Python's casefold, which SQL's lower() is not)."""
+    key = title.casefold()
+    return next((t for t in ctx.session.scalars(select(Post.title)) if t.casefold() == key), None)
 
 
 def add_post(ctx: Context, title: str, fte: str | Decimal, annual_cost: str | Decimal, starts_on: date | str, *,
@@ -202,7 +219,7 @@ def add_post(ctx: Context, title: str, fte: str | Decimal, annual_cost: str | De
     """Add a post with its 12-month cost (at its FTE, before on-costs) and funding; audited."""
     name = clean_line(title, "post title", 120)
     size = parse_fte(fte, "post FTE")
-    cost = parse_money(annual_cost, "post's annual cost")
+    cost = parse_money(annual_cost, "post's annual cost", positive=True)
     on_costs = parse_percent(on_cost_percent, "on-cost percentage")
     start = _day(starts_on, "post start")
     end = _optional_day(ends_on, "post end")
@@ -213,8 +230,11 @@ def add_post(ctx: Context, title: str, fte: str | Decimal, annual_cost: str | De
     counts = _yes_no(delivery, "delivery")
     parts = parse_funding(funding)
     check_funding(parts, with_on_costs(cost, on_costs))
-    if ctx.session.scalar(select(Post.id).where(Post.title == name)) is not None:
-        raise RuleViolation(f"there is already a post called {name!r}", code="duplicate_post")
+    existing = _post_titled(ctx, name)
+    if existing is not None:
+        raise RuleViolation(f"there is already a post called {existing!r}"
+                            + ("" if existing == name else f" (titles are the same whatever their case): "
+                               f"use {existing!r} or another title"), code="duplicate_post")
     post = Post(title=name, fte=size, grade=band, contract=kind, annual_cost=cost, on_cost_percent=on_costs,
                 starts_on=start, ends_on=end, delivery=counts, created_at=ctx.now,
                 funding=[PostFunding(source=p.source, percent=p.percent, amount=p.amount) for p in parts])
@@ -261,8 +281,8 @@ def _check_fits(post: Post, person: str, fte: Decimal, start: date, end: date | 
         raise RuleViolation(f"{person} cannot fill post {post.title!r} to {end}: the post ends on {post.ends_on}",
                             code="outside_post")
     if fte > post.fte:
-        raise RuleViolation(f"{person}'s {_number(fte)} FTE is more than post {post.title!r}'s "
-                            f"{_number(post.fte)} FTE", code="over_filled")
+        raise RuleViolation(f"{person}'s {_number(fte)} FTE is more than the {_number(post.fte)} FTE of post "
+                            f"{post.title!r}", code="over_filled")
     overlapping = [a for a in post.assignments
                    if (end is None or a.starts_on <= end) and (a.ends_on is None or a.ends_on >= start)]
     for day in sorted({start, *(a.starts_on for a in overlapping if a.starts_on > start)}):
@@ -271,6 +291,29 @@ def _check_fits(post: Post, person: str, fte: Decimal, start: date, end: date | 
             raise RuleViolation(f"{person}'s {_number(fte)} FTE would fill post {post.title!r} to "
                                 f"{_number(filled + fte)} of its {_number(post.fte)} FTE on {day}: end another "
                                 "assignment first", code="over_filled")
+
+
+def _check_person(ctx: Context, post: Post, person: str, fte: Decimal, start: date, end: date | None) -> None:
+    """The person (by name, whatever its case) never fills more than 1 FTE across all posts on any day."""
+    if fte > PERSON_MAX_FTE:
+        raise RuleViolation(f"{person}'s {_number(fte)} FTE is more than one person can fill "
+                            f"({_number(PERSON_MAX_FTE)} FTE): assign each person their own FTE",
+                            code="person_over_one_fte")
+    key = person.casefold()
+    overlapping = select(PostAssignment).options(selectinload(PostAssignment.post)).where(
+        PostAssignment.ends_on.is_(None) | (PostAssignment.ends_on >= start))
+    if end is not None:
+        overlapping = overlapping.where(PostAssignment.starts_on <= end)
+    theirs = [a for a in ctx.session.scalars(overlapping) if a.person.casefold() == key]
+    for day in sorted({start, *(a.starts_on for a in theirs if a.starts_on > start)}):
+        held = [a for a in theirs if _covers(a, day)]
+        total = sum((a.fte for a in held), Decimal(0)) + fte
+        if total > PERSON_MAX_FTE:
+            where = "; ".join(f"{_number(a.fte)} FTE of post {a.post.title!r}" for a in held)
+            raise RuleViolation(f"{person} would fill {_number(total)} FTE on {day} ({where}; and "
+                                f"{_number(fte)} FTE of post {post.title!r}): one person fills at most "
+                                f"{_number(PERSON_MAX_FTE)} FTE across all posts, so end another assignment first",
+                                code="person_over_one_fte")
 
 
 def _span(start: date, end: date | None) -> str:
@@ -307,11 +350,12 @@ def assign(ctx: Context, title: str, person: str, fte: str | Decimal, starts_on:
     if end is None:
         end = post.ends_on
     for a in post.assignments:
-        if a.person == who and (end is None or a.starts_on <= end) and (a.ends_on is None or a.ends_on >= start):
+        if a.person.casefold() == who.casefold() and (end is None or a.starts_on <= end) and (a.ends_on is None or a.ends_on >= start):
             raise RuleViolation(f"{who} already fills post {post.title!r} {_span(a.starts_on, a.ends_on)}: end "
                                 "that assignment first, then assign anew from the day after",
                                 code="already_assigned")
     _check_fits(post, who, size, start, end)
+    _check_person(ctx, post, who, size, start, end)
     row = PostAssignment(post=post, person=who, staff_id=member.id if member else None, fte=size,
                          starts_on=start, ends_on=end, created_at=ctx.now)
     ctx.session.add(row)
@@ -391,10 +435,13 @@ class ImportResult:
     posts_unchanged: int
     people_added: int
     people_unchanged: int
+    budgets_added: int = 0
+    budgets_unchanged: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {"posts_added": self.posts_added, "posts_unchanged": self.posts_unchanged,
-                "people_added": self.people_added, "people_unchanged": self.people_unchanged}
+                "people_added": self.people_added, "people_unchanged": self.people_unchanged,
+                "budgets_added": self.budgets_added, "budgets_unchanged": self.budgets_unchanged}
 
 
 def _rows(text: str, name: str, columns: tuple[str, ...], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -511,17 +558,39 @@ def _import_person(ctx: Context, row: dict[str, str], name: str, number: int, st
     return False
 
 
-def import_establishment(ctx: Context, posts_csv: str, people_csv: str | None = None, *,
-                         posts_name: str = "posts file", people_name: str = "people file") -> ImportResult:
-    """Add the posts (and assignments) in the CSV text, all or nothing; rows already there change nothing.
+def _import_budget(ctx: Context, row: dict[str, str], name: str, number: int) -> bool:
+    """Set the row's funding budget (True), or find it already there with the same figures (False)."""
+    source = funding_source(row["source"])
+    what = clean_line(row["description"], "budget description", 120)
+    existing = ctx.session.scalar(select(FundingBudget).where(FundingBudget.source == source,
+                                                              FundingBudget.description == what))
+    if existing is None:
+        set_funding_budget(ctx, source, what, row["amount"], row["starts_on"], row["ends_on"],
+                           reason=f"imported from {name} row {number}")
+        return True
+    checks = (("amount", existing.amount, parse_money(row["amount"], "budget amount")),
+              ("starts_on", existing.starts_on, _day(row["starts_on"], "budget start")),
+              ("ends_on", existing.ends_on, _day(row["ends_on"], "budget end")))
+    for field, have, given in checks:
+        if have != given:
+            raise RuleViolation(f"{source}'s budget {what!r} is already there with a different {field}: change it "
+                                "with traded establishment budget set", code="budget_differs")
+    return False
 
-    Each row goes through :func:`add_post` / :func:`assign`, so a row is refused for what
-    the command would refuse, in one line naming the file and row. A row naming a post
-    (or a person's assignment from a date) that is already there with other figures is
-    refused, never overwritten: change it with the commands. The caller's transaction
-    holds every row, so a refusal leaves nothing written.
+
+def import_establishment(ctx: Context, posts_csv: str, people_csv: str | None = None,
+                         budgets_csv: str | None = None, *, posts_name: str = "posts file",
+                         people_name: str = "people file", budgets_name: str = "budgets file") -> ImportResult:
+    """Add the posts (and assignments, and funding budgets) in the CSV text, all or nothing; rows already there change nothing.
+
+    Each row goes through :func:`add_post` / :func:`assign` / :func:`set_funding_budget`, so
+    a row is refused for what the command would refuse, in one line naming the file and
+    row. A row naming a post (a person's assignment from a date, a source's budget by its
+    description) that is already there with other figures is refused, never overwritten:
+    change it with the commands. The caller's transaction holds every row, so a refusal
+    leaves nothing written.
     """
-    posts_added = posts_same = people_added = people_same = 0
+    posts_added = posts_same = people_added = people_same = budgets_added = budgets_same = 0
     for number, row in _rows(posts_csv, posts_name, POST_COLUMNS, _POST_REQUIRED):
         if _at_row(posts_name, number, partial(_import_post, ctx, row, posts_name, number)):
             posts_added += 1
@@ -534,13 +603,19 @@ def import_establishment(ctx: Context, posts_csv: str, people_csv: str | None = 
                 people_added += 1
             else:
                 people_same += 1
-    result = ImportResult(posts_added, posts_same, people_added, people_same)
+    if budgets_csv is not None:
+        for number, row in _rows(budgets_csv, budgets_name, BUDGET_COLUMNS, set(BUDGET_COLUMNS)):
+            if _at_row(budgets_name, number, partial(_import_budget, ctx, row, budgets_name, number)):
+                budgets_added += 1
+            else:
+                budgets_same += 1
+    result = ImportResult(posts_added, posts_same, people_added, people_same, budgets_added, budgets_same)
     ctx.audit("establishment.import", "establishment", "csv", result.as_json())
     return result
 
 
-def export_establishment(ctx: Context) -> tuple[str, str]:
-    """The establishment as two CSV texts (posts, people) that :func:`import_establishment` reads back."""
+def export_establishment(ctx: Context) -> tuple[str, str, str]:
+    """The establishment as three CSV texts (posts, people, funding budgets) that :func:`import_establishment` reads back."""
     posts = list(ctx.session.scalars(select(Post).options(selectinload(Post.funding), selectinload(Post.assignments))
                                      .order_by(Post.title)))
     staff = staff_names(ctx)
@@ -550,4 +625,7 @@ def export_establishment(ctx: Context) -> tuple[str, str]:
     people_rows: list[list[object]] = [
         [p.title, a.person, staff.get(a.staff_id) if a.staff_id else None, a.fte, a.starts_on, a.ends_on]
         for p in posts for a in sorted(p.assignments, key=lambda a: (a.starts_on, a.person, a.id))]
-    return csv_text(POST_COLUMNS, post_rows), csv_text(PEOPLE_COLUMNS, people_rows)
+    budget_rows: list[list[object]] = [[b.source, b.description, b.amount, b.starts_on, b.ends_on]
+                                       for b in funding_budgets(ctx)]
+    return (csv_text(POST_COLUMNS, post_rows), csv_text(PEOPLE_COLUMNS, people_rows),
+            csv_text(BUDGET_COLUMNS, budget_rows))

@@ -4,7 +4,9 @@ A file is written whole or not at all: to a temporary file beside it, then
 renamed over the target (atomic on one filesystem), so a kill half-way leaves the
 old file or none, never half a PDF. An existing file is replaced only when the
 user said ``--force``; the database in use (and its ``-wal``/``-shm``/``-journal``
-files) and any other SQLite database are never a valid output, forced or not.
+files) and any other SQLite database are never a valid output, forced or not. A command
+writing several files names each once (:func:`check_outputs`): the second write would
+otherwise replace the first, or refuse after the first was written.
 """
 
 from __future__ import annotations
@@ -63,6 +65,26 @@ def check_output(target: Path, *, force: bool, database_url: str | URL | None) -
     return where
 
 
+def check_outputs(targets: Iterable[Path | str | None], *, force: bool,
+                  database_url: str | URL | None) -> list[Path]:
+    """Several outputs of one command, before any work: no file named twice, then each as :func:`check_output`.
+
+    ``None`` is an output not asked for. Two names for one file (``z.pdf`` and ``./z.pdf``,
+    or a link to it) are the same file.
+    """
+    given = [Path(t) for t in targets if t is not None and str(t) != ""]
+    seen: dict[Path, Path] = {}
+    for target in given:
+        resolved = target.expanduser().resolve()
+        if resolved in seen:
+            first = seen[resolved]
+            which = (f"{target} is named for two outputs" if str(first) == str(target)
+                     else f"{first} and {target} are the same file")
+            raise InvalidInput(f"{which}: give each output its own file", code="same_output")
+        seen[resolved] = target
+    return [check_output(target, force=force, database_url=database_url) for target in given]
+
+
 def write_output(target: Path, data: bytes, *, force: bool = False, database_url: str | URL | None = None) -> Path:
     """Write ``data`` to ``target`` whole (temporary file, then rename), after :func:`check_output`."""
     where = check_output(target, force=force, database_url=database_url)
@@ -87,8 +109,7 @@ def write_output(target: Path, data: bytes, *, force: bool = False, database_url
 
 def write_outputs(files: Iterable[tuple[Path, bytes]], *, force: bool = False,
                   database_url: str | URL | None = None) -> list[Path]:
-    """Several files: every path checked before any is written."""
+    """Several files: every path checked (none named twice) before any is written."""
     pending = list(files)
-    for path, _ in pending:
-        check_output(path, force=force, database_url=database_url)
+    check_outputs([path for path, _ in pending], force=force, database_url=database_url)
     return [write_output(path, data, force=force, database_url=database_url) for path, data in pending]

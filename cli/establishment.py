@@ -240,6 +240,8 @@ def vacancies_cmd(rt: Runtime, on: str | None) -> None:
         from cli.formats import count
         from cli.tables import table
 
+        if not rows:
+            return f"No vacancies on {data['on']}: every post in force is filled."
         return table(["Post", "FTE", "Filled", "Vacant", "Vacant 12-month cost", "Funding"],
                      [[r["post"], _n(r["fte"]), _n(r["filled"]), _n(r["vacant"]), _m(r["vacant_cost_12_months"]),
                        _short(r["funding"])] for r in rows], "lrrrrl", wrap=("Post", "Funding"),
@@ -323,32 +325,38 @@ def budget_list(rt: Runtime) -> None:
 @click.argument("posts", metavar="POSTS.csv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--people", default=None, metavar="FILE", type=click.Path(exists=True, dir_okay=False),
               help="Also the people in the posts (post,person,staff,fte,starts_on,ends_on).")
+@click.option("--budgets", default=None, metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="Also the funding budgets (source,description,amount,starts_on,ends_on).")
 @pass_runtime
-def import_cmd(rt: Runtime, posts: str, people: str | None) -> None:
-    """Add posts (and who fills them) from CSV: all or nothing; rows already there change nothing.
+def import_cmd(rt: Runtime, posts: str, people: str | None, budgets: str | None) -> None:
+    """Add posts (who fills them, funding budgets) from CSV: all or nothing; rows already there change nothing.
 
     Posts file header: title,fte,grade,contract,annual_cost,on_cost_percent,starts_on,ends_on,delivery,funding
     (grade, contract, on_cost_percent, ends_on and delivery may be left out; delivery is yes or no; funding
-    as --funding of `post add`). People file header: post,person,staff,fte,starts_on,ends_on. A row that
-    matches a post or assignment already there changes nothing (so importing an export again is a
-    no-op); a row that differs from one already there is refused: change it with the commands.
+    as --funding of `post add`). People file header: post,person,staff,fte,starts_on,ends_on. Budgets
+    file header: source,description,amount,starts_on,ends_on. A row that matches a post, assignment or
+    budget already there changes nothing (so importing an export again is a no-op); a row that differs
+    from one already there is refused: change it with the commands.
 
     \b
     Example:
-      traded establishment import posts.csv --people people.csv
+      traded establishment import posts.csv --people people.csv --budgets budgets.csv
     \b
-    JSON: {"posts_added", "posts_unchanged", "people_added", "people_unchanged"}
+    JSON: {"posts_added", "posts_unchanged", "people_added", "people_unchanged", "budgets_added",
+           "budgets_unchanged"}
     """
     from billing.establishment import import_establishment
 
-    texts = [_read(rt, path) for path in (posts, people)]
+    texts = [_read(rt, path) for path in (posts, people, budgets)]
 
-    data: dict[str, Any] = rt.run(lambda ctx: import_establishment(ctx, texts[0] or "", texts[1], posts_name=posts,
-                                                                   people_name=people or "").as_json())
+    data: dict[str, Any] = rt.run(lambda ctx: import_establishment(
+        ctx, texts[0] or "", texts[1], texts[2], posts_name=posts, people_name=people or "",
+        budgets_name=budgets or "").as_json())
     from cli.formats import count
 
-    rt.emit(data, f"Imported {count(data['posts_added'], 'post')} ({data['posts_unchanged']} already there) and "
-                  f"{count(data['people_added'], 'assignment')} ({data['people_unchanged']} already there).")
+    rt.emit(data, f"Imported {count(data['posts_added'], 'post')} ({data['posts_unchanged']} already there), "
+                  f"{count(data['people_added'], 'assignment')} ({data['people_unchanged']} already there) and "
+                  f"{count(data['budgets_added'], 'funding budget')} ({data['budgets_unchanged']} already there).")
 
 
 def _read(rt: Runtime, path: str | None) -> str | None:
@@ -370,36 +378,40 @@ def _read(rt: Runtime, path: str | None) -> str | None:
 @establishment.command("export")
 @click.option("--posts", required=True, metavar="FILE", help="Write the posts CSV here.")
 @click.option("--people", required=True, metavar="FILE", help="Write the people CSV here.")
+@click.option("--budgets", required=True, metavar="FILE", help="Write the funding budgets CSV here.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
-def export_cmd(rt: Runtime, posts: str, people: str, force: bool) -> None:
-    """Write the establishment as two CSV files that `establishment import` reads back.
+def export_cmd(rt: Runtime, posts: str, people: str, budgets: str, force: bool) -> None:
+    """Write the establishment as three CSV files (posts, people, funding budgets) that `establishment import` reads back.
 
     \b
     Example:
-      traded establishment export --posts posts.csv --people people.csv
+      traded establishment export --posts posts.csv --people people.csv --budgets budgets.csv
+    \b
+    JSON: {"posts_file", "people_file", "budgets_file", "posts", "people", "budgets"}
     """
     from billing.establishment import export_establishment
-    from billing.outputs import check_output, write_outputs
+    from billing.outputs import check_outputs, write_outputs
     from pricing.errors import TradedError
     from pricing.text import clean_line
 
+    files = (posts, people, budgets)
     try:
-        for path in (posts, people):
+        for path in files:
             clean_line(path, "file name", 1024)
-            check_output(Path(path), force=force, database_url=rt.engine().url)
-        if Path(posts).expanduser().resolve() == Path(people).expanduser().resolve():
-            rt.refuse("same_output", "--posts and --people name the same file: give two")
+        check_outputs(files, force=force, database_url=rt.engine().url)
     except TradedError as exc:
         rt.refuse(exc.code, exc.message)
-    texts: tuple[str, str] = rt.run(export_establishment, read_only=True)
+    texts: tuple[str, str, str] = rt.run(export_establishment, read_only=True)
     try:
-        write_outputs([(Path(posts), texts[0].encode("utf-8")), (Path(people), texts[1].encode("utf-8"))],
+        write_outputs([(Path(path), text.encode("utf-8")) for path, text in zip(files, texts, strict=True)],
                       force=force, database_url=rt.engine().url)
     except TradedError as exc:
         rt.refuse(exc.code, exc.message)
     rows = [text.count("\r\n") - 1 for text in texts]
-    data = {"posts_file": posts, "people_file": people, "posts": rows[0], "people": rows[1]}
+    data = {"posts_file": posts, "people_file": people, "budgets_file": budgets, "posts": rows[0],
+            "people": rows[1], "budgets": rows[2]}
     from cli.formats import count
 
-    rt.emit(data, f"Wrote {count(rows[0], 'post')} to {posts} and {count(rows[1], 'assignment')} to {people}.")
+    rt.emit(data, f"Wrote {count(rows[0], 'post')} to {posts}, {count(rows[1], 'assignment')} to {people} and "
+                  f"{count(rows[2], 'funding budget')} to {budgets}.")

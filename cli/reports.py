@@ -74,10 +74,10 @@ def _fy(text: str | None, ctx: Any) -> Any:
 
 
 def _check_outputs(rt: Runtime, force: bool, *files: str | None) -> None:
-    """Refuse a bad output path before any work is done (billing.outputs)."""
-    from billing.outputs import check_output
+    """Refuse a bad output path, or one file named for two outputs, before any work is done (billing.outputs)."""
+    from billing.outputs import check_outputs
 
-    _write(rt, lambda: [check_output(Path(f), force=force, database_url=rt.engine().url) for f in files if f])
+    _write(rt, lambda: check_outputs(files, force=force, database_url=rt.engine().url))
 
 
 def _write(rt: Runtime, write: Callable[[], object]) -> None:

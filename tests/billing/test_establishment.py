@@ -149,6 +149,20 @@ REFUSALS = [
      InvalidInput, "post 'Mentor' ends on 2026-03-31 before it starts on 2026-04-01"),
     (lambda ctx: add_post(ctx, "Admin support", "1", "24600", APRIL, funding="council 100%"), RuleViolation,
      "there is already a post called 'Admin support'"),
+    (lambda ctx: add_post(ctx, "ADMIN Support", "1", "24600", APRIL, funding="council 100%"), RuleViolation,
+     "there is already a post called 'Admin support' (titles are the same whatever their case): use "
+     "'Admin support' or another title"),
+    (lambda ctx: add_post(ctx, "Mentor", "1", "0", APRIL, funding="council 100%"), InvalidInput,
+     "post's annual cost '0' must be more than 0.00"),
+    (lambda ctx: assign(ctx, "Admin support", "Al", "1.5", APRIL), RuleViolation,
+     "Al's 1.5 FTE is more than the 1 FTE of post 'Admin support'"),
+    (lambda ctx: (add_post(ctx, "Mentors", "3", "90000", APRIL, funding="traded 100%"),
+                  assign(ctx, "Mentors", "Al", "1.5", APRIL)), RuleViolation,
+     "Al's 1.5 FTE is more than one person can fill (1 FTE): assign each person their own FTE"),
+    (lambda ctx: (add_post(ctx, "Mentors", "3", "90000", APRIL, funding="traded 100%"),
+                  assign(ctx, "Mentors", "jo bloggs", "0.75", APRIL)), RuleViolation,
+     "jo bloggs would fill 1.25 FTE on 2026-05-01 (0.5 FTE of post 'Admin support'; and 0.75 FTE of post "
+     "'Mentors'): one person fills at most 1 FTE across all posts, so end another assignment first"),
     (lambda ctx: assign(ctx, "Admin support", "Al", "0.6", APRIL), RuleViolation,
      "Al's 0.6 FTE would fill post 'Admin support' to 1.1 of its 1 FTE on 2026-05-01: end another assignment first"),
     (lambda ctx: assign(ctx, "Admin support", "Al", "0.5", date(2026, 3, 1)), RuleViolation,
@@ -211,16 +225,22 @@ POSTS = ("title,fte,grade,contract,annual_cost,on_cost_percent,starts_on,ends_on
          "Senior EPs,2,,permanent,80000,30,2026-04-01,,yes,council 100%\r\n")
 PEOPLE = ("post,person,staff,fte,starts_on,ends_on\r\n"
           "Admin support,Jo Bloggs,,1,2026-04-16,\r\n"
-          "Inclusion support leads,Ann,,2,2026-04-01,\r\n"
+          "Inclusion support leads,Ann,,1,2026-04-01,\r\n"
           "Senior EPs,Ben,,1,2026-04-01,2026-12-31\r\n")
+
+
+BUDGETS = ("source,description,amount,starts_on,ends_on\r\n"
+           "schools-forum,High needs block reserves,497300,2026-04-01,2027-08-31\r\n"
+           "council,=Realigned LA resources,262300.5,2026-04-01,2027-03-31\r\n")
 
 
 def test_import_then_export_then_import_again_changes_nothing(engine: Engine) -> None:
     with service_context(engine, APRIL) as ctx:
-        result = import_establishment(ctx, POSTS, PEOPLE)
-    assert result.as_json() == {"posts_added": 3, "posts_unchanged": 0, "people_added": 3, "people_unchanged": 0}
+        result = import_establishment(ctx, POSTS, PEOPLE, BUDGETS)
+    assert result.as_json() == {"posts_added": 3, "posts_unchanged": 0, "people_added": 3, "people_unchanged": 0,
+                                "budgets_added": 2, "budgets_unchanged": 0}
     with service_context(engine, APRIL) as ctx:
-        posts_csv, people_csv = export_establishment(ctx)
+        posts_csv, people_csv, budgets_csv = export_establishment(ctx)
     assert posts_csv == (
         "title,fte,grade,contract,annual_cost,on_cost_percent,starts_on,ends_on,delivery,funding\r\n"
         "Admin support,1.00,G4,permanent,24600.00,0.00,2026-04-01,,no,"
@@ -230,13 +250,19 @@ def test_import_then_export_then_import_again_changes_nothing(engine: Engine) ->
         "Senior EPs,2.00,,permanent,80000.00,30.00,2026-04-01,,yes,council budget 100%\r\n")
     assert people_csv == ("post,person,staff,fte,starts_on,ends_on\r\n"
                           "Admin support,Jo Bloggs,,1.00,2026-04-16,\r\n"
-                          "Inclusion support leads,Ann,,2.00,2026-04-01,2027-08-31\r\n"  # ends with the post
+                          "Inclusion support leads,Ann,,1.00,2026-04-01,2027-08-31\r\n"  # ends with the post
                           "Senior EPs,Ben,,1.00,2026-04-01,2026-12-31\r\n")
+    # Canonical source names, by source then start; a description like a formula is neutralised.
+    assert budgets_csv == ("source,description,amount,starts_on,ends_on\r\n"
+                           "council budget,'=Realigned LA resources,262300.50,2026-04-01,2027-03-31\r\n"
+                           "schools forum / high-needs block,High needs block reserves,497300.00,2026-04-01,"
+                           "2027-08-31\r\n")
     before = table_dump(engine)
     with service_context(engine, APRIL) as ctx:
-        again = import_establishment(ctx, posts_csv, people_csv)
-        assert export_establishment(ctx) == (posts_csv, people_csv)
-    assert again.as_json() == {"posts_added": 0, "posts_unchanged": 3, "people_added": 0, "people_unchanged": 3}
+        again = import_establishment(ctx, posts_csv, people_csv, budgets_csv)
+        assert export_establishment(ctx) == (posts_csv, people_csv, budgets_csv)
+    assert again.as_json() == {"posts_added": 0, "posts_unchanged": 3, "people_added": 0, "people_unchanged": 3,
+                               "budgets_added": 0, "budgets_unchanged": 2}
     after = table_dump(engine)
     assert after["audit_log"][:-1] == before["audit_log"]  # only the import's own summary entry
     assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items()
@@ -258,7 +284,7 @@ def test_import_then_export_then_import_again_changes_nothing(engine: Engine) ->
     (POSTS, PEOPLE + "Senior EPs,Cy,,1.5,2026-06-01,\r\n", RuleViolation,
      "people file row 5: Cy's 1.5 FTE would fill post 'Senior EPs' to 2.5 of its 2 FTE on 2026-06-01: end another "
      "assignment first"),
-    (POSTS, PEOPLE.replace("Ann,,2,", "Ann,,2,x"), InvalidInput,
+    (POSTS, PEOPLE.replace("Ann,,1,", "Ann,,1,x"), InvalidInput,
      "people file row 3: assignment start: date 'x2026-04-01' must look like 2019-09-01"),
     (POSTS, PEOPLE + "Caretaker,Dee,,1,2026-04-01,\r\n", NotFound, "people file row 5: there is no post called 'Caretaker'"),
 ])
@@ -284,10 +310,50 @@ def test_an_import_refuses_an_assignment_that_differs_from_the_one_there(engine:
     assert table_dump(engine) == before
 
 
+def test_an_import_refuses_a_budget_that_differs_from_the_one_there_and_a_bad_budget_row(engine: Engine) -> None:
+    with service_context(engine, APRIL) as ctx:
+        import_establishment(ctx, POSTS, PEOPLE, BUDGETS)
+    before = table_dump(engine)
+    for budgets, error, message in [
+        (BUDGETS.replace("497300", "497000"), RuleViolation,
+         "budgets file row 2: schools forum / high-needs block's budget 'High needs block reserves' is already there "
+         "with a different amount: change it with traded establishment budget set"),
+        (BUDGETS + "lottery,Grant,100,2026-04-01,2027-03-31\r\n", InvalidInput,
+         "budgets file row 4: Funding source 'lottery' must be one of: council budget, schools forum / high-needs "
+         "block, traded income (or council, schools-forum, traded)."),
+        ("source,description,amount,starts_on\r\n", InvalidInput,
+         "budgets file row 1: no 'ends_on' column (the columns are source,description,amount,starts_on,ends_on)"),
+    ]:
+        with pytest.raises(error) as caught:
+            with service_context(engine, APRIL) as ctx:
+                import_establishment(ctx, POSTS, PEOPLE, budgets)
+        assert caught.value.message == message
+        assert table_dump(engine) == before
+
+
 def test_a_title_that_starts_like_a_formula_survives_the_round_trip(engine: Engine) -> None:
     with service_context(engine, APRIL) as ctx:
         add_post(ctx, "-Floating support", "1", "30000", APRIL, funding="traded 100%")
-        posts_csv, people_csv = export_establishment(ctx)
+        posts_csv, people_csv, _ = export_establishment(ctx)
     assert "'-Floating support" in posts_csv  # neutralised for spreadsheets (billing.reports.csv_export)
     with service_context(engine, APRIL) as ctx:
         assert import_establishment(ctx, posts_csv, people_csv).posts_unchanged == 1
+
+
+def test_a_person_fills_up_to_1_fte_across_posts_and_a_title_is_found_whatever_its_case(engine: Engine) -> None:
+    admin_post(engine)
+    with service_context(engine, APRIL) as ctx:
+        add_post(ctx, "Mentors", "3", "90000", APRIL, funding="traded 100%")
+        assign(ctx, "admin SUPPORT", "Jo Bloggs", "0.5", APRIL, ends_on=date(2026, 8, 31))
+        assign(ctx, "Mentors", "Jo Bloggs", "0.5", APRIL)  # 1 FTE in all: allowed
+    with pytest.raises(RuleViolation, match=r"^JO BLOGGS would fill 1.5 FTE on 2026-06-01 \(0.5 FTE of post "
+                                            r"'Admin support'; 0.5 FTE of post 'Mentors'; and 0.5 FTE of post "
+                                            r"'Tutors'\)"):
+        with service_context(engine, APRIL) as ctx:
+            add_post(ctx, "Tutors", "1", "30000", APRIL, funding="traded 100%")
+            assign(ctx, "Tutors", "JO BLOGGS", "0.5", date(2026, 6, 1))
+    with service_context(engine, APRIL) as ctx:
+        add_post(ctx, "Tutors", "1", "30000", APRIL, funding="traded 100%")
+        # From the day after the admin assignment ends, half of Jo's time is free again.
+        row = assign(ctx, "tutors", "Jo Bloggs", "0.5", date(2026, 9, 1))
+        assert (row.post.title, row.starts_on) == ("Tutors", date(2026, 9, 1))

@@ -16,6 +16,9 @@ POSTS = ("title,fte,grade,contract,annual_cost,on_cost_percent,starts_on,ends_on
 PEOPLE = ("post,person,staff,fte,starts_on,ends_on\n"
           "Admin support,Jo Bloggs,,0.5,2026-04-16,\n"
           "Assistant EPs,Cat,Sam Patel,1,2026-04-01,\n")
+BUDGETS = ("source,description,amount,starts_on,ends_on\n"
+           "schools-forum,High needs block reserves,497300,2026-04-01,2027-08-31\n"
+           "council,Council core budget 2026/27,89100,2026-04-01,2027-03-31\n")
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +74,15 @@ def test_refusals_are_one_line_and_write_nothing(db_url: str, engine: Engine) ->
                                                "message": "funding percentages add up to 90%, not 100%"}
     assert cli_refused(db_url, "establishment", "assign", "Admin support", "--person", "Al", "--fte", "1.5",
                        "--from", "2026-04-01", as_of="2026-04-01")["message"] == (
-        "Al's 1.5 FTE is more than post 'Admin support''s 1 FTE")
+        "Al's 1.5 FTE is more than the 1 FTE of post 'Admin support'")
+    assert cli_refused(db_url, "establishment", "post", "add", "--title", "ADMIN SUPPORT", "--fte", "1",
+                       "--annual-cost", "24600", "--from", "2026-04-01", "--funding", "council 100%",
+                       as_of="2026-04-01")["message"] == (
+        "there is already a post called 'Admin support' (titles are the same whatever their case): use "
+        "'Admin support' or another title")
+    assert cli_refused(db_url, "establishment", "post", "add", "--title", "Mentor", "--fte", "1",
+                       "--annual-cost", "0", "--from", "2026-04-01", "--funding", "council 100%",
+                       as_of="2026-04-01")["message"] == "post's annual cost '0' must be more than 0.00"
     assert cli_refused(db_url, "establishment", "end", "Admin support", "--person", "Al", "--on", "2026-04-30",
                        as_of="2026-04-01")["code"] == "unknown_assignment"
     assert table_dump(engine) == before
@@ -98,32 +109,44 @@ def test_a_budget_for_17_months_is_listed_by_financial_year_with_its_days(db_url
 def test_import_export_import_round_trip(db_url: str, engine: Engine, tmp_path: Path) -> None:
     cli_json(db_url, "staff", "add", "--name", "Sam Patel", "--role", "Assistant EP", "--cost-per-hour", "30.00",
              "--from", "2026-04-01", as_of="2026-04-01")
-    posts, people = tmp_path / "posts.csv", tmp_path / "people.csv"
+    posts, people, budgets = tmp_path / "posts.csv", tmp_path / "people.csv", tmp_path / "budgets.csv"
     posts.write_text(POSTS, encoding="utf-8")
     people.write_text(PEOPLE, encoding="utf-8")
-    assert cli_json(db_url, "establishment", "import", str(posts), "--people", str(people), as_of="2026-04-01") == {
-        "posts_added": 2, "posts_unchanged": 0, "people_added": 2, "people_unchanged": 0}
+    budgets.write_text(BUDGETS, encoding="utf-8")
+    assert cli_json(db_url, "establishment", "import", str(posts), "--people", str(people), "--budgets", str(budgets),
+                    as_of="2026-04-01") == {"posts_added": 2, "posts_unchanged": 0, "people_added": 2,
+                                            "people_unchanged": 0, "budgets_added": 2, "budgets_unchanged": 0}
     posts_out, people_out = tmp_path / "posts-out.csv", tmp_path / "people-out.csv"
+    budgets_out = tmp_path / "budgets-out.csv"
     assert cli_json(db_url, "establishment", "export", "--posts", str(posts_out), "--people", str(people_out),
-                    as_of="2026-04-01") == {"posts_file": str(posts_out), "people_file": str(people_out),
-                                            "posts": 2, "people": 2}
+                    "--budgets", str(budgets_out), as_of="2026-04-01") == {
+        "posts_file": str(posts_out), "people_file": str(people_out), "budgets_file": str(budgets_out),
+        "posts": 2, "people": 2, "budgets": 2}
+    assert budgets_out.read_text().splitlines() == [
+        "source,description,amount,starts_on,ends_on",
+        "council budget,Council core budget 2026/27,89100.00,2026-04-01,2027-03-31",
+        "schools forum / high-needs block,High needs block reserves,497300.00,2026-04-01,2027-08-31"]
     assert people_out.read_text().splitlines() == [
         "post,person,staff,fte,starts_on,ends_on", "Admin support,Jo Bloggs,,0.50,2026-04-16,",
         "Assistant EPs,Cat,Sam Patel,1.00,2026-04-01,2027-08-31"]
     before = table_dump(engine)
     assert cli_json(db_url, "establishment", "import", str(posts_out), "--people", str(people_out),
-                    as_of="2026-04-01") == {"posts_added": 0, "posts_unchanged": 2, "people_added": 0,
-                                            "people_unchanged": 2}
+                    "--budgets", str(budgets_out), as_of="2026-04-01") == {
+        "posts_added": 0, "posts_unchanged": 2, "people_added": 0, "people_unchanged": 2, "budgets_added": 0,
+        "budgets_unchanged": 2}
     after = table_dump(engine)
     assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items() if k != "audit_log"}
-    # An existing file is replaced only with --force; the two files must differ.
+    # An existing file is replaced only with --force; the three files must differ, and none is written if not.
     assert cli_refused(db_url, "establishment", "export", "--posts", str(posts_out), "--people", str(people_out),
-                       as_of="2026-04-01")["code"] == "output_exists"
+                       "--budgets", str(budgets_out), as_of="2026-04-01")["code"] == "output_exists"
     assert cli_refused(db_url, "establishment", "export", "--posts", str(tmp_path / "a.csv"), "--people",
-                       str(tmp_path / "a.csv"), as_of="2026-04-01")["code"] == "same_output"
+                       str(tmp_path / "b.csv"), "--budgets", str(tmp_path / "a.csv"), as_of="2026-04-01") == {
+        "code": "same_output", "message": f"{tmp_path / 'a.csv'} is named for two outputs: give each output its own "
+                                          "file"}
+    assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
     again = tmp_path / "posts-again.csv"
-    cli_json(db_url, "establishment", "export", "--posts", str(again), "--people", str(people_out), "--force",
-             as_of="2026-04-01")
+    cli_json(db_url, "establishment", "export", "--posts", str(again), "--people", str(people_out), "--budgets",
+             str(budgets_out), "--force", as_of="2026-04-01")
     assert again.read_text() == posts_out.read_text()
 
 
@@ -138,3 +161,12 @@ def test_a_bad_import_names_the_file_and_row_and_writes_nothing(db_url: str, eng
     assert cli_refused(db_url, "establishment", "import", str(posts), as_of="2026-04-01")["message"] == (
         f"{posts} is not UTF-8 text (save it from the spreadsheet as CSV UTF-8)")
     assert table_dump(engine) == before
+
+
+def test_no_vacancies_is_one_line_not_an_empty_table(db_url: str) -> None:
+    cli_json(db_url, "establishment", "post", "add", "--title", "Admin support", "--fte", "1", "--annual-cost",
+             "24600", "--from", "2026-04-01", "--funding", "council 100%", as_of="2026-04-01")
+    cli_json(db_url, "establishment", "assign", "Admin support", "--person", "Jo Bloggs", "--fte", "1", "--from",
+             "2026-04-01", as_of="2026-04-01")
+    screen = run_cli(db_url, "establishment", "vacancies", as_of="2026-05-01", as_json=False).stdout
+    assert screen == "No vacancies on 2026-05-01: every post in force is filled.\n"

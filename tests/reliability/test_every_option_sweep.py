@@ -62,8 +62,8 @@ BASE: dict[str, tuple[list[str], dict[str, str], bool]] = {
     "establishment vacancies": ([], {"--on": AS_OF, "--csv": "{tmp}/vacancies.csv"}, False),
     "establishment budget set": ([], {"--source": "schools-forum", "--description": "HNB reserves", "--amount": "497300.00", "--from": "2025-04-01", "--to": "2026-08-31"}, True),
     "establishment budget list": ([], {"--csv": "{tmp}/funding-budgets.csv"}, False),
-    "establishment import": (["{tmp}/missing-posts.csv"], {"--people": "{tmp}/missing-people.csv"}, True),
-    "establishment export": ([], {"--posts": "{tmp}/posts-out.csv", "--people": "{tmp}/people-out.csv"}, True),  # writes files: every hostile path refused
+    "establishment import": (["{tmp}/missing-posts.csv"], {"--people": "{tmp}/missing-people.csv", "--budgets": "{tmp}/missing-budgets.csv"}, True),
+    "establishment export": ([], {"--posts": "{tmp}/posts-out.csv", "--people": "{tmp}/people-out.csv", "--budgets": "{tmp}/budgets-out.csv"}, True),  # writes files: every hostile path refused
     "interest recompute": ([], {}, True),
     "interest run": ([], {}, True),
     "interest waive": (["{session}"], {"--reason": "Goodwill"}, True),
