@@ -1,30 +1,28 @@
 """Budget against actual for one financial year, by funding source (domain-rules §1, §9).
 
-Income recognition: by the days of service, not by how it was invoiced
-(billing.reports.ledger.earned_income): a subscription's fee evenly over each day
-of its contract year up to its effective end, whatever the schedule; casework
-and orders on their delivery dates; credit notes on the days they belong to.
-Each item's income on any run of days is pricing.accrual.recognised — one
-running total — so months add up to the year and years to the item, exactly.
-A subscription year is income partly in this financial year and partly in the
-next. Deferred income: per item (a subscription, a charge), what was invoiced by
-the end of this financial year (and the as-of date) beyond what is recognised up
+Income recognition: by the days of service, not by how it was invoiced: a
+subscription's fee evenly over each day of its contract year up to its effective
+end, whatever the schedule; casework and orders on their delivery dates; credit
+notes on the days they belong to. Each item's income on any run of days is one
+running total to the penny, so months add up to the year and years to the item,
+exactly. A subscription year is income partly in this financial year and partly in
+the next. Deferred income: per item (a subscription, a charge), what was invoiced
+by the end of this financial year (and the as-of date) beyond what is recognised up
 to that end; brought forward: what was invoiced before this year and not yet
 recognised then, as far as it is recognised in this year.
 
 Staff costs from the establishment: when any post is in force in the year, staff
 actual = the posts' pay for the days each is filled, from the start of the year to
-the as-of date (billing.reports.establishment_cost.pay_lines: each assignment's
-share of its post's 12-month cost with on-costs, by the day, shared between the
-post's funding sources), and staff forecast = committed pay: the whole year's
-pay of the assignments recorded (ended, current and starting later), not a
-straight line, so a vacancy lowers the forecast and a new starter raises it.
-Delivery-hours cost (delivered and deemed-delivered hours × the staff member's
-rate in force that day) is then not spend: it is given apart as the direct
-delivery cost. With no post in force in the year, staff cost is that
-delivery-hours cost, as before the establishment was recorded: only hours
-recorded on sessions are costed, so a post's actual is the cost of its recorded
-work, not its salary. Recorded non-staff costs are spend either way.
+the as-of date (each assignment's share of its post's 12-month cost with on-costs,
+by the day, shared between the post's funding sources), and staff forecast =
+committed pay: the whole year's pay of the assignments recorded (ended, current and
+starting later), not a straight line, so a vacancy lowers the forecast and a new
+starter raises it. Delivery-hours cost (delivered and deemed-delivered hours × the
+staff member's rate in force that day) is then not spend: it is given apart as the
+direct delivery cost. With no post in force in the year, staff cost is that
+delivery-hours cost, as before the establishment was recorded: only hours recorded
+on sessions are costed, so a post's actual is the cost of its recorded work, not its
+salary. Recorded non-staff costs are spend either way.
 
 Mapping actuals onto budget lines:
 - traded income (subscriptions, extra casework, orders, interest) goes to the
@@ -33,7 +31,10 @@ Mapping actuals onto budget lines:
   traded-income line; with no traded-income line it is shown as "Unbudgeted traded income".
 - council budget and schools forum / high-needs block income lines are transfers
   the engine does not record: their actual is the budget recognised evenly by day
-  (basis "allocation"), so they neither flatter nor spoil the variance.
+  (basis "allocation"), so they neither flatter nor spoil the variance. A council or
+  schools forum source with funding budgets recorded but no income line gets a line
+  of its own ("Funding: <source>", basis "funding budget"): its budgets' parts in the
+  year, evenly by day.
 - a post's pay from each funding source goes to the cost line whose name holds the
   post's title (plurals allowed: "Inclusion support leads" takes the post
   "Inclusion support lead"; when several lines do, the one of the same funding
@@ -49,9 +50,17 @@ Mapping actuals onto budget lines:
 
 Budget to date = the line's budget spread evenly by day over its days (the whole year, or the
 part of it the line is for: a post filled from September) up to the as-of date;
-variance = actual to date − budget to date; forecast = committed pay (establishment)
-+ the rest of the actual ÷ days elapsed × days in the year (straight line), set
-beside the whole year's budget.
+variance = actual to date − budget to date.
+
+Forecast to the year end, the same as the forecast report's, line by line:
+- traded income: recognised to date + what is already on the ledger for the rest of
+  the year (invoiced and scheduled: subscriptions' fees by their days, charges
+  raised); nothing is assumed of income not yet contracted.
+- council and schools forum income: the source's funding budgets' parts in the year
+  (prorated by calendar days) on its first income line, nothing on its others; with
+  no funding budget, the line's budget.
+- staff cost: committed pay (establishment), else the run-rate; other costs: actual
+  to date ÷ days elapsed × days in the year (straight line).
 """
 
 from __future__ import annotations
@@ -63,14 +72,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between, line_period
 from billing.context import Context
-from billing.models import BudgetLine, Post
+from billing.models import BudgetLine, FundingBudget, Post
 from billing.reports.establishment_cost import pay_lines, posts
 from billing.reports.ledger import Earned, IncomeLine, Item, earned_income, income_lines, work_done
 from pricing.accrual import FeeSpan, recognise_by_financial_year, recognised, split_by_month
 from pricing.calendars import FinancialYear, days_inclusive
-from pricing.establishment import straight_line
+from pricing.establishment import prorate_budget, straight_line
 from pricing.money import ZERO, as_pounds, money, to_pence
 
 Month = tuple[int, int]
@@ -152,6 +163,45 @@ class Recognition:
 def _month_end(month: Month) -> date:
     following = (month[0] + 1, 1) if month[1] == 12 else (month[0], month[1] + 1)
     return date.fromordinal(date(*following, 1).toordinal() - 1)
+
+
+@dataclass(frozen=True)
+class BudgetPart:
+    """One funding budget's part in the financial year, with the days that make it."""
+
+    source: str
+    description: str
+    whole: Decimal  # the budget for its whole period
+    starts_on: date
+    ends_on: date
+    amount: Decimal  # its part in this financial year
+    days: int
+    of_days: int
+    to_date: Decimal
+
+    @property
+    def days_text(self) -> str:
+        return f"{self.days} of {self.of_days} days"
+
+    def as_json(self) -> dict[str, object]:
+        return {"source": self.source, "description": self.description, "whole": self.whole,
+                "starts_on": self.starts_on, "ends_on": self.ends_on, "amount": self.amount,
+                "days": self.days, "of_days": self.of_days, "days_text": self.days_text, "to_date": self.to_date}
+
+
+def budget_parts(ctx: Context, fy: FinancialYear, as_of: date) -> list[BudgetPart]:
+    """Each funding budget's part in ``fy`` (prorated by calendar days) and how much of it falls by ``as_of``."""
+    out: list[BudgetPart] = []
+    for fb in ctx.session.scalars(select(FundingBudget).order_by(FundingBudget.source, FundingBudget.starts_on,
+                                                                 FundingBudget.description)):
+        for part in prorate_budget(fb.amount, fb.starts_on, fb.ends_on):
+            if part.fy != fy:
+                continue
+            first, last = max(fb.starts_on, fy.start), min(fb.ends_on, fy.end)
+            to_date = Recognition.over(part.amount, first, last, fy).through(as_of) if as_of >= first else ZERO
+            out.append(BudgetPart(fb.source, fb.description, fb.amount, fb.starts_on, fb.ends_on, part.amount,
+                                  part.days, part.of_days, to_date))
+    return out
 
 
 @dataclass
@@ -244,6 +294,11 @@ class BudgetReport:
         }
 
 
+INCOME_FORECAST = ("Income forecast: traded income recognised to date + what is invoiced and scheduled for the rest "
+                   "of the year; council and schools forum income, their funding budgets' parts in the year (else "
+                   "the budget line).")
+
+
 def staff_note(report: BudgetReport) -> str:
     """How the staff cost and the forecast are made, in the words of the pack and the screen."""
     if report.staff_basis == "establishment":
@@ -251,10 +306,11 @@ def staff_note(report: BudgetReport) -> str:
                 "filled, shared between its funding sources; its forecast is the pay committed for the whole year "
                 "by the assignments recorded (a vacancy stays vacant). Delivered hours x each person's hourly cost "
                 f"({as_pounds(report.direct_delivery_cost)} this year to date) is the direct delivery cost, not "
-                "spend. Other forecasts: actual / days elapsed x days in the year.")
+                f"spend. {INCOME_FORECAST} Other costs' forecast: actual / days elapsed x days in the year.")
     return ("Staff cost is hours recorded on sessions x each person's dated hourly cost: for a post that is the "
             "cost of its recorded delivery, not its payroll (planning, travel, administration and leave are not on "
-            "sessions; record the establishment for pay). Forecast = actual / days elapsed x days in the year.")
+            f"sessions; record the establishment for pay). {INCOME_FORECAST} Costs' forecast: actual / days elapsed x "
+            "days in the year.")
 
 
 def _norm(text: str) -> str:
@@ -341,7 +397,11 @@ def deferral(lines: list[IncomeLine], earned: list[Earned], fy: FinancialYear) -
 
 
 def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
-    """Budget, actual to date, variance and forecast per line for ``fy`` (§9; the module notes say how)."""
+    """Budget, actual to date, variance and forecast per line for ``fy`` (§9; the module notes say how).
+
+    Income recognition is billing.reports.ledger.earned_income and pricing.accrual.recognised; pay is
+    billing.reports.establishment_cost.pay_lines; funding budgets are prorated by budget_parts.
+    """
     as_of = min(ctx.today, fy.end)
     elapsed = days_inclusive(fy.start, as_of) if as_of >= fy.start else 0
     months = fy_months(fy)
@@ -378,6 +438,8 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
                 add(row, month, amount, amount)
         if rest:
             contracted[ln.line if ln else UNBUDGETED_INCOME] += rest
+            if ln is None:
+                target(UNBUDGETED_INCOME, "income", TRADED)
     invoiced, deferred, brought = deferral(lines, earned, fy)
 
     establishment = [p for p in posts(ctx) if in_force(p, fy)]
@@ -401,6 +463,20 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
             row = rows[ln.line] if ln else target(UNALLOCATED_OTHER, "cost", cost.source)
             add(row, (cost.incurred_on.year, cost.incurred_on.month), cost.amount, cost.amount)
 
+    parts = budget_parts(ctx, fy, as_of)
+    funded = [s for s in (COUNCIL, SCHOOLS_FORUM) if any(p.source == s for p in parts)]
+    for source in funded:
+        if not any(r.kind == "income" and r.source == source for r in rows.values()):
+            # Money a funder puts in with no income line to take it: its funding budgets, on a line of its own.
+            row = target(f"Funding: {source}", "income", source)
+            row.basis = "funding budget"
+            for p in parts:
+                if p.source == source and as_of >= fy.start:
+                    first, last = max(p.starts_on, fy.start), min(p.ends_on, fy.end)
+                    for month, amount in Recognition.over(p.amount, first, last, fy).months(as_of).items():
+                        add(row, month, amount, ZERO)
+                    row.actual += p.to_date
+
     budget_months: dict[str, dict[Month, Decimal]] = {k: dict.fromkeys(months, ZERO) for k in ("income", "cost")}
     actual_months: dict[str, dict[Month, Decimal]] = {k: dict.fromkeys(months, ZERO) for k in ("income", "cost")}
     for row in rows.values():
@@ -414,16 +490,32 @@ def budget_report(ctx: Context, fy: FinancialYear) -> BudgetReport:
             even = Recognition.over(row.budget, first, last, fy)
             row.monthly = even.months(as_of)
             row.actual = even.through(as_of)
-            row.forecast = row.budget
-        else:
+        if row.kind == "cost":
             row.forecast = row.committed + straight_line(row.actual - row.pay, elapsed, fy.days)
         for month, amount in row.monthly.items():
             actual_months[row.kind][month] += amount
 
     ordered = sorted(rows.values(), key=lambda r: (r.kind != "income", _source_order(r.source),
                                                    r.budget is None, _line_order(budgeted, r.line)))
+    _forecast_income(ordered, parts, dict(contracted))
     return BudgetReport(fy, as_of, elapsed, ordered, invoiced, deferred, brought, budget_months, actual_months,
                         "establishment" if establishment else "sessions", direct, dict(contracted))
+
+
+def _forecast_income(rows: list[BudgetRow], parts: list[BudgetPart], contracted: dict[str, Decimal]) -> None:
+    """Each income line's year-end forecast, as the forecast report makes it (the module notes say how)."""
+    placed: set[str] = set()
+    for row in rows:
+        if row.kind != "income":
+            continue
+        mine = [p for p in parts if p.source == row.source and row.source in (COUNCIL, SCHOOLS_FORUM)]
+        if mine:
+            row.forecast = ZERO if row.source in placed else sum((p.amount for p in mine), ZERO)
+            placed.add(row.source)
+        elif row.basis == "allocation":
+            row.forecast = row.budget or ZERO
+        else:
+            row.forecast = row.actual + contracted.get(row.line, ZERO)
 
 
 def _add_pay(ctx: Context, establishment: list[Post], fy: FinancialYear, as_of: date, budgeted: list[BudgetLine],

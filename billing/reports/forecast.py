@@ -1,7 +1,7 @@
 """Forecast to the end of the financial year, line by line beside the budget (issue 19, §9).
 
-Each line of the budget report (billing.reports.budget: the same lines, the same
-mapping of income and cost onto them) is forecast as to date + the rest of the year:
+Each line of the budget report (the same lines, the same mapping of income and cost
+onto them, the same forecast) is forecast as to date + the rest of the year:
 
 - traded income: recognised to date by the days of service, plus what is already
   on the ledger for the rest of the year ("invoiced and scheduled": subscriptions'
@@ -20,8 +20,7 @@ mapping of income and cost onto them) is forecast as to date + the rest of the y
 
 Variance = forecast − the year's budget (an unbudgeted line against 0), labelled as a
 finance report words it: more income or less cost is favourable, less income or more
-cost adverse (pricing.establishment.variance_label). Net = income − cost, its variance
-labelled as income.
+cost adverse. Net = income − cost, its variance labelled as income.
 """
 
 from __future__ import annotations
@@ -30,10 +29,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing.budgets import COUNCIL, SCHOOLS_FORUM, TRADED
+from billing.budgets import COUNCIL, SCHOOLS_FORUM
 from billing.context import Context
-from billing.reports.budget import UNBUDGETED_INCOME, BudgetReport, budget_report
-from billing.reports.funding import BudgetPart, budget_parts
+from billing.reports.budget import BudgetPart, BudgetReport, budget_parts, budget_report
 from pricing.calendars import FinancialYear
 from pricing.establishment import variance_label
 from pricing.money import ZERO
@@ -116,26 +114,15 @@ def forecast_report(ctx: Context, fy: FinancialYear) -> ForecastReport:
                 continue
             placed.add(row.source)
             out.append(_funding_line(row.line, row.source, row.budget, funded[row.source]))
-        elif row.kind == "income" and row.basis == "allocation":
-            out.append(ForecastLine(row.line, "income", row.source, row.budget, row.actual,
-                                    (row.budget or ZERO) - row.actual, "allocation"))
         elif row.kind == "income":
+            # The budget report forecasts income this report's way; the rest of the year is what it adds.
+            basis = "allocation" if row.basis == "allocation" else "recognised + invoiced and scheduled"
             out.append(ForecastLine(row.line, "income", row.source, row.budget, row.actual,
-                                    report.contracted.get(row.line, ZERO), "recognised + invoiced and scheduled"))
+                                    row.forecast - row.actual, basis))
         else:
             basis = "committed pay + run-rate" if row.pay or row.committed else "run-rate"
             out.append(ForecastLine(row.line, "cost", row.source, row.budget, row.actual,
                                     row.forecast - row.actual, basis))
-    lines = {ln.line for ln in out}
-    extra: list[ForecastLine] = []
-    if report.contracted.get(UNBUDGETED_INCOME) and UNBUDGETED_INCOME not in lines:
-        extra.append(ForecastLine(UNBUDGETED_INCOME, "income", TRADED, None, ZERO,
-                                  report.contracted[UNBUDGETED_INCOME], "recognised + invoiced and scheduled"))
-    for source, mine in funded.items():
-        if source not in placed:
-            extra.append(_funding_line(f"Funding: {source}", source, None, mine))
-    first_cost = next((i for i, ln in enumerate(out) if ln.kind == "cost"), len(out))
-    out[first_cost:first_cost] = extra
     return ForecastReport(fy, report.as_of, report.days_elapsed, report.staff_basis, out, parts)
 
 

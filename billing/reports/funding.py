@@ -1,21 +1,19 @@
 """Funding sources for one financial year: each source's budget, what it paid for, and the balance (issue 19, §9).
 
 Budget: a source's funding budgets (money it puts in for a period, which need not
-be a financial year) prorated into financial years by calendar days
-(pricing.establishment.prorate_budget; the days are stated: a 17-month budget
-from 1 April 2019 to 31 August 2020 is 366 of its 519 days in FY2019/20). A
-council or schools forum / high-needs block source with no funding budget
-touching the year takes the year's income budget lines of that source instead.
-Traded income's income budget lines are a forecast of what schools will pay, not
-money put in: traded income counts what schools pay as income, never as budget.
-Budget to date: each budget's part in the year spread evenly over its days in the
-year, up to the as-of date.
+be a financial year) prorated into financial years by calendar days (the days are
+stated: a 17-month budget from 1 April 2019 to 31 August 2020 is 366 of its 519
+days in FY2019/20). A council or schools forum / high-needs block source with no
+funding budget touching the year takes the year's income budget lines of that
+source instead. Traded income's income budget lines are a forecast of what schools
+will pay, not money put in: traded income counts what schools pay as income, never
+as budget. Budget to date: each budget's part in the year spread evenly over its
+days in the year, up to the as-of date.
 
 Spend: the establishment's pay charged to the source through each post's funding
-split (billing.reports.establishment_cost.pay_lines), plus the non-staff costs
-recorded against the source. Income: for traded income, the income from schools
-recognised by the days of service (billing.reports.ledger.earned_income, as the
-budget report counts it); the other sources have none.
+split, plus the non-staff costs recorded against the source. Income: for traded
+income, the income from schools recognised by the days of service (as the budget
+report counts it); the other sources have none.
 
 Balance = budget for the year + income − spend: to date, what is left of the year's
 budget; forecast, the year-end underspend (positive) or overspend (negative), where
@@ -24,6 +22,10 @@ recorded plus the non-staff costs to date at their run-rate (to date ÷ days ela
 × days in the year), and the forecast income adds the income already on the ledger
 for the rest of the year (invoiced and scheduled: subscriptions by their days,
 charges raised).
+
+This differs from the budget report's variance by funding source, which sets each
+source's income and cost budget lines against their actuals: here a source's own
+money (its funding budgets) is set against what was charged to it.
 """
 
 from __future__ import annotations
@@ -33,44 +35,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from billing.budgets import COUNCIL, SCHOOLS_FORUM, SOURCES, TRADED, budget_lines, costs_between, line_period
 from billing.context import Context
-from billing.models import FundingBudget
-from billing.reports.budget import Recognition
+from billing.reports.budget import BudgetPart, Recognition, budget_parts
 from billing.reports.establishment_cost import pay_by, pay_lines
 from billing.reports.ledger import earned_income
 from pricing.calendars import FinancialYear, days_inclusive
-from pricing.establishment import prorate_budget, straight_line
+from pricing.establishment import straight_line
 from pricing.money import ZERO
 
 # Sources whose income budget lines are money put in (transfers), standing in for a funding budget.
 TRANSFERS = (COUNCIL, SCHOOLS_FORUM)
-
-
-@dataclass(frozen=True)
-class BudgetPart:
-    """One funding budget's part in the financial year, with the days that make it."""
-
-    source: str
-    description: str
-    whole: Decimal  # the budget for its whole period
-    starts_on: date
-    ends_on: date
-    amount: Decimal  # its part in this financial year
-    days: int
-    of_days: int
-    to_date: Decimal
-
-    @property
-    def days_text(self) -> str:
-        return f"{self.days} of {self.of_days} days"
-
-    def as_json(self) -> dict[str, object]:
-        return {"source": self.source, "description": self.description, "whole": self.whole,
-                "starts_on": self.starts_on, "ends_on": self.ends_on, "amount": self.amount,
-                "days": self.days, "of_days": self.of_days, "days_text": self.days_text, "to_date": self.to_date}
 
 
 @dataclass(frozen=True)
@@ -130,21 +105,6 @@ class FundingReport:
                 "days_in_year": self.fy.days, "sources": [s.as_json() for s in self.sources],
                 "totals": {n: self.total(n) for n in names},
                 "method": __doc__.split("\n\n", 1)[1].strip() if __doc__ else ""}
-
-
-def budget_parts(ctx: Context, fy: FinancialYear, as_of: date) -> list[BudgetPart]:
-    """Each funding budget's part in ``fy`` (prorated by calendar days) and how much of it falls by ``as_of``."""
-    out: list[BudgetPart] = []
-    for fb in ctx.session.scalars(select(FundingBudget).order_by(FundingBudget.source, FundingBudget.starts_on,
-                                                                 FundingBudget.description)):
-        for part in prorate_budget(fb.amount, fb.starts_on, fb.ends_on):
-            if part.fy != fy:
-                continue
-            first, last = max(fb.starts_on, fy.start), min(fb.ends_on, fy.end)
-            to_date = Recognition.over(part.amount, first, last, fy).through(as_of) if as_of >= first else ZERO
-            out.append(BudgetPart(fb.source, fb.description, fb.amount, fb.starts_on, fb.ends_on, part.amount,
-                                  part.days, part.of_days, to_date))
-    return out
 
 
 def traded_income(ctx: Context, fy: FinancialYear, as_of: date) -> tuple[Decimal, Decimal]:

@@ -1,9 +1,10 @@
 """Staff cost from the establishment for one financial year: per post and person, month by month,
 and per funding source (issue 19, docs/rules.md §9).
 
-Pay is billing.reports.establishment_cost.pay_lines over the year up to the as-of
-date ("to date") and over the whole year from the assignments recorded ("committed":
-the people in post stay to their end dates, vacancies stay vacant).
+Pay: each person's share of their post's 12-month cost with on-costs for the days
+they fill it (a day = the cost ÷ the days of its financial year), over the year up to
+the as-of date ("to date") and over the whole year from the assignments recorded
+("committed": the people in post stay to their end dates, vacancies stay vacant).
 """
 
 from __future__ import annotations

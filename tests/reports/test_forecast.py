@@ -110,3 +110,36 @@ def test_report_forecast_on_the_command_line(db_url: str, engine: Engine, tmp_pa
     rows = list(csv.DictReader(csv_file.open(encoding="utf-8")))
     assert [(r["line"], r["forecast"], r["label"]) for r in rows] == [
         (ln["line"], ln["forecast"], ln["label"]) for ln in out["lines"]]
+
+
+def test_the_budget_report_forecasts_every_line_and_the_net_as_the_forecast_report_does(engine: Engine) -> None:
+    """One ledger, both reports: each line's year-end forecast and the net are the same to the penny."""
+    from billing.reports.budget import budget_report
+
+    _plan(engine)
+    with service_context(engine, date(2019, 9, 30)) as ctx:
+        budget, forecast = budget_report(ctx, FY19), forecast_report(ctx, FY19)
+    assert {r.line: r.forecast for r in budget.rows} == {ln.line: ln.forecast for ln in forecast.lines}
+    # Traded income: 737.70 recognised + 4,500.00 of the fee for October to March + 540.00 casework raised.
+    assert next(r for r in budget.rows if r.line == "Subscriptions").forecast == Decimal("5777.70")
+    # The forum's line forecasts its 17-month budget's part in the year, 497,300.00 x 366/519.
+    assert next(r for r in budget.rows if r.line == "Schools forum contribution").forecast == Decimal("350697.11")
+    totals = budget.as_json()["totals"]
+    assert totals["net"]["forecast"] == forecast.net()["forecast"]  # type: ignore[index]
+
+
+def test_a_funders_budget_with_no_income_line_is_income_on_a_line_of_its_own_in_both_reports(engine: Engine) -> None:
+    from billing.reports.budget import budget_report
+
+    with service_context(engine, date(2019, 4, 1)) as ctx:
+        pb.funding_budget(ctx, COUNCIL, "Council core 2019-20", "12000.00", date(2019, 4, 1), date(2020, 3, 31))
+        set_budget_line(ctx, "FY2019/20", "Venue hire", "cost", "council", "1000.00", None)
+    with service_context(engine, date(2019, 9, 30)) as ctx:
+        budget, forecast = budget_report(ctx, FY19), forecast_report(ctx, FY19)
+    row = next(r for r in budget.rows if r.line == "Funding: council budget")
+    # 12,000.00 x 183/366 = 6,000.00 to date; the whole 12,000.00 by the year end.
+    assert (row.kind, row.basis, row.actual, row.forecast) == ("income", "funding budget", Decimal("6000.00"),
+                                                               Decimal("12000.00"))
+    line = next(ln for ln in forecast.lines if ln.line == "Funding: council budget")
+    assert (line.to_date, line.forecast) == (Decimal("6000.00"), Decimal("12000.00"))
+    assert budget.as_json()["totals"]["net"]["forecast"] == forecast.net()["forecast"]  # type: ignore[index]
