@@ -3,9 +3,10 @@
 Budget lines follow the shape of the service's own budget papers (Walsall's Appendix 4):
 each post with its FTE and 12-month cost with on-costs under its funder, non-staff heads,
 and income by funding source. The staff lines are the establishment's cost for the
-year at full strength, rounded to £100 as a paper rounds them: a post that ends in the
-year is budgeted to its end, and a vacancy is a saving against the line, not a gap in
-it. The funders' income lines are what their funding budgets give the year (the 17-month
+year at full strength, rounded to £100 as a paper rounds them: a post that starts or ends
+in the year is budgeted for its days only (the line carries that period, so its budget to
+date is spread over the post's days, not the year's), and a vacancy is a saving against
+the line, not a gap in it. The funders' income lines are what their funding budgets give the year (the 17-month
 one-off allocation prorated by days), and the traded income target is what balances the
 budget: what schools must buy to pay for the posts and heads charged to traded income.
 ALL FIGURES ARE ILLUSTRATIVE.
@@ -14,6 +15,7 @@ ALL FIGURES ARE ILLUSTRATIVE.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -69,24 +71,38 @@ def _rounded(amount: Decimal) -> Decimal:
     return (amount / ROUND_TO).quantize(Decimal(1)) * ROUND_TO
 
 
-def staff_lines(ctx: Context, fy: FinancialYear) -> list[tuple[str, str, Decimal, Decimal]]:
-    """(line, source, amount, FTE) for each post in force in ``fy`` at full strength, per funder.
+@dataclass(frozen=True)
+class StaffLine:
+    """One budget line for a post (or a funder's part of a shared post) in a financial year."""
+
+    line: str
+    source: str
+    amount: Decimal
+    fte: Decimal
+    starts_on: date | None  # the post's first day, when it starts inside the year
+    ends_on: date | None  # the post's last day, when it ends inside the year
+
+
+def staff_lines(ctx: Context, fy: FinancialYear) -> list[StaffLine]:
+    """A line for each post in force in ``fy`` at full strength, per funder, over the post's days in the year.
 
     A post funded by one source is one line named after it; a shared post is a line per
     source, "Title (source)", each with its share of the FTE, so the budget report finds
     each source's pay on its own line.
     """
-    out: list[tuple[str, str, Decimal, Decimal]] = []
+    out: list[StaffLine] = []
     for post in posts(ctx):
         cost = pay(with_on_costs(post.annual_cost, post.on_cost_percent), post.starts_on, post.ends_on,
                    fy.start, fy.end)
         if not cost:
             continue
+        first = post.starts_on if post.starts_on > fy.start else None
+        last = post.ends_on if post.ends_on is not None and post.ends_on < fy.end else None
         weights = funding_weights(post)
         total = sum(weights.values(), ZERO)
         for source, part in split_by_funding(cost, weights).items():
             name = post.title if len(weights) == 1 else f"{post.title} ({source})"
-            out.append((name, source, _rounded(part), post.fte * weights[source] / total))
+            out.append(StaffLine(name, source, _rounded(part), post.fte * weights[source] / total, first, last))
     return out
 
 
@@ -107,10 +123,10 @@ def run(state: DemoState) -> None:
         ctx = Context(session=session, clock=FixedClock(date(first.start_year, 3, 1)), actor="demo")
         for n, fy in enumerate((first, second)):
             funders = funders_income(ctx, fy)
-            costs_budget: list[tuple[str, str, Decimal, Decimal | None]] = [*staff_lines(ctx, fy)]
-            costs_budget += [(line, source, _rounded(Decimal(amount) * UPLIFT ** n), None)
-                             for line, source, amount in NON_STAFF]
-            traded = sum((c[2] for c in costs_budget), ZERO) - sum(funders.values(), ZERO)
+            costs_budget = staff_lines(ctx, fy)
+            non_staff = [(line, source, _rounded(Decimal(amount) * UPLIFT ** n)) for line, source, amount in NON_STAFF]
+            traded = (sum((c.amount for c in costs_budget), ZERO) + sum((c[2] for c in non_staff), ZERO)
+                      - sum(funders.values(), ZERO))
             # Schools have bought from the service since its traded offer began with the 2025/26 academic
             # year: the first year's traded income is budgeted from 1 September, so it is not read as
             # five months short (the council and schools forum carried the team until then).
@@ -121,8 +137,11 @@ def run(state: DemoState) -> None:
                             to_pence(funders.get(SCHOOLS_FORUM, ZERO)))
             set_budget_line(ctx, fy.name, "Council core budget", "income", COUNCIL,
                             to_pence(funders.get(COUNCIL, ZERO)))
-            for line, source, cost, fte in costs_budget:
-                set_budget_line(ctx, fy.name, line, "cost", source, cost, fte)
+            for staff in costs_budget:
+                set_budget_line(ctx, fy.name, staff.line, "cost", staff.source, staff.amount, staff.fte,
+                                starts_on=staff.starts_on, ends_on=staff.ends_on)
+            for line, source, cost in non_staff:
+                set_budget_line(ctx, fy.name, line, "cost", source, cost)
 
     def day(month: int, of_month: int) -> date:
         return date(first.start_year + (month < 4), month, of_month)

@@ -2,7 +2,9 @@
 
 Shaped like the papers the service's rules were drawn from (figures illustrative):
 Hackney's Reintegration / Exclusions Reduction Unit (a manager, a senior worker, three
-workers and a CAMHS clinician 0.4 FTE) budgeted the way Walsall's Schools Forum paper
+workers and a CAMHS clinician; the paper's clinician is 0.4 FTE, the demo's 0.6, because the
+consultations the demo records for her take about 0.54 FTE and a 0.4 post could not have
+delivered them) budgeted the way Walsall's Schools Forum paper
 budgets its inclusion team (each post with FTE, contract, a 12-month cost and its funder;
 an admin post shared 50/50 between the council and the schools forum; a one-off
 high-needs block allocation over 17 months, April to August of the next year). Beside the
@@ -57,9 +59,10 @@ POSTS = (
              date(2025, 4, 1), date(2026, 8, 31), True, "traded 50%; schools-forum 50%",
              (("Tom Hughes", "1", date(2025, 4, 1)),)),
     # Seconded from the NHS trust (the recharge already includes its on-costs); schools buy the
-    # clinician's consultations with their subscriptions.
-    DemoPost("CAMHS clinician", "0.4", "NHS band 7", "secondment", "29800.00", "0", date(2024, 9, 1),
-             date(2026, 3, 31), True, "traded 100%", (("Dr Amara Osei", "0.4", date(2024, 9, 1)),)),
+    # clinician's consultations with their subscriptions. Three days a week (£74,500 a year full
+    # time): the sessions recorded for her fill about nine tenths of it.
+    DemoPost("CAMHS clinician", "0.6", "NHS band 7", "secondment", "44700.00", "0", date(2024, 9, 1),
+             date(2026, 3, 31), True, "traded 100%", (("Dr Amara Osei", "0.6", date(2024, 9, 1)),)),
     # Statutory advice for the high-needs block: not time sold to schools, so not delivery capacity.
     DemoPost("Assistant educational psychologist", "1", "SO1", "fixed term", "33000.00", ON_COSTS,
              date(2024, 9, 1), date(2026, 2, 28), False, "schools-forum 100%",
