@@ -609,7 +609,8 @@ def forecast_cmd(rt: Runtime, fy: str | None, csv_file: str | None, force: bool)
               help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
 @click.option("--pdf", "pdf_file", required=True, metavar="FILE", help="Write the pack (landscape PDF) to FILE.")
 @click.option("--csv", "csv_file", default=None, metavar="FILE",
-              help="Also write page 1's headline figures as CSV (figure, value, detail, period).")
+              help="Also write page 1's headline figures as CSV (figure, value, detail, period, "
+                   "amount, direction).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
 def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, force: bool) -> None:
@@ -620,7 +621,8 @@ def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, f
     closed, average full cost per case, utilisation), each with its period; then charts
     (income and cost by month, funding source balances, full cost per case) and tables
     (funding sources, forecast, budget lines, utilisation, cost per case). The CSV holds
-    exactly page 1's figures, as printed.
+    exactly page 1's figures, as printed, and each as a plain signed number (amount:
+    pounds, a percentage or a count; a negative variance is adverse) with its direction.
 
     \b
     Example:
@@ -634,7 +636,7 @@ def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, f
 
     _check_outputs(rt, force, pdf_file, csv_file)
 
-    def service(ctx: Any) -> tuple[str, bytes, list[tuple[str, str, str, str]]]:
+    def service(ctx: Any) -> tuple[str, bytes, list[Any]]:
         year = _fy(fy, ctx)
         pdf, rows = manager_pack(ctx, year)
         return year.name, pdf, rows
@@ -648,7 +650,7 @@ def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, f
             "headlines": [dict(zip(HEADLINE_COLUMNS, r, strict=True)) for r in rows]}
 
     def text() -> str:
-        out = [table(["Figure", "Value", "Detail", "Period"], rows, "lrll", wrap=("Detail", "Period"),
+        out = [table(["Figure", "Value", "Detail", "Period"], [r[:4] for r in rows], "lrll", wrap=("Detail", "Period"),
                      title=f"Manager's pack {name}: headline figures")]
         out += [f"{what} written to {path}." for path, what in ((pdf_file, "PDF pack"), (csv_file, "CSV"))
                 if path]

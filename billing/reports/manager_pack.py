@@ -3,8 +3,9 @@
 Page 1 is one page of headline figures, each with the period it covers; then the charts
 (income against cost by month, funding source balances, full cost per case in bands);
 then the tables (funding sources, forecast, budget lines, utilisation, per-case costs).
-The headline CSV carries exactly the figures printed on page 1, as the same strings;
-:data:`HOW` (printed at the end of the pack) says how each figure is made.
+The headline CSV carries exactly the figures printed on page 1, as the same strings, and
+beside them each figure as a plain signed number (``amount``) and its direction;
+:func:`how` (printed at the end of the pack) says how each figure is made.
 """
 
 from __future__ import annotations
@@ -39,24 +40,35 @@ from pricing.calendars import AcademicYear, FinancialYear, days_inclusive
 from pricing.establishment import percent, variance_label
 from pricing.money import ZERO, as_pounds
 
-HEADLINE_COLUMNS = ("figure", "value", "detail", "period")
-HOW = """
-Income is recognised by the days of service, not by invoice (billing.reports.budget); council and schools
-forum / high-needs block contributions are counted evenly by day. Cost is the establishment's pay for the
-days each post is filled (where posts are recorded; else delivery hours x hourly cost) and the non-staff
-costs recorded. Cost recovery = income from schools / cost. Net variance against budget = (income actual -
-income budgeted to date) - (cost actual - cost budgeted to date), each budget line spread evenly by day; the
-forecast net variance is the year-end forecast of each line (billing.reports.forecast) less its budget. More
-income or less cost is favourable. A funding source's variance to date = its budget to date (funding budgets
-prorated by days, else its income budget lines) + its income - the pay charged to it through the posts'
-funding splits and its non-staff costs (billing.reports.funding): an underspend is favourable. Cases open:
-referred by the as-of date and not closed by then; cases closed: closed in the financial year to date. Full
-cost per case: the case's share, by delivered hours, of the establishment's pay and the non-staff costs over
-the academic year to date (the rest falls on orders and on capacity not sold), plus the non-staff costs
-recorded against it, beside the service's own figure of 4,000.00 to 4,500.00 a case at the day rate.
-Utilisation: hours delivered (deemed-delivered included) by the holders of delivery posts / their capacity
-after the leave and training allowances (billing.reports.utilisation).
-"""
+HEADLINE_COLUMNS = ("figure", "value", "detail", "period", "amount", "direction")
+HeadlineRow = tuple[str, str, str, str, Decimal | int | None, str]
+
+
+def how() -> str:
+    """How each figure of the pack is made, in the manager's words (printed at the end of the pack)."""
+    return " ".join(f"""
+Income is recognised by the days of service, not by invoice; council and schools forum / high-needs block
+contributions are counted evenly by day. Cost is the establishment's pay for the days each post is filled
+(where posts are recorded; else delivery hours x hourly cost) and the non-staff costs recorded. Cost recovery =
+income from schools / cost. Net variance against budget = (income actual - income budgeted to date) - (cost
+actual - cost budgeted to date), each budget line spread evenly by day; the forecast net variance is the
+year-end forecast of each line less its budget (traded income: recognised to date + invoiced and scheduled for
+the rest of the year; staff: the pay committed by the posts filled; other costs at their run-rate). More income
+or less cost is favourable. Variance by funding source: the same sum over the source's own income and cost
+budget lines (traded income's are the income from schools and the posts and costs it pays for), so the three
+add up to the net variance against budget. The funding sources table is different: each source's own money
+(its funding budgets prorated by days, else its income budget lines) + its income - the pay charged to it
+through the posts' funding splits and its non-staff costs; an underspend is favourable. Cases open: referred
+by the as-of date and not closed by then; cases closed: closed in the financial year to date. Full cost per
+case: the case's share, by delivered hours, of the establishment's pay and the non-staff costs over the
+academic year to date (the rest falls on orders and on capacity not sold), plus the non-staff costs recorded
+against it. Every hour delivered carries the same share (the cost per capacity hour), whoever delivered it, so
+a case worked by staff dearer than that rate shows a full cost below its direct cost (hours x the person's
+own hourly cost). The average on page 1 is over the cases closed by the as-of date with hours delivered (an
+open case's cost is not yet complete), beside the service's own figure of {as_pounds(BENCHMARK_LOW)} to
+{as_pounds(BENCHMARK_HIGH)} a case at the day rate. Utilisation: hours delivered (deemed-delivered included) by
+the holders of delivery posts / their capacity after the leave and training allowances.
+""".split())
 
 
 @dataclass(frozen=True)
@@ -67,10 +79,15 @@ class HeadlineFigure:
     value: str
     detail: str
     period: str
-    tone: str | None = None  # favourable | adverse
+    amount: Decimal | int | None = None  # a plain number: pounds, a percentage or a count; variances signed
+    direction: str = ""  # favourable | adverse | on budget ("" for a figure that is no variance)
 
-    def row(self) -> tuple[str, str, str, str]:
-        return self.figure, self.value, self.detail, self.period
+    @property
+    def tone(self) -> str | None:
+        return self.direction if self.direction in ("favourable", "adverse") else None
+
+    def row(self) -> HeadlineRow:
+        return self.figure, self.value, self.detail, self.period, self.amount, self.direction
 
     def as_json(self) -> dict[str, object]:
         return dict(zip(HEADLINE_COLUMNS, self.row(), strict=True))
@@ -134,10 +151,11 @@ def _hours(value: Decimal) -> str:
 
 
 def _variance(figure: str, variance: Decimal, period: str, detail: str = "") -> HeadlineFigure:
-    """A variance as its size, its direction in words (favourable, adverse or on budget) and a detail."""
+    """A variance as its size, its direction in words (favourable, adverse or on budget) and a detail;
+    its amount signed, negative adverse."""
     label = variance_label("income", variance)
-    return HeadlineFigure(figure, as_pounds(abs(variance)), f"{label}{detail}", period,
-                          None if label == "on budget" else label)
+    return HeadlineFigure(figure, as_pounds(abs(variance)), f"{label}{detail}", period, abs(variance) if
+                          label == "on budget" else variance, label)
 
 
 def net_variance(report: BudgetReport) -> Decimal:
@@ -146,9 +164,21 @@ def net_variance(report: BudgetReport) -> Decimal:
     return (inc["actual"] - inc["budget_to_date"]) - (cost["actual"] - cost["budget_to_date"])
 
 
-def source_variance(source: SourceFunding) -> Decimal:
-    """A funding source's budget to date + its income − its spend: an underspend is positive (favourable)."""
+def source_balance(source: SourceFunding) -> Decimal:
+    """A funding source's own money to date (budget to date + its income) less its spend: an underspend is positive."""
     return source.budget_to_date + source.income - source.spend
+
+
+def source_variances(report: BudgetReport) -> list[tuple[str, dict[str, Decimal], dict[str, Decimal], Decimal]]:
+    """Per funding source with budget lines or actuals: its income and cost totals and its variance against its
+    own lines, (income actual − budget to date) − (cost actual − budget to date); they add up to the net variance."""
+    out = []
+    for source in report.sources:
+        if not any(r.source == source for r in report.rows):
+            continue
+        inc, cost = report.totals("income", source), report.totals("cost", source)
+        out.append((source, inc, cost, (inc["actual"] - inc["budget_to_date"]) - (cost["actual"] - cost["budget_to_date"])))
+    return out
 
 
 def _shown(funding: FundingReport) -> list[SourceFunding]:
@@ -171,15 +201,18 @@ def headline_figures(reports: PackReports, periods: Periods) -> list[HeadlineFig
     income, cost = budget.totals("income"), budget.totals("cost")
     traded = budget.totals("income", TRADED)["actual"]
     forecast_net = reports.forecast.net()
+    recovery = percent(traded, cost["actual"])
     out = [
-        HeadlineFigure("Cost recovery", _pct(percent(traded, cost["actual"])),
-                       f"income from schools {as_pounds(traded)} / cost {as_pounds(cost['actual'])}", fy_period),
+        HeadlineFigure("Cost recovery", _pct(recovery),
+                       f"income from schools {as_pounds(traded)} / cost {as_pounds(cost['actual'])}", fy_period,
+                       recovery),
         HeadlineFigure("Income", as_pounds(income["actual"]),
                        f"from schools {as_pounds(traded)}; council and schools forum "
-                       f"{as_pounds(income['actual'] - traded)}", fy_period),
+                       f"{as_pounds(income['actual'] - traded)}", fy_period, income["actual"]),
         HeadlineFigure("Cost", as_pounds(cost["actual"]),
                        "the establishment's pay and non-staff costs" if budget.staff_basis == "establishment"
-                       else "delivery hours x hourly cost and non-staff costs (no posts recorded)", fy_period),
+                       else "delivery hours x hourly cost and non-staff costs (no posts recorded)", fy_period,
+                       cost["actual"]),
         _variance("Net variance against budget", net_variance(budget), fy_period,
                   f": net {as_pounds(income['actual'] - cost['actual'])} against "
                   f"{as_pounds(income['budget_to_date'] - cost['budget_to_date'])} budgeted to date"),
@@ -187,28 +220,29 @@ def headline_figures(reports: PackReports, periods: Periods) -> list[HeadlineFig
                   f": net {as_pounds(forecast_net['forecast'])} forecast against {as_pounds(forecast_net['budget'])}"
                   " budgeted"),
     ]
-    for source in _shown(reports.funding):
-        detail = (f": income {as_pounds(source.income)} less spend {as_pounds(source.spend)}" if source.source == TRADED
-                  else f": spend {as_pounds(source.spend)} against {as_pounds(source.budget_to_date)} budgeted to date"
-                  + (f" + income {as_pounds(source.income)}" if source.income else ""))
-        out.append(_variance(f"Variance: {source.source}", source_variance(source), fy_period, detail))
+    for source, inc, spent, variance in source_variances(budget):
+        detail = (f": income {as_pounds(inc['actual'])} against {as_pounds(inc['budget_to_date'])}, cost "
+                  f"{as_pounds(spent['actual'])} against {as_pounds(spent['budget_to_date'])} budgeted to date")
+        out.append(_variance(f"Variance: {source}", variance, fy_period, detail))
     open_, closed = reports.open_closed
-    out.append(HeadlineFigure("Cases open", str(open_), "referred and not yet closed", periods.on))
-    out.append(HeadlineFigure("Cases closed", str(closed), "in the financial year to date", fy_period))
+    out.append(HeadlineFigure("Cases open", str(open_), "referred and not yet closed", periods.on, open_))
+    out.append(HeadlineFigure("Cases closed", str(closed), "in the financial year to date", fy_period, closed))
     cases = reports.cases
-    if cases.cases:
-        average = cases.average("full_cost")
+    average = cases.average_closed("full_cost")
+    done = len(cases.complete)
+    if average is not None:
         out.append(HeadlineFigure(
             "Average full cost per case", as_pounds(average),
             f"{benchmark_verdict(average)} the service's {as_pounds(BENCHMARK_LOW)} to {as_pounds(BENCHMARK_HIGH)}"
-            f" a case at the day rate ({len(cases.cases)} cases)", periods.cases))
+            f" a case at the day rate ({done} closed {'case' if done == 1 else 'cases'})", periods.cases, average))
     else:
-        out.append(HeadlineFigure("Average full cost per case", "n/a", "no cases yet", periods.cases))
+        out.append(HeadlineFigure("Average full cost per case", "n/a", "no case closed with hours delivered yet",
+                                  periods.cases))
     util = reports.utilisation
     out.append(HeadlineFigure(
         "Utilisation", _pct(util.utilisation if util else None),
         f"{_hours(util.delivered)} hours delivered / {_hours(util.capacity)} hours of capacity" if util
-        else "no days of the year yet", periods.cases))
+        else "no days of the year yet", periods.cases, util.utilisation if util else None))
     return out
 
 
@@ -227,7 +261,7 @@ def _charts(reports: PackReports, periods: Periods) -> list[ReportSection]:
             f"Funding source balances, {periods.fy.name} (to {doc_date(periods.as_of)} and forecast to "
             f"{doc_date(periods.fy.end)})",
             [s.source for s in shown],
-            [("Variance to date (budget to date + income - spend)", [source_variance(s) for s in shown]),
+            [("Balance to date (budget to date + income - spend)", [source_balance(s) for s in shown]),
              ("Forecast balance at year end (budget + income - spend)", [s.balance_forecast for s in shown])],
             x_label="Above zero: underspent (favourable); below zero: overspent (adverse)", value_labels=True))
     if cases.cases:
@@ -242,15 +276,20 @@ def _charts(reports: PackReports, periods: Periods) -> list[ReportSection]:
 def _funding_tables(funding: FundingReport, periods: Periods) -> list[ReportSection]:
     shown = _shown(funding)
     rows = [(s.source, s.basis, _m(s.budget), _m(s.budget_to_date), _m(s.pay), _m(s.other), _m(s.income),
-             _m(source_variance(s)), variance_label("income", source_variance(s)), _m(s.balance_forecast),
+             _m(source_balance(s)), variance_label("income", source_balance(s)), _m(s.balance_forecast),
              variance_label("income", s.balance_forecast)) for s in shown]
     total = (f"Total ({len(shown)})", "", _m(funding.total("budget")), _m(funding.total("budget_to_date")),
              _m(funding.total("pay")), _m(funding.total("other")), _m(funding.total("income")),
-             _m(sum((source_variance(s) for s in shown), ZERO)), "", _m(funding.total("balance_forecast")), "")
-    out: list[ReportSection] = [ReportTable(
+             _m(sum((source_balance(s) for s in shown), ZERO)), "", _m(funding.total("balance_forecast")), "")
+    out: list[ReportSection] = [ReportNote(
+        "Each funding source's own money: its funding budgets (the money it puts in, prorated by days; else its "
+        "income budget lines) and its income, less the pay charged to it through the posts' funding splits and "
+        "its non-staff costs. This is not page 1's variance by funding source, which sets each source's income "
+        "and cost budget lines against their actuals and adds up to the net variance against budget.",
+        f"Funding sources: budgets and balances, {periods.fy.name}"), ReportTable(
         f"Funding sources, {periods.fy_to_date}",
         ("Funding source", "Budget from", "Budget for the year", "Budget to date", "Pay", "Non-staff", "Income",
-         "Variance to date", "", "Forecast balance", ""),
+         "Balance to date", "", "Forecast balance", ""),
         [*rows, total], align=("L", "L", *("R",) * 6, "L", "R", "L"), total_row=True)]
     parts = [p for s in shown for p in s.parts]
     if parts:
@@ -323,9 +362,9 @@ def pack_reports(ctx: Context, fy: FinancialYear, periods: Periods) -> PackRepor
         cases=case_costs(ctx, periods.year), open_closed=case_counts(ctx, fy, as_of))
 
 
-def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[tuple[str, str, str, str]]]:
+def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[HeadlineRow]]:
     """The manager's pack for ``fy`` as of ``ctx.today``: the PDF and the rows of its headline CSV
-    (figure, value, detail, period), the same strings as page 1 prints."""
+    (figure, value, detail, period: the same strings as page 1 prints; amount, direction: the plain figure)."""
     as_of = min(ctx.today, fy.end)
     # The per-case figures are for the academic year the day falls in (the cases of the year being worked).
     periods = Periods(fy, as_of, AcademicYear.of(max(as_of, fy.start)))
@@ -343,7 +382,7 @@ def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[tuple[str
     ]
     if reports.utilisation is not None:
         sections.append(_utilisation_table(reports.utilisation, periods))
-    sections += [_per_case(reports.cases, periods), ReportNote(" ".join(HOW.split()), "How the figures are made")]
+    sections += [_per_case(reports.cases, periods), ReportNote(how(), "How the figures are made")]
     pdf = render_report(f"Manager's pack {fy.name}", "Inclusion traded services: does the service pay for itself?",
                         sections, as_of=ctx.today, landscape=True)
     return pdf, [f.row() for f in figures]

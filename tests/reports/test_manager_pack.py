@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pypdf
@@ -69,7 +70,8 @@ def test_page_one_holds_the_headline_figures_and_they_equal_the_csv(engine: Engi
     with service_context(engine, AS_OF) as ctx:
         pdf, rows = manager_pack(ctx, FY19)
         cases = case_costs(ctx, AcademicYear(2019))
-    figures = {figure: (value, detail, period) for figure, value, detail, period in rows}
+    figures = {figure: (value, detail, period) for figure, value, detail, period, _, _ in rows}
+    amounts = {row[0]: (row[4], row[5]) for row in rows}
     fy = "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)"
     # Income: from schools 9,000.00 x 122/366 (Sep-Dec) = 3,000.00 + casework 540.00 on its sessions' days;
     # council 36,600.00 counted evenly by day: x 275/366 = 27,500.00.
@@ -87,29 +89,45 @@ def test_page_one_holds_the_headline_figures_and_they_equal_the_csv(engine: Engi
     assert figures["Forecast net variance at year end"] == (
         "£14,555.03", "adverse: net £5,444.97 forecast against £20,000.00 budgeted",
         "FY2019/20: 2019-04-01 to 2020-03-31, forecast on 2019-12-31")
-    # Funding sources: the council's budget to date is its income line's 27,500.00; it paid the post's
-    # 27,500.00 and the venue's 250.00. Traded income has no budget: income 3,540.00, nothing charged to it.
+    # By funding source, each against its own budget lines: the council's income 27,500.00 as budgeted to
+    # date, its cost the post's 27,500.00 + the venue's 250.00 against the post's line 27,500.00: 250.00
+    # adverse. Traded income: 3,540.00 against its line's 15,027.32 and no cost: 11,487.32 adverse.
     assert figures["Variance: council budget"] == (
-        "£250.00", "adverse: spend £27,750.00 against £27,500.00 budgeted to date", fy)
-    assert figures["Variance: traded income"] == ("£3,540.00", "favourable: income £3,540.00 less spend £0.00", fy)
-    assert "Variance: schools forum / high-needs block" not in figures  # no budget, no spend
+        "£250.00", "adverse: income £27,500.00 against £27,500.00, cost £27,750.00 against £27,500.00 budgeted "
+        "to date", fy)
+    assert figures["Variance: traded income"] == (
+        "£11,487.32", "adverse: income £3,540.00 against £15,027.32, cost £0.00 against £0.00 budgeted to date", fy)
+    assert "Variance: schools forum / high-needs block" not in figures  # no budget lines, no actuals
+    # The source tiles add up exactly to the net variance tile, signed (negative adverse).
+    assert amounts["Variance: council budget"] == (Decimal("-250.00"), "adverse")
+    assert amounts["Net variance against budget"] == (Decimal("-11737.32"), "adverse")
+    assert sum(amount for figure, (amount, _) in amounts.items() if figure.startswith("Variance: ")) == Decimal(
+        "-11737.32")
+    assert amounts["Forecast net variance at year end"] == (Decimal("-14555.03"), "adverse")
+    assert amounts["Cost recovery"] == (Decimal("12.8"), "")
+    assert amounts["Income"] == (Decimal("31040.00"), "")
     # Open on 2019-12-31: C-2 and C-3 (C-1 closed 2019-12-15, C-9 not referred yet); closed in the year: C-1, C-0.
     assert figures["Cases open"] == ("2", "referred and not yet closed", "on 2019-12-31")
     assert figures["Cases closed"] == ("2", "in the financial year to date", fy)
+    assert (amounts["Cases open"], amounts["Cases closed"]) == ((2, ""), (2, ""))
     # Over the academic year to date, as the per-case figures: Sam's 1 FTE has 85 working days from
     # 1 September to 31 December (bank holidays apart) less 32 x 122/366 days of leave and training
     # = 74.333 days x 7.4 hours = 550.07 hours; 12 delivered = 2.18%.
     assert figures["Utilisation"] == ("2.2%", "12.00 hours delivered / 550.07 hours of capacity",
                                       "academic year 2019/20: 2019-09-01 to 2019-12-31")
-    average = cases.average("full_cost")
+    # Over the cases closed with hours delivered: C-1 alone (C-2 and C-3 are open; C-0 is last year's).
+    average = cases.average_closed("full_cost")
+    assert average is not None and [c.ref for c in cases.complete] == ["C-1"]
     assert figures["Average full cost per case"][0] == f"£{average:,.2f}"
+    assert figures["Average full cost per case"][1].endswith("a case at the day rate (1 closed case)")
+    assert amounts["Average full cost per case"] == (average, "")
     assert figures["Average full cost per case"][2] == "academic year 2019/20: 2019-09-01 to 2019-12-31"
 
     # Read back as laid out on the page: every figure and its value; the details, which wrap inside
     # cells set side by side, in the order they are drawn (pypdf, cell by cell).
     page_one = page_text(pdf, 1)
     drawn = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
-    for figure, value, detail, period in rows:
+    for figure, value, detail, period, _, _ in rows:
         assert figure in page_one, figure
         assert value in page_one, (figure, value)
         assert f"{figure} {value} {detail}" in drawn, (figure, detail)
@@ -150,12 +168,23 @@ def test_report_pack_writes_the_pdf_and_a_csv_of_page_ones_figures(db_url: str, 
                     as_of="2019-12-31")
     with csv_file.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["figure", "value", "detail", "period"]
-    assert rows[1:] == [[h["figure"], h["value"], h["detail"], h["period"]] for h in data["headlines"]]
+    assert rows[0] == ["figure", "value", "detail", "period", "amount", "direction"]
+    assert [r[:4] + r[5:] for r in rows[1:]] == [
+        [h["figure"], h["value"], h["detail"], h["period"], h["direction"]] for h in data["headlines"]]
+    # The amounts are the same numbers in both (the CSV writes any Decimal with two places: 12.80 for 12.8).
+    assert [Decimal(r[4]) if r[4] else None for r in rows[1:]] == [
+        None if h["amount"] is None else Decimal(str(h["amount"])) for h in data["headlines"]]
+    by_figure = {r[0]: r for r in rows[1:]}
+    # Plain machine columns: a signed amount (negative adverse) and its direction beside the printed strings.
+    assert by_figure["Net variance against budget"][1:] == [
+        "£11,737.32", "adverse: net £3,290.00 against £15,027.32 budgeted to date",
+        "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)", "-11737.32", "adverse"]
+    assert by_figure["Cost recovery"][4:] == ["12.80", ""]
+    assert by_figure["Cases open"][4:] == ["2", ""]
     assert ["Cost recovery", "12.8%", "income from schools £3,540.00 / cost £27,750.00",
-            "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)"] in rows
+            "FY2019/20: 2019-04-01 to 2019-12-31 (275 of 366 days)", "12.80", ""] in rows
     page_one = page_text(pdf.read_bytes(), 1)
-    for figure, value, _, _ in rows[1:]:
+    for figure, value, *_ in rows[1:]:
         assert figure in page_one and value in page_one
     # An existing file is replaced only with --force, and the refusal writes nothing.
     before = pdf.read_bytes()
