@@ -56,7 +56,7 @@ def aged_debt(rt: Runtime, pdf_file: str | None) -> None:
         rows = [[s["urn"], s["name"], *(money(s[c]) for c in COLUMNS), money(s["total"])] for s in schools]
         totals = data["totals"]
         rows.append(["", "Total", *(money(totals[c]) for c in COLUMNS), money(totals["total"])])  # type: ignore[index]
-        out = table(["URN", "School", "Not due", "0-30", "31-60", "61-90", "90+", "Total"], rows,
+        out = table(["URN", "School", "Not yet due", "0-30", "31-60", "61-90", "90+", "Total"], rows,
                     align="llrrrrrr", wrap=("School",),
                     title=f"Aged debt at {data['as_of']}: {count(len(schools), 'school')} owing")
         return out + (f"\nPDF written to {pdf_file}." if pdf_file else "")

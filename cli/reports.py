@@ -132,27 +132,38 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, pdf_file
     def text() -> str:
         from cli.formats import count
 
-        rows = [[c.ref, c.urn, c.school, c.covered, c.hours, c.deemed_hours,
+        rows = [[c.ref, c.urn, c.school, c.covered, c.closed, c.hours, c.deemed_hours,
                  _m(c.cost), _m(c.full_cost), _m(c.day_rate_value), _m(c.income_billed), _m(c.subscription_share),
                  _m(c.income - c.cost), _m(c.net_full_cost)] for c in report_.cases]
         t, a = cast(dict[str, Any], data["totals"]), cast(dict[str, Any], data["averages"])
-        rows.append(["TOTAL", "", count(t['cases'], 'case'), "", t["hours"], t["deemed_hours"], _m(t["cost"]),
+        rows.append(["TOTAL", "", count(t['cases'], 'case'), "", "", t["hours"], t["deemed_hours"], _m(t["cost"]),
                      _m(t["full_cost"]), _m(t["day_rate_value"]), _m(t["income_billed"]),
                      _m(t["subscription_share"]), _m(t["income"] - t["cost"]), _m(t["net_full_cost"])])
-        out = [table(["Case", "URN", "School", "Covered", "Hours", "Deemed", "Cost", "Full cost", "Day-rate value",
-                      "Billed", "Sub. share", "Net", "Net (full)"], rows, "llllrrrrrrrrr", wrap=("School",),
+        out = [table(["Case", "URN", "School", "Covered", "Closed", "Hours", "Deemed", "Cost", "Full cost",
+                      "Day-rate value", "Billed", "Sub. share", "Net", "Net (full)"], rows, "lllllrrrrrrrrr",
+                     wrap=("School",),
                      title=f"Case costs {report_.year.name} (as of {report_.as_of})")]
-        out.append(paragraph(f"Average per case: cost {_m(a['cost'])}, full cost {_m(a['full_cost'])}, "
+        if a["full_cost_closed"] is not None:
+            out.append(paragraph(
+                f"Average per closed case with hours delivered ({count(a['closed_cases'], 'case')}): cost "
+                f"{_m(a['cost_closed'])}, full cost {_m(a['full_cost_closed'])}, day-rate value "
+                f"{_m(a['day_rate_value_closed'])}, income {_m(a['income_closed'])}, {a['hours_closed']} hours."))
+        out.append(paragraph(f"Average per case over every case ({t['cases']}), open and with no hours "
+                   f"included: cost {_m(a['cost'])}, full cost {_m(a['full_cost'])}, "
                    f"day-rate value {_m(a['day_rate_value'])}, income {_m(a['income'])}, {a['hours']} hours "
                    f"(the service's own figure: {_m(a['benchmark_low'])} to {_m(a['benchmark_high'])})."))
         full = report_.full
         if full is not None:
-            util = "n/a" if full.utilisation is None else f"{full.utilisation}%"
+            util = "n/a" if full.utilisation is None else f"{full.utilisation}%" + (
+                " - over capacity: check the FTE or the hours recorded" if full.utilisation > 100 else "")
             per_hour = "n/a" if full.cost_per_capacity_hour is None else _m(full.cost_per_capacity_hour)
             out.append(paragraph(
                 f"Full cost ({full.basis}), {full.first} to {full.last}: pool {_m(full.pool)} (pay {_m(full.pay)} "
                 f"+ non-staff {_m(full.pooled_non_staff)}); capacity {full.capacity_hours} h, delivered "
-                f"{full.delivered_hours} h (utilisation {util}); {per_hour} a capacity hour. To cases "
+                f"{full.delivered_hours} h on cases and orders, all sharing the pool; utilisation {util} "
+                f"(delivery post-holders' {full.posted_hours} h / capacity, as `report utilisation`"
+                + (f"; {full.unposted_hours} h by people with no delivery post not in it" if full.unposted_hours
+                   else "") + f"); {per_hour} a capacity hour. To cases "
                 f"{_m(full.to_cases)} (+ their own non-staff {_m(full.direct_non_staff)}), to orders "
                 f"{_m(full.to_orders)}, capacity not sold {_m(full.capacity_not_sold)}"
                 + (f", not allocated {_m(full.not_allocated)}." if full.not_allocated else ".")))
@@ -173,7 +184,10 @@ def case_costs_cmd(rt: Runtime, year: str | None, csv_file: str | None, pdf_file
                    "covered work delivered yet. Full cost = the case's share by delivered hours of the pool "
                    "(establishment pay + non-staff costs against no case, over the year's days to date), shared "
                    "over cases, orders and capacity not sold, + the case's own non-staff costs; with no posts "
-                   "recorded, direct cost + the case's own non-staff costs."))
+                   "recorded, direct cost + the case's own non-staff costs. Full cost can be below direct cost: it "
+                   "charges every hour at the team's average cost of a capacity hour, so a case worked by staff "
+                   "dearer than that average costs more direct. The benchmark compares the average of a closed "
+                   "case with hours delivered (open cases are part-way)."))
         for path, what in ((csv_file, "CSV"), (pdf_file, "PDF")):
             if path:
                 out.append(f"{what} written to {path}.")
@@ -429,8 +443,7 @@ def _period(ctx: Any, fy: str | None, from_: str | None, to: str | None) -> tupl
         first = parse_date(from_) if from_ is not None else year.start
         return first, parse_date(to) if to is not None else ctx.today
     year = _fy(fy, ctx)
-    last = min(ctx.today, year.end)
-    return year.start, last if last >= year.start else year.end
+    return year.start, min(ctx.today, year.end)  # a year not begun ends before it starts: no days yet
 
 
 @report.command("utilisation")
@@ -456,11 +469,16 @@ def utilisation_cmd(rt: Runtime, fy: str | None, from_: str | None, to: str | No
       traded --as-of 2026-03-31 report utilisation --fy FY2025/26 --csv utilisation.csv
     """
     from billing.reports.csv_export import utilisation_table, write_csv
-    from billing.reports.utilisation import UtilisationReport, utilisation_report
+    from billing.reports.utilisation import OVER_CAPACITY, UtilisationReport, utilisation_report, utilisation_to_date
     from cli.tables import paragraph, table
 
+    def service(ctx: Any) -> UtilisationReport:
+        first, last = _period(ctx, fy, from_, to)
+        # A financial year runs to the as-of date, so one not begun has no days yet; dates given are checked.
+        return utilisation_report(ctx, first, last) if from_ or to else utilisation_to_date(ctx, first, last)
+
     _check_outputs(rt, force, csv_file)
-    rep: UtilisationReport = rt.run(lambda ctx: utilisation_report(ctx, *_period(ctx, fy, from_, to)), read_only=True)
+    rep: UtilisationReport = rt.run(service, read_only=True)
     if csv_file:
         _write(rt, lambda: write_csv(csv_file, utilisation_table(rep), force, rt.engine().url))
     data = rep.as_json()
@@ -469,16 +487,26 @@ def utilisation_cmd(rt: Runtime, fy: str | None, from_: str | None, to: str | No
         return "" if value is None else f"{value}%"
 
     def text() -> str:
+        if not rep.has_days:
+            return (f"Utilisation from {rep.first}: no days yet (the as-of date is {rep.last}, before the period "
+                    "starts).")
         rows: list[list[object]] = [[r.post, r.person, r.staff or "", r.fte, r.first, r.last, r.capacity, r.delivered,
-                                     r.deemed, pct(r.utilisation)] for r in rep.rows]
+                                     r.deemed, pct(r.utilisation) + (" !" if r.over_capacity else "")]
+                                    for r in rep.rows]
         rows.append(["TOTAL", "", "", "", "", "", rep.capacity, rep.delivered, rep.deemed, pct(rep.utilisation)])
-        out = [table(["Post", "Person", "Staff", "FTE", "From", "To", "Capacity h", "Delivered h", "Deemed h",
+        out = [table(["Post", "Person", "Staff", "FTE", "From", "To", "Capacity h", "Delivered h", "of which deemed",
                       "Utilisation"], rows, "lllrllrrrr", wrap=("Post", "Person", "Staff"),
                      title=f"Utilisation {rep.first} to {rep.last}")]
+        over = [r for r in rep.rows if r.over_capacity]
+        if over:
+            out.append(paragraph("! " + OVER_CAPACITY + ": " + "; ".join(
+                f"{r.post}, {r.person} ({r.fte} FTE) {pct(r.utilisation)}" for r in over) + "."))
         if rep.unposted:
-            out.append(table(["Staff", "Role", "Delivered h", "Deemed h"],
+            out.append(table(["Staff", "Role", "Delivered h", "of which deemed"],
                              [[u.staff, u.role, u.delivered, u.deemed] for u in rep.unposted], "llrr",
-                             wrap=("Staff", "Role"), title="Hours delivered with no delivery post (not in utilisation)"))
+                             wrap=("Staff", "Role"),
+                             title=f"Hours delivered with no delivery post: {rep.unposted_hours} h, not in the "
+                                   "total or the utilisation above"))
         s = rep.setting
         out.append(paragraph(f"Capacity: working days filled less {s.leave_days} leave and {s.training_days} training "
                              f"days a full-time year (shared by calendar days), x {s.hours_per_week} hours a week / 5 "

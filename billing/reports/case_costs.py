@@ -44,8 +44,9 @@ from billing.context import Context
 from billing.models import Case, Cost, Order, School
 from billing.pricebooks import version_for
 from billing.reports.allocation import largest_remainder
-from billing.reports.establishment_cost import capacity_lines, pay_lines
+from billing.reports.establishment_cost import pay_lines
 from billing.reports.ledger import Earned, WorkDone, earned_income, income_lines, work_done
+from billing.reports.utilisation import utilisation_report
 from pricing.calendars import AcademicYear
 from pricing.daycharge import day_rate_value
 from pricing.errors import NotFound
@@ -64,9 +65,12 @@ DEFINITIONS = {
                           "service to date, whatever the billing schedule), shared by delivered hours over its "
                           "covered cases and sessions on its covered orders, largest remainder so the shares add "
                           "up to the subscription income exactly",
-    "benchmark": "the service's own figure for a case: 4000.00 to 4500.00 (the evaluation's cost of a case "
-                 "at the day rate); the average full cost and the average day-rate value are each said to be "
-                 "below, within or above it",
+    "benchmark": "the service's own figure for a case: £4,000.00 to £4,500.00 (the evaluation's cost of a case "
+                 "at the day rate); the average full cost and the average day-rate value of a closed case (closed "
+                 "by the as-of date, with hours delivered) are each said to be below, within or above it. Open "
+                 "cases are part-way and cases with no hours have cost nothing yet, so the average over all cases "
+                 "is shown beside it but not compared",
+    "closed": "the case was closed on or before the as-of date",
     "non_staff": "non-staff costs recorded against the case, up to the as-of date",
     "full_cost": "the case's share of the pool by delivered hours (deemed-delivered included) + its non-staff "
                  "costs. Pool = establishment pay for the academic year's days up to the as-of date + non-staff "
@@ -74,10 +78,18 @@ DEFINITIONS = {
                  "the year's cases, the year's orders and the delivery capacity not sold, so they add up to the "
                  "pool exactly. With no establishment pay or capacity in those days (no posts recorded): direct "
                  "cost + non-staff costs recorded against the case, the other non-staff costs not allocated",
+    "full_cost_below_direct": "a case's full cost can be below its direct cost: full cost charges every hour at "
+                              "the team's average cost of a capacity hour (the pool / capacity), whoever worked it, "
+                              "while direct cost uses each worker's own rate, so a case worked by staff dearer than "
+                              "that average shows a direct cost above its full cost (and one worked by cheaper "
+                              "staff the other way)",
     "net_full_cost": "income - full cost",
     "capacity": "hours the delivery posts' holders can deliver over the same days, after leave and training "
                 "allowances",
-    "utilisation": "hours delivered (cases and orders, deemed-delivered included) / capacity hours",
+    "utilisation": "hours delivered by the holders of delivery posts in those posts (deemed-delivered included) / "
+                   "capacity hours, as `report utilisation` has it for the same days; hours delivered by people "
+                   "with no delivery post take their share of the pool but are in no capacity, so are shown apart "
+                   "and not in the utilisation",
     "capacity_not_sold": "the pool's share falling on capacity hours nobody bought",
 }
 
@@ -142,6 +154,8 @@ class FullCost:
     capacity_hours: Decimal = Decimal("0.00")
     case_hours: Decimal = Decimal("0.00")
     order_hours: Decimal = Decimal("0.00")
+    posted_hours: Decimal = Decimal("0.00")  # by delivery post-holders in their posts: the utilisation's hours
+    unposted_hours: Decimal = Decimal("0.00")  # by people with no delivery post on the day: in no utilisation
     to_cases: Decimal = ZERO  # the cases' shares of the pool (their non-staff costs apart)
     to_orders: Decimal = ZERO
     capacity_not_sold: Decimal = ZERO
@@ -157,7 +171,8 @@ class FullCost:
 
     @property
     def utilisation(self) -> Decimal | None:
-        return utilisation(self.delivered_hours, self.capacity_hours)
+        """As billing.reports.utilisation has it: post-holders' hours in their delivery posts / capacity."""
+        return utilisation(self.posted_hours, self.capacity_hours)
 
     @property
     def cost_per_capacity_hour(self) -> Decimal | None:
@@ -169,7 +184,8 @@ class FullCost:
             "pooled_non_staff": self.pooled_non_staff, "pool": self.pool,
             "direct_non_staff": self.direct_non_staff, "capacity_hours": self.capacity_hours,
             "case_hours": self.case_hours, "order_hours": self.order_hours,
-            "delivered_hours": self.delivered_hours, "utilisation_percent": self.utilisation,
+            "delivered_hours": self.delivered_hours, "post_holders_hours": self.posted_hours,
+            "hours_without_a_delivery_post": self.unposted_hours, "utilisation_percent": self.utilisation,
             "cost_per_capacity_hour": self.cost_per_capacity_hour, "to_cases": self.to_cases,
             "to_orders": self.to_orders, "capacity_not_sold": self.capacity_not_sold,
             "not_allocated": self.not_allocated,
@@ -223,19 +239,28 @@ class CaseCostReport:
         return to_pence(sum((getattr(c, attr) for c in done), ZERO) / len(done)) if done else None
 
     def benchmark(self) -> dict[str, object]:
-        """The average full cost and day-rate value against the evaluation's £4,000–£4,500 a case."""
-        full, value = self.average("full_cost"), self.average("day_rate_value")
-        out: dict[str, object] = {"low": BENCHMARK_LOW, "high": BENCHMARK_HIGH, "full_cost": full,
-                                  "day_rate_value": value, "full_cost_is": None, "day_rate_value_is": None}
+        """The average full cost and day-rate value of a closed case (closed by the as-of date, with hours
+        delivered: a complete case) against the evaluation's £4,000–£4,500 a case. Open cases are part-way
+        and cases with no hours cost nothing yet, so the all-cases average would flatter the service."""
+        done = self.complete
+        full, value = self.average_closed("full_cost"), self.average_closed("day_rate_value")
+        out: dict[str, object] = {"low": BENCHMARK_LOW, "high": BENCHMARK_HIGH, "closed_cases": len(done),
+                                  "full_cost": full, "day_rate_value": value, "full_cost_is": None,
+                                  "day_rate_value_is": None, "full_cost_all_cases": self.average("full_cost")}
+        band = f"the service's {as_pounds(BENCHMARK_LOW)} to {as_pounds(BENCHMARK_HIGH)} a case"
         if not self.cases:
-            out["line"] = (f"No cases yet to compare with the service's {as_pounds(BENCHMARK_LOW)} to "
-                           f"{as_pounds(BENCHMARK_HIGH)} a case.")
+            out["line"] = f"No cases yet to compare with {band}."
+            return out
+        every = (f"Over all cases ({len(self.cases)}), open ones and those with no hours yet included, the average "
+                 f"full cost is {as_pounds(self.average('full_cost'))}.")
+        if full is None or value is None:
+            out["line"] = f"No case closed with hours delivered yet to compare with {band}. {every}"
             return out
         out["full_cost_is"], out["day_rate_value_is"] = benchmark_verdict(full), benchmark_verdict(value)
-        out["line"] = (f"Average full cost per case {as_pounds(full)} is {out['full_cost_is']} and average "
-                       f"day-rate value {as_pounds(value)} is {out['day_rate_value_is']} the service's "
-                       f"{as_pounds(BENCHMARK_LOW)} to {as_pounds(BENCHMARK_HIGH)} a case (the evaluation's "
-                       "cost of a case at the day rate).")
+        closed = "1 closed case" if len(done) == 1 else f"{len(done)} closed cases"
+        out["line"] = (f"Average full cost of a closed case {as_pounds(full)} is {out['full_cost_is']} and its "
+                       f"average day-rate value {as_pounds(value)} is {out['day_rate_value_is']} {band} (the "
+                       f"evaluation's cost of a case at the day rate), over {closed} with hours delivered. {every}")
         return out
 
     def as_json(self) -> dict[str, object]:
@@ -347,14 +372,19 @@ def _full_cost(ctx: Context, ay: AcademicYear, today: date, rows: dict[int, Case
     case_hours = sum((h for (what, _), h in hours.items() if what == "case"), Decimal("0.00"))
     order_hours = sum((h for (what, _), h in hours.items() if what == "order"), Decimal("0.00"))
     pay = sum((p.amount for p in pay_lines(ctx, first, last)), ZERO) if last >= first else ZERO
-    capacity = sum((c.hours for c in capacity_lines(ctx, first, last)), Decimal("0.00")) \
-        if last >= first else Decimal("0.00")
+    # Capacity and utilisation exactly as `report utilisation` has them for the same days; the pool is still
+    # shared over every hour delivered on the year's cases and orders, whoever delivered it.
+    util = utilisation_report(ctx, first, last) if last >= first else None
+    capacity = util.capacity if util is not None else Decimal("0.00")
+    posted = util.delivered if util is not None else Decimal("0.00")
+    unposted = util.unposted_hours if util is not None else Decimal("0.00")
     direct_total = sum((c.amount for c in direct), ZERO)
     if pay <= 0 and capacity <= 0:
         for row in rows.values():
             row.full_cost = row.cost + row.non_staff
         return FullCost(first, last, BASIS_DIRECT, pay=pay, pooled_non_staff=pooled, direct_non_staff=direct_total,
-                        case_hours=case_hours, order_hours=order_hours, not_allocated=pooled)
+                        case_hours=case_hours, order_hours=order_hours, posted_hours=posted,
+                        unposted_hours=unposted, not_allocated=pooled)
     shares, not_sold = full_cost_shares(pay + pooled, capacity, hours)
     to_cases = to_orders = ZERO
     for row in rows.values():
@@ -364,7 +394,7 @@ def _full_cost(ctx: Context, ay: AcademicYear, today: date, rows: dict[int, Case
     to_orders = sum((v for (what, _), v in shares.items() if what == "order"), ZERO)
     return FullCost(first, last, BASIS_ESTABLISHMENT, pay=pay, pooled_non_staff=pooled,
                     direct_non_staff=direct_total, capacity_hours=capacity, case_hours=case_hours,
-                    order_hours=order_hours, to_cases=to_cases, to_orders=to_orders, capacity_not_sold=not_sold)
+                    order_hours=order_hours, posted_hours=posted, unposted_hours=unposted, to_cases=to_cases, to_orders=to_orders, capacity_not_sold=not_sold)
 
 
 def _allocate_subscriptions(schools: dict[int, School], rows: dict[int, CaseCost], work: list[WorkDone],

@@ -10,9 +10,21 @@ from invoices.formats import doc_date
 from invoices.report_pdf import ReportNote, ReportSection, ReportTable, render_report
 from pricing.money import as_pounds
 
+OVER = Decimal(100)
+
 
 def _hours(value: Decimal) -> str:
     return f"{value:,.2f}"
+
+
+def _maybe(value: Decimal | None) -> str:
+    return "" if value is None else as_pounds(value)
+
+
+def _utilisation(full: FullCost) -> str:
+    if full.utilisation is None:
+        return ""
+    return f"{full.utilisation}%" + (" (over capacity: check)" if full.utilisation > OVER else "")
 
 
 def _summary(report: CaseCostReport, full: FullCost) -> ReportTable:
@@ -26,8 +38,11 @@ def _summary(report: CaseCostReport, full: FullCost) -> ReportTable:
         ("Cost pool", m(full.pool), "pay + non-staff costs shared"),
         ("Capacity", f"{_hours(full.capacity_hours)} h", "delivery posts, after leave and training"),
         ("Hours delivered", f"{_hours(full.delivered_hours)} h",
-         f"cases {_hours(full.case_hours)} h, orders {_hours(full.order_hours)} h"),
-        ("Utilisation", "" if full.utilisation is None else f"{full.utilisation}%", "hours delivered / capacity"),
+         f"cases {_hours(full.case_hours)} h, orders {_hours(full.order_hours)} h: the pool is shared over these"),
+        ("Hours of delivery post-holders", f"{_hours(full.posted_hours)} h", "in their delivery posts"),
+        ("Hours with no delivery post", f"{_hours(full.unposted_hours)} h",
+         "in no capacity, so not in the utilisation"),
+        ("Utilisation", _utilisation(full), "post-holders' hours / capacity, as the utilisation report"),
         ("Cost per capacity hour", "" if full.cost_per_capacity_hour is None else m(full.cost_per_capacity_hour),
          "cost pool / capacity"),
         ("Full cost to cases", m(full.to_cases), "their share of the pool"),
@@ -37,11 +52,18 @@ def _summary(report: CaseCostReport, full: FullCost) -> ReportTable:
     ]
     if full.basis == BASIS_DIRECT:
         rows.append(("Not allocated", m(full.not_allocated), "non-staff costs: no establishment to share them"))
+    done = len(report.complete)
+    closed = f"per closed case with hours delivered ({done})" if done else "no case closed with hours yet"
+    every = f"per case, all {len(report.cases)}: open and with no hours included"
     rows += [
-        ("Average direct cost", m(report.average("cost")), "per case"),
-        ("Average full cost", m(report.average("full_cost")), "per case"),
-        ("Average day-rate value", m(report.average("day_rate_value")), "per case"),
-        ("Average income", m(report.average("income")), "per case"),
+        ("Average full cost, closed cases", _maybe(report.average_closed("full_cost")), closed),
+        ("Average direct cost, closed cases", _maybe(report.average_closed("cost")), closed),
+        ("Average day-rate value, closed cases", _maybe(report.average_closed("day_rate_value")), closed),
+        ("Average income, closed cases", _maybe(report.average_closed("income")), closed),
+        ("Average direct cost", m(report.average("cost")), every),
+        ("Average full cost", m(report.average("full_cost")), every),
+        ("Average day-rate value", m(report.average("day_rate_value")), every),
+        ("Average income", m(report.average("income")), every),
     ]
     bench = report.benchmark()
     low, high = bench["low"], bench["high"]
@@ -52,17 +74,18 @@ def _summary(report: CaseCostReport, full: FullCost) -> ReportTable:
 
 def _cases(report: CaseCostReport) -> ReportTable:
     m = as_pounds
-    rows = [(c.ref, c.school, "yes" if c.covered else "no", _hours(c.hours), _hours(c.deemed_hours), m(c.cost),
+    rows = [(c.ref, c.school, "yes" if c.covered else "no", "yes" if c.closed else "no", _hours(c.hours), _hours(c.deemed_hours), m(c.cost),
              m(c.non_staff), m(c.full_cost), m(c.day_rate_value), m(c.income_billed), m(c.subscription_share),
              m(c.income), m(c.income - c.cost), m(c.net_full_cost)) for c in report.cases]
     t = report.total
-    rows.append(("Total", f"{len(report.cases)} cases", "", _hours(t("hours")), _hours(t("deemed_hours")),
+    rows.append(("Total", f"{len(report.cases)} cases", "", f"{sum(c.closed for c in report.cases)}",
+                 _hours(t("hours")), _hours(t("deemed_hours")),
                  m(t("cost")), m(t("non_staff")), m(t("full_cost")), m(t("day_rate_value")), m(t("income_billed")),
                  m(t("subscription_share")), m(t("income")), m(t("income") - t("cost")), m(t("net_full_cost"))))
-    return ReportTable("Cases", ("Case", "School", "Covered", "Hours", "Deemed", "Direct cost", "Non-staff",
+    return ReportTable("Cases", ("Case", "School", "Covered", "Closed", "Hours", "Deemed", "Direct cost", "Non-staff",
                                  "Full cost", "Day-rate value", "Billed", "Sub. share", "Income", "Net (direct)",
                                  "Net (full)"),
-                       rows, align=("L", "L", "L", *("R",) * 11), total_row=True)
+                       rows, align=("L", "L", "L", "L", *("R",) * 11), total_row=True)
 
 
 DEFINITIONS_NOTE = (
@@ -72,13 +95,21 @@ DEFINITIONS_NOTE = (
     "days it is filled) over the academic year's days up to the as-of date, plus the non-staff costs recorded in "
     "those days against no case; it is shared by largest remainder over the hours of the year's cases, the "
     "year's orders and the delivery capacity not sold, so the three add up to the pool to the penny. Capacity = "
-    "the delivery posts' filled FTE x working hours less the leave and training allowances. With no "
+    "the delivery posts' filled FTE x working hours less the leave and training allowances. A case's full cost "
+    "can be below its direct cost: full cost charges every hour at the team's average cost of a capacity hour "
+    "(the pool / capacity), whoever worked it, while direct cost uses each worker's own rate, so a case worked "
+    "by staff dearer than that average shows a direct cost above its full cost. Every hour delivered on cases "
+    "and orders takes its share of the pool, whoever delivered it, but utilisation counts only the hours of "
+    "delivery post-holders in their posts over their capacity, as the utilisation report does; hours by people "
+    "with no delivery post are shown apart. A case is closed when it was closed by the as-of date; the average "
+    "cost of a case is taken over closed cases with hours delivered, because open cases are part-way and cases "
+    "with no hours have cost nothing yet (the averages over all cases are shown too). With no "
     "establishment pay or capacity in those days (no posts recorded), full cost = direct cost + the case's own "
     "non-staff costs, and the other non-staff costs are not allocated. Day-rate value = hours / hours per day x "
     "the year's day rate, not rounded up. Income = extra-casework charges billed (net of VAT, less credit "
     "notes) + for covered cases a share of the school's subscription income recognised by days of service to "
     "date, shared by delivered hours. The benchmark is the service evaluation's approximate cost of a case "
-    "costed at the day rate.")
+    "costed at the day rate; it is compared with the averages of a closed case.")
 
 
 def case_costs_pdf(report: CaseCostReport) -> bytes:

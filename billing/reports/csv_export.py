@@ -32,7 +32,7 @@ from billing.reports.case_costs import CaseCostReport
 from billing.reports.forecast import ForecastReport
 from billing.reports.funding import FundingReport
 from billing.reports.school_income import SchoolReport
-from billing.reports.utilisation import UtilisationReport
+from billing.reports.utilisation import NOT_IN_UTILISATION, OVER_CAPACITY, UtilisationReport
 from pricing.money import format_money
 
 Table = tuple[list[str], list[list[object]]]
@@ -82,16 +82,20 @@ def write_csv(path: str | Path, table: Table, force: bool = False, database_url:
 def case_costs_table(report: object) -> Table:
 
     assert isinstance(report, CaseCostReport)
-    headers = ["case_id", "ref", "urn", "school", "year", "covered", "hours", "deemed_hours", "cost",
+    headers = ["case_id", "ref", "urn", "school", "year", "covered", "closed", "hours", "deemed_hours", "cost",
                "day_rate_value", "income_billed", "subscription_share", "income", "net", "non_staff", "full_cost",
                "net_full_cost"]
     return headers, [[c.as_json()[h if h != "case_id" else "id"] for h in headers] for c in report.cases]
 
 
+AGED_HEADERS = {"current": "not_yet_due"}
+"""The aged-debt column the screen and the PDF call "Not yet due" (the rest are days past due as they stand)."""
+
+
 def aged_debt_table(report: object) -> Table:
     """One row per school owing at the as-of date, its money by how long past due (billing.aged_debt)."""
     assert isinstance(report, AgedDebt)
-    headers = ["as_of", "urn", "school", "invoices", *AGED_COLUMNS, "total"]
+    headers = ["as_of", "urn", "school", "invoices", *(AGED_HEADERS.get(c, c) for c in AGED_COLUMNS), "total"]
     return headers, [[report.as_of, s.urn, s.name, s.invoices, *(s.buckets[c] for c in AGED_COLUMNS), s.total]
                      for s in report.schools]
 
@@ -113,15 +117,16 @@ def budget_table(report: object) -> Table:
 
 
 def utilisation_table(report: object) -> Table:
-    """One row per delivery assignment, then one per member of staff with hours but no delivery post."""
+    """One row per delivery assignment (over 100% marked), then one per member of staff with hours but no
+    delivery post, noted as in neither the total nor the utilisation."""
     assert isinstance(report, UtilisationReport)
     headers = ["from", "to", "row", "post", "person", "staff", "fte", "capacity_hours", "delivered_hours",
-               "deemed_hours", "utilisation_percent"]
+               "deemed_hours", "utilisation_percent", "over_capacity", "note"]
     rows: list[list[object]] = [
         [r.first, r.last, "assignment", r.post, r.person, r.staff, r.fte, r.capacity, r.delivered, r.deemed,
-         r.utilisation] for r in report.rows]
+         r.utilisation, r.over_capacity, OVER_CAPACITY if r.over_capacity else None] for r in report.rows]
     rows += [[report.first, report.last, "no delivery post", None, None, u.staff, None, None, u.delivered, u.deemed,
-              None] for u in report.unposted]
+              None, None, NOT_IN_UTILISATION] for u in report.unposted]
     return headers, rows
 
 

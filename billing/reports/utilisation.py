@@ -16,6 +16,10 @@ then start date). Utilisation = delivered ÷ capacity, to one decimal place.
 Hours delivered by someone with no delivery assignment on that day (no post, a post
 that is not a delivery post, or before or after their assignment) are shown apart:
 they are in no capacity, so they are not in the utilisation.
+
+Over 100% a row is marked: more hours delivered than the assignment's capacity
+usually means the FTE recorded is too low or hours were recorded against the wrong
+person, so the figure is to be checked rather than read as good news.
 """
 
 from __future__ import annotations
@@ -33,6 +37,17 @@ from pricing.errors import InvalidInput
 from pricing.establishment import Capacity, utilisation
 
 ZERO_HOURS = Decimal("0.00")
+FULL = Decimal(100)
+OVER_CAPACITY = "over capacity: check the FTE or the hours recorded"
+NOT_IN_UTILISATION = "no delivery post: not in the total or the utilisation"
+METHOD = (
+    "Capacity: per person in a delivery post, the working days the post is filled in the period (weekends and "
+    "bank holidays excluded) less the leave and training allowances (days a full-time year, shared by calendar "
+    "days), x hours a day (hours a week / 5) x their FTE. Delivered: the hours of sessions delivered and deemed "
+    "delivered (deemed hours count as delivered) by that person on those days; a day two of one person's "
+    "delivery posts cover counts once. Utilisation = delivered / capacity, to one decimal place. Hours delivered "
+    "by someone with no delivery post on the day are shown apart and are in neither the total nor the "
+    "utilisation. Over 100% a row is marked: check the FTE or the hours recorded.")
 
 
 @dataclass(frozen=True)
@@ -53,11 +68,18 @@ class UtilisationRow:
     def utilisation(self) -> Decimal | None:
         return utilisation(self.delivered, self.capacity)
 
+    @property
+    def over_capacity(self) -> bool:
+        """More hours delivered than the assignment could deliver: the FTE or the hours need checking."""
+        value = self.utilisation
+        return value is not None and value > FULL
+
     def as_json(self) -> dict[str, object]:
         return {"post": self.post, "person": self.person, "staff": self.staff, "fte": self.fte,
                 "from": self.first, "to": self.last, "capacity_hours": self.capacity,
                 "delivered_hours": self.delivered, "deemed_hours": self.deemed,
-                "utilisation_percent": self.utilisation}
+                "utilisation_percent": self.utilisation, "over_capacity": self.over_capacity,
+                "check": OVER_CAPACITY if self.over_capacity else None}
 
 
 @dataclass(frozen=True)
@@ -98,17 +120,26 @@ class UtilisationReport:
     def utilisation(self) -> Decimal | None:
         return utilisation(self.delivered, self.capacity)
 
+    @property
+    def unposted_hours(self) -> Decimal:
+        """Hours delivered by people with no delivery post on the day: apart, in no total."""
+        return sum((u.delivered for u in self.unposted), ZERO_HOURS)
+
+    @property
+    def has_days(self) -> bool:
+        return self.last >= self.first
+
     def as_json(self) -> dict[str, object]:
         return {
-            "from": self.first, "to": self.last,
+            "from": self.first, "to": self.last, "days": self.has_days,
             "settings": {"hours_per_week": self.setting.hours_per_week, "leave_days": self.setting.leave_days,
                          "training_days": self.setting.training_days},
             "assignments": [r.as_json() for r in self.rows],
             "totals": {"capacity_hours": self.capacity, "delivered_hours": self.delivered,
                        "deemed_hours": self.deemed, "utilisation_percent": self.utilisation},
             "without_a_delivery_post": [u.as_json() for u in self.unposted],
-            "without_a_delivery_post_hours": sum((u.delivered for u in self.unposted), ZERO_HOURS),
-            "method": __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
+            "without_a_delivery_post_hours": self.unposted_hours,
+            "method": METHOD,
         }
 
 
@@ -152,3 +183,11 @@ def utilisation_report(ctx: Context, first: date, last: date) -> UtilisationRepo
     unposted = sorted((Unposted(name, role, delivered[-sid], deemed[-sid]) for sid, (name, role) in who.items()),
                       key=lambda u: u.staff)
     return UtilisationReport(first, last, setting, rows, unposted)
+
+
+def utilisation_to_date(ctx: Context, first: date, last: date) -> UtilisationReport:
+    """As :func:`utilisation_report`, but a period that has not begun by ``last`` (a future year to the
+    as-of date) is a report with no days yet rather than a mistake."""
+    if last < first:
+        return UtilisationReport(first, last, capacity_setting(ctx), [], [])
+    return utilisation_report(ctx, first, last)

@@ -14,8 +14,11 @@ from billing.context import Context
 from billing.models import Post, PostAssignment, PostFunding, Staff
 from billing.reports import case_costs as module
 from billing.reports.case_costs import BASIS_DIRECT, BASIS_ESTABLISHMENT, benchmark_verdict, case_costs
-from billing.reports.establishment_cost import CapacityLine, PayLine
+from billing.reports.establishment_cost import PayLine
+from billing.reports.utilisation import UtilisationReport, UtilisationRow
+from billing.reports.utilisation import utilisation_report as real_utilisation
 from pricing.calendars import AcademicYear
+from pricing.establishment import Capacity
 from tests.reports import builders as b
 from tests.support import service_context
 
@@ -23,24 +26,28 @@ D = Decimal
 Y2019 = AcademicYear(2019)
 
 
-def _stub_establishment(monkeypatch: pytest.MonkeyPatch, pay: str, capacity: str) -> list[tuple[date, date]]:
-    """The establishment's pay and capacity for the span asked, as fixed figures (the spans asked are kept)."""
+def _stub_establishment(monkeypatch: pytest.MonkeyPatch, pay: str, capacity: str,
+                        delivered: str) -> list[tuple[date, date]]:
+    """The establishment's pay, capacity and post-holders' hours for the span asked, as fixed figures
+    (the spans asked are kept)."""
     asked: list[tuple[date, date]] = []
 
     def pay_lines(ctx: Context, first: date, last: date) -> list[PayLine]:
         asked.append((first, last))
         return [PayLine(1, "Inclusion worker", 1, "Ann", None, True, "council budget", (2019, 9), D(pay))]
 
-    def capacity_lines(ctx: Context, first: date, last: date) -> list[CapacityLine]:
-        return [CapacityLine(1, "Inclusion worker", 1, "Ann", None, D("1.00"), D(capacity))]
+    def utilisation_report(ctx: Context, first: date, last: date) -> UtilisationReport:
+        row = UtilisationRow("Inclusion worker", "Ann", "Sam Patel", D("1.00"), first, last, D(capacity),
+                             D(delivered), D("0.00"))
+        return UtilisationReport(first, last, Capacity(), [row], [])
 
     monkeypatch.setattr(module, "pay_lines", pay_lines)
-    monkeypatch.setattr(module, "capacity_lines", capacity_lines)
+    monkeypatch.setattr(module, "utilisation_report", utilisation_report)
     return asked
 
 
 def test_pool_shared_by_delivered_hours_with_capacity_not_sold(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = _stub_establishment(monkeypatch, "9800.00", "400")
+    asked = _stub_establishment(monkeypatch, "9800.00", "400", "60")
     with service_context(engine, date(2019, 7, 1)) as ctx:
         b.pricebook(ctx)
         school = b.school(ctx)
@@ -83,7 +90,7 @@ def test_pool_shared_by_delivered_hours_with_capacity_not_sold(engine: Engine, m
 
 
 def test_an_odd_penny_goes_to_the_largest_remainder(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    _stub_establishment(monkeypatch, "10.00", "6")
+    _stub_establishment(monkeypatch, "10.00", "6", "3")
     with service_context(engine, date(2019, 7, 1)) as ctx:
         b.pricebook(ctx)
         school = b.school(ctx)
@@ -131,12 +138,96 @@ def test_pool_from_a_real_post_filled_part_of_a_month(engine: Engine) -> None:
     assert full.cost_per_capacity_hour == D("20.93")
 
 
+def test_utilisation_is_the_post_holders_as_report_utilisation_has_it(engine: Engine) -> None:
+    # The real post of the test above, and a manager with no delivery post who works 5 h on the case: his
+    # hours take their share of the pool but are in no capacity, so they are not in the utilisation.
+    with service_context(engine, date(2025, 7, 1)) as ctx:
+        school = b.school(ctx)
+        sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
+        boss = b.staff(ctx, "Max Ward", "Manager", "45.00")
+        case = b.case(ctx, school, "C-25", covered=False, year=2025, referred=date(2025, 9, 10))
+        post = Post(title="Inclusion worker", fte=D("1.00"), grade="G7", contract="permanent",
+                    annual_cost=D("36500.00"), on_cost_percent=D("0"), starts_on=date(2025, 4, 1), ends_on=None,
+                    delivery=True, created_at=datetime(2025, 7, 1, tzinfo=UTC))
+        post.funding.append(PostFunding(source="council budget", percent=None, amount=D("36500.00")))
+        ctx.session.add(post)
+        ctx.session.flush()
+        ctx.session.add(PostAssignment(post_id=post.id, person="Sam Patel", staff_id=sam.id, fte=D("1.00"),
+                                       starts_on=date(2025, 9, 16), ends_on=None,
+                                       created_at=datetime(2025, 7, 1, tzinfo=UTC)))
+        b.session(ctx, sam, "2025-09-22 09:00", "10", case_=case)
+        b.session(ctx, boss, "2025-09-23 09:00", "5", case_=case)
+    with service_context(engine, date(2025, 9, 30)) as ctx:
+        report = case_costs(ctx, AcademicYear(2025))
+        util = real_utilisation(ctx, date(2025, 9, 1), date(2025, 9, 30))
+    full = report.full
+    assert full is not None
+    assert (full.delivered_hours, full.posted_hours, full.unposted_hours) == (D("15"), D("10"), D("5"))
+    # 10 / 71.67 = 13.95% -> 14.0%, the same as `report utilisation` for 1-30 September
+    assert full.utilisation == util.utilisation == D("14.0")
+    assert full.capacity_hours == util.capacity == D("71.67")
+    # the pool is shared over all 15 h: 150000p x 15/71.67 = 31393.89p -> 313.94 (the spare penny)
+    assert report.cases[0].full_cost == D("313.94")
+    assert full.capacity_not_sold == D("1186.06")
+    data = report.as_json()["full_cost"]
+    assert (data["post_holders_hours"], data["hours_without_a_delivery_post"]) == (D("10"), D("5"))  # type: ignore[index]
+
+
+def test_averages_over_closed_cases_with_hours_beside_all_cases(engine: Engine) -> None:
+    with service_context(engine, date(2019, 7, 1)) as ctx:
+        b.pricebook(ctx)
+        school = b.school(ctx)
+        sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
+        done = b.case(ctx, school, "C-DONE", covered=False)
+        later = b.case(ctx, school, "C-LATER", covered=False)
+        empty = b.case(ctx, school, "C-EMPTY", covered=False)
+        still = b.case(ctx, school, "C-OPEN", covered=False)
+        done.closed_on = date(2019, 12, 20)
+        later.closed_on = date(2020, 7, 1)  # closed after the as-of date: open then
+        empty.closed_on = date(2019, 11, 1)  # closed with no hours delivered: not a complete case
+        b.session(ctx, sam, "2019-10-01 09:00", "10", case_=done)
+        b.session(ctx, sam, "2019-10-02 09:00", "4", case_=later)
+        b.session(ctx, sam, "2019-10-03 09:00", "2", case_=still)
+    with service_context(engine, date(2020, 6, 30)) as ctx:
+        report = case_costs(ctx, Y2019)
+    assert [(c.ref, c.closed) for c in report.cases] == [
+        ("C-DONE", True), ("C-LATER", False), ("C-EMPTY", True), ("C-OPEN", False)]
+    assert [c.ref for c in report.complete] == ["C-DONE"]
+    # no posts: full cost = direct cost; all four: (300 + 120 + 0 + 60) / 4 = 120.00; closed with hours: 300.00
+    assert report.average("full_cost") == D("120.00")
+    assert report.average_closed("full_cost") == D("300.00")
+    data = report.as_json()
+    averages = data["averages"]
+    assert (averages["full_cost"], averages["full_cost_closed"], averages["closed_cases"]) == (  # type: ignore[index]
+        D("120.00"), D("300.00"), 1)
+    assert [c["closed"] for c in data["cases"]] == [True, False, True, False]  # type: ignore[attr-defined]
+    bench = report.benchmark()
+    assert bench["full_cost"] == D("300.00") and bench["full_cost_is"] == "below"
+    assert "closed case" in str(bench["line"])
+
+
+def test_with_no_case_closed_the_benchmark_says_so(engine: Engine) -> None:
+    with service_context(engine, date(2019, 7, 1)) as ctx:
+        b.pricebook(ctx)
+        school = b.school(ctx)
+        sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
+        b.session(ctx, sam, "2019-10-03 09:00", "2", case_=b.case(ctx, school, "C-OPEN", covered=False))
+    with service_context(engine, date(2020, 6, 30)) as ctx:
+        report = case_costs(ctx, Y2019)
+    assert report.average_closed("full_cost") is None
+    assert report.as_json()["averages"]["full_cost_closed"] is None  # type: ignore[index]
+    bench = report.benchmark()
+    assert bench["full_cost"] is None and bench["full_cost_is"] is None
+    assert "No case closed with hours delivered yet" in str(bench["line"])
+
+
 def test_with_no_posts_full_cost_is_direct_cost_and_the_cases_own_costs(engine: Engine) -> None:
     with service_context(engine, date(2019, 7, 1)) as ctx:
         b.pricebook(ctx)
         school = b.school(ctx)
         sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
         case = b.case(ctx, school, "C-1", covered=False)
+        case.closed_on = date(2020, 3, 31)
         b.session(ctx, sam, "2019-10-01 09:00", "45", case_=case)
     with service_context(engine, date(2019, 11, 1)) as ctx:
         add_cost(ctx, date(2019, 11, 1), "120.00", "council", "Materials", case_id=case.id)
@@ -151,9 +242,11 @@ def test_with_no_posts_full_cost_is_direct_cost_and_the_cases_own_costs(engine: 
     assert full.utilisation is None and full.cost_per_capacity_hour is None
     bench = report.benchmark()
     assert (bench["full_cost_is"], bench["day_rate_value_is"]) == ("below", "within")  # 1,470.00; 45/6 x 540
-    assert bench["line"] == ("Average full cost per case £1,470.00 is below and average day-rate value £4,050.00 "
-                             "is within the service's £4,000.00 to £4,500.00 a case (the evaluation's cost of a "
-                             "case at the day rate).")
+    assert bench["line"] == ("Average full cost of a closed case £1,470.00 is below and its average day-rate value "
+                             "£4,050.00 is within the service's £4,000.00 to £4,500.00 a case (the evaluation's "
+                             "cost of a case at the day rate), over 1 closed case with hours delivered. Over all cases "
+                             "(1), open ones and those with no hours yet included, the average full cost is "
+                             "£1,470.00.")
 
 
 @pytest.mark.parametrize("value, verdict", [("3999.99", "below"), ("4000.00", "within"), ("4500.00", "within"),

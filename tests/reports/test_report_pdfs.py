@@ -31,6 +31,7 @@ def _cases(engine: Engine) -> None:
         school = b.school(ctx, name="St Mary's, Hackney")
         sam = b.staff(ctx, "Sam Patel", "Inclusion worker", "30.00")
         case = b.case(ctx, school, "C-1", covered=True)
+        case.closed_on = date(2020, 3, 31)
         b.session(ctx, sam, "2019-10-10 09:00", "45", case_=case)
         fee = b.charge(ctx, school, "subscription_fee", "9000.00", start=date(2019, 9, 1), end=date(2020, 8, 31))
         b.invoice(ctx, school, date(2019, 9, 1), [fee])
@@ -46,17 +47,20 @@ def test_case_costs_pdf_and_csv_carry_full_cost(db_url: str, engine: Engine, tmp
     # No posts: full cost = 45 h x 30.00 + the case's own 150.00
     assert (data["cases"][0]["full_cost"], data["full_cost"]["basis"]) == ("1500.00", "direct cost (no establishment)")
     assert data["benchmark"]["full_cost_is"] == "below" and data["benchmark"]["day_rate_value_is"] == "within"
+    assert (data["cases"][0]["closed"], data["averages"]["full_cost_closed"]) == (True, "1500.00")
     [row] = _rows(out)
-    assert (row["cost"], row["non_staff"], row["full_cost"], row["net_full_cost"]) == (
-        "1350.00", "150.00", "1500.00", "7500.00")
+    assert (row["closed"], row["cost"], row["non_staff"], row["full_cost"], row["net_full_cost"]) == (
+        "yes", "1350.00", "150.00", "1500.00", "7500.00")
     text = _text(pdf)
     assert "Case costs 2019/20" in text
-    assert "Average full cost £1,500.00" in text
-    assert ("Average full cost per case £1,500.00 is below and average day-rate value £4,050.00 is within the "
-            "service's £4,000.00 to £4,500.00 a case") in text
+    assert "Average full cost, closed cases £1,500.00 per closed case with hours delivered (1)" in text
+    assert "Average full cost £1,500.00 per case, all 1: open and with no hours included" in text
+    assert ("Average full cost of a closed case £1,500.00 is below and its average day-rate value £4,050.00 is "
+            "within the service's £4,000.00 to £4,500.00 a case") in text
+    assert "a case worked by staff dearer than that average shows a direct cost above its full cost" in text
     assert "How the figures are made" in text and "no posts recorded" in text
     screen = run_cli(db_url, "report", "case-costs", "--year", "2019/20", as_of="2020-08-31", as_json=False)
-    assert "full cost £1,500.00" in screen.stdout and "is below and average day-rate value" in screen.stdout
+    assert "full cost £1,500.00" in screen.stdout and "is below and its average day-rate value" in screen.stdout
 
 
 def test_case_costs_refuses_an_existing_pdf_before_writing_anything(db_url: str, engine: Engine,
@@ -86,11 +90,14 @@ def test_aged_debt_pdf_and_csv(db_url: str, engine: Engine, tmp_path: Path) -> N
     rows = _rows(out)
     assert [(r["as_of"], r["urn"], r["invoices"], r["31-60"], r["total"]) for r in rows] == [
         ("2019-12-15", "100001", "1", "4500.00", "4500.00"), ("2019-12-15", "100002", "1", "300.00", "300.00")]
+    # the first money column has the words the screen and the PDF use
+    assert list(rows[0])[4:] == ["not_yet_due", "0-30", "31-60", "61-90", "90+", "total"]
     text = _text(pdf)
-    assert "Aged debt" in text and "31-60 days" in text
+    assert "Aged debt" in text and "31-60 days" in text and "Not yet due" in text
     assert "Total (2 schools)" in text and "£4,800.00" in text
     screen = run_cli(db_url, "report", "aged-debt", "--pdf", str(pdf), "--force", as_of="2019-12-15", as_json=False)
     assert screen.exit_code == 0 and f"PDF written to {pdf}." in screen.stdout
+    assert "Not yet due" in screen.stdout
 
 
 def test_aged_debt_refuses_an_existing_pdf_and_writes_no_csv(db_url: str, engine: Engine, tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_budget_pdf_pack_and_terminal_tables(db_url: str, engine: Engine, tmp_pa
     assert "Traded income from schools" in result.stdout and "£12,500.00" in result.stdout
     assert pdf.read_bytes().startswith(b"%PDF")
     text = run_cli(db_url, "report", "case-costs", "--year", "2019/20", as_of="2020-08-31", as_json=False)
-    assert "Average per case: cost £1,350.00" in text.stdout
+    assert "Average per case over every case (1), open and with no hours included: cost £1,350.00" in text.stdout
     assert "4,000.00" in text.stdout
 
 

@@ -98,3 +98,66 @@ def test_report_utilisation_on_the_command_line(db_url: str, engine: Engine, tmp
                        as_of="2026-04-30")["code"] == "bad_period"
     assert cli_refused(db_url, "report", "utilisation", "--from", "2026-03-31", "--to", "2026-03-01",
                        as_of="2026-04-30")["code"] == "bad_period"
+
+
+def _over(engine: Engine) -> None:
+    with service_context(engine, date(2026, 3, 31)) as ctx:
+        school = b.school(ctx)
+        cam = b.staff(ctx, "Cam Reid", "CAMHS clinician", "58.60")
+        clinic = pb.post(ctx, "CAMHS clinician", "0.1", "6000.00", date(2025, 4, 1))
+        pb.assign(ctx, clinic, "Cam Reid", "0.1", date(2025, 4, 1), staff=cam)
+        case = b.case(ctx, school, "C-1", covered=True, year=2025, referred=date(2025, 9, 20))
+        for day in (2, 3, 4, 5):
+            b.session(ctx, cam, f"2026-03-{day:02d} 09:00", "5", case_=case)
+
+
+def test_a_row_over_capacity_is_marked_on_screen_in_csv_and_json(db_url: str, engine: Engine,
+                                                                 tmp_path: Path) -> None:
+    _over(engine)
+    # March 2026 at 0.1 FTE: 19.2822 days x 7.4 h x 0.1 = 14.27 h; 20 h delivered = 140.2%
+    with service_context(engine, date(2026, 4, 30)) as ctx:
+        [row] = utilisation_report(ctx, *MARCH).rows
+    assert (row.capacity, row.delivered, row.utilisation, row.over_capacity) == (
+        Decimal("14.27"), Decimal("20"), Decimal("140.2"), True)
+    out = cli_json(db_url, "report", "utilisation", "--from", "2026-03-01", "--to", "2026-03-31", as_of="2026-04-30")
+    [data] = out["assignments"]
+    assert (data["over_capacity"], data["check"]) == (True, "over capacity: check the FTE or the hours recorded")
+    csv_file = tmp_path / "u.csv"
+    screen = run_cli(db_url, "report", "utilisation", "--from", "2026-03-01", "--to", "2026-03-31", "--csv",
+                     str(csv_file), as_of="2026-04-30", as_json=False)
+    assert "140.2% !" in screen.stdout
+    assert ("! over capacity: check the FTE or the hours recorded: CAMHS clinician, Cam Reid (0.10 FTE) 140.2%."
+            in screen.stdout)
+    [line] = list(csv.DictReader(csv_file.open(encoding="utf-8")))
+    assert (line["utilisation_percent"], line["over_capacity"], line["note"]) == (
+        "140.20", "yes", "over capacity: check the FTE or the hours recorded")
+
+
+def test_under_capacity_is_not_marked_and_hours_with_no_post_are_labelled_apart(db_url: str, engine: Engine,
+                                                                               tmp_path: Path) -> None:
+    _team(engine)
+    csv_file = tmp_path / "u.csv"
+    screen = run_cli(db_url, "report", "utilisation", "--from", "2026-03-01", "--to", "2026-03-31", "--csv",
+                     str(csv_file), as_of="2026-04-30", as_json=False)
+    assert "!" not in screen.stdout and "over capacity" not in screen.stdout
+    assert "of which deemed" in screen.stdout and "Deemed h" not in screen.stdout
+    assert "Hours delivered with no delivery post: 7.00 h, not in the total or the utilisation above" in screen.stdout
+    rows = list(csv.DictReader(csv_file.open(encoding="utf-8")))
+    assert [(r["staff"], r["over_capacity"], r["note"]) for r in rows] == [
+        ("Sam Patel", "no", ""), ("Kim Oduya", "no", ""),
+        ("Ann Lee", "", "no delivery post: not in the total or the utilisation"),
+        ("Jo Bell", "", "no delivery post: not in the total or the utilisation"),
+        ("Kim Oduya", "", "no delivery post: not in the total or the utilisation")]
+
+
+def test_a_financial_year_not_begun_has_no_days_yet(db_url: str, engine: Engine) -> None:
+    _team(engine)
+    out = cli_json(db_url, "report", "utilisation", "--fy", "FY2031/32", as_of="2026-04-30")
+    assert (out["from"], out["to"], out["days"], out["assignments"]) == ("2031-04-01", "2026-04-30", False, [])
+    assert out["totals"]["capacity_hours"] == "0.00"
+    screen = run_cli(db_url, "report", "utilisation", "--fy", "FY2031/32", as_of="2026-04-30", as_json=False)
+    assert screen.exit_code == 0
+    assert "no days yet" in screen.stdout and "2031-04-01" in screen.stdout
+    # a year under way runs to the as-of date, not its end
+    part = cli_json(db_url, "report", "utilisation", "--fy", "FY2026/27", as_of="2026-04-30")
+    assert (part["from"], part["to"], part["days"]) == ("2026-04-01", "2026-04-30", True)
