@@ -267,7 +267,8 @@ def _charts(reports: PackReports, periods: Periods) -> list[ReportSection]:
     if cases.cases:
         sections.append(Histogram.of(
             f"Full cost per case, {periods.cases}", [c.full_cost for c in cases.cases],
-            x_label=f"Full cost of a case ({len(cases.cases)} cases; a band holds its lower figure)"))
+            x_label=f"Full cost of a case ({len(cases.cases)} cases, {len(cases.complete)} of them closed with hours "
+                    "delivered; an open case's cost is part-way; a band holds its lower figure)"))
     else:
         sections.append(ReportNote(f"No cases in {periods.cases}.", f"Full cost per case, {periods.cases}"))
     return sections
@@ -281,16 +282,15 @@ def _funding_tables(funding: FundingReport, periods: Periods) -> list[ReportSect
     total = (f"Total ({len(shown)})", "", _m(funding.total("budget")), _m(funding.total("budget_to_date")),
              _m(funding.total("pay")), _m(funding.total("other")), _m(funding.total("income")),
              _m(sum((source_balance(s) for s in shown), ZERO)), "", _m(funding.total("balance_forecast")), "")
-    out: list[ReportSection] = [ReportNote(
+    out: list[ReportSection] = [ReportTable(
+        f"Funding sources: budgets and balances, {periods.fy_to_date}",
+        ("Funding source", "Budget from", "Budget for the year", "Budget to date", "Pay", "Non-staff", "Income",
+         "Balance to date", "", "Forecast balance", ""),
+        [*rows, total], align=("L", "L", *("R",) * 6, "L", "R", "L"), total_row=True), ReportNote(
         "Each funding source's own money: its funding budgets (the money it puts in, prorated by days; else its "
         "income budget lines) and its income, less the pay charged to it through the posts' funding splits and "
         "its non-staff costs. This is not page 1's variance by funding source, which sets each source's income "
-        "and cost budget lines against their actuals and adds up to the net variance against budget.",
-        f"Funding sources: budgets and balances, {periods.fy.name}"), ReportTable(
-        f"Funding sources, {periods.fy_to_date}",
-        ("Funding source", "Budget from", "Budget for the year", "Budget to date", "Pay", "Non-staff", "Income",
-         "Balance to date", "", "Forecast balance", ""),
-        [*rows, total], align=("L", "L", *("R",) * 6, "L", "R", "L"), total_row=True)]
+        "and cost budget lines against their actuals and adds up to the net variance against budget.")]
     parts = [p for s in shown for p in s.parts]
     if parts:
         out.append(ReportTable(
