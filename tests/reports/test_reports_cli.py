@@ -28,7 +28,10 @@ def test_budget_lines_rates_and_costs_are_set_from_the_command_line(db_url: str,
     out = cli_json(db_url, "budget", "set", "--fy", "FY2019/20", "--line", "Inclusion workers", "--kind", "cost",
                    "--source", "council", "--amount", "60000.00", "--fte", "2")
     assert out == {"fy": "FY2019/20", "line": "Inclusion workers", "kind": "cost", "source": "council budget",
-                   "amount": "60000.00", "fte": "2.00"}
+                   "amount": "60000.00", "fte": "2.00", "from": "2019-04-01", "to": "2020-03-31"}
+    part = cli_json(db_url, "budget", "set", "--fy", "FY2019/20", "--line", "Traded income", "--kind", "income",
+                    "--source", "traded", "--amount", "21200.00", "--from", "2019-09-01")
+    assert (part["from"], part["to"]) == ("2019-09-01", "2020-03-31")
     rate = cli_json(db_url, "budget", "staff-rate", "Sam Patel", "--from", "2019-10-10", "--cost-per-hour", "32.00")
     assert rate == {"name": "Sam Patel", "from": "2019-10-10", "cost_per_hour": "32.00"}
     cost = cli_json(db_url, "budget", "cost", "--on", "2019-11-01", "--amount", "120.00", "--source", "council",
