@@ -366,8 +366,9 @@ def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[HeadlineR
     """The manager's pack for ``fy`` as of ``ctx.today``: the PDF and the rows of its headline CSV
     (figure, value, detail, period: the same strings as page 1 prints; amount, direction: the plain figure)."""
     as_of = min(ctx.today, fy.end)
-    # The per-case figures are for the academic year the day falls in (the cases of the year being worked).
-    periods = Periods(fy, as_of, AcademicYear.of(max(as_of, fy.start)))
+    # The per-case figures are for the academic year the day falls in (the cases of the year being worked);
+    # for a year not yet begun, the academic year that starts in it.
+    periods = Periods(fy, as_of, AcademicYear.of(as_of) if as_of >= fy.start else AcademicYear(fy.start_year))
     reports = pack_reports(ctx, fy, periods)
     figures = headline_figures(reports, periods)
     headlines = Headlines(
