@@ -26,7 +26,7 @@ def aged_debt(rt: Runtime, pdf_file: str | None) -> None:
     """
     from billing.aged_debt import COLUMNS, AgedDebt
     from billing.aged_debt import aged_debt as report
-    from billing.outputs import check_output, write_output
+    from billing.outputs import check_outputs, write_output
     from billing.reports.aged_debt_pdf import aged_debt_pdf
     from billing.reports.csv_export import aged_debt_table
     from cli.listing import csv_request, emit_list
@@ -40,9 +40,9 @@ def aged_debt(rt: Runtime, pdf_file: str | None) -> None:
         except TradedError as exc:
             rt.refuse(exc.code, exc.message)
 
-    # Both paths are checked before any work, so a refused one writes neither.
-    write(lambda: [check_output(Path(f), force=force, database_url=rt.engine().url)
-                   for f in (csv_file, pdf_file) if f])
+    # Both paths are checked before any work (and one file named for both is refused), so a refused one
+    # writes neither.
+    write(lambda: check_outputs((csv_file, pdf_file), force=force, database_url=rt.engine().url))
     debt: AgedDebt = rt.run(report, read_only=True)
     if pdf_file:
         write(lambda: write_output(Path(pdf_file), aged_debt_pdf(debt), force=force, database_url=rt.engine().url))

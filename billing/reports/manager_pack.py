@@ -325,19 +325,28 @@ def _budget_lines(budget: BudgetReport, periods: Periods) -> ReportTable:
                         ""), rows, align=("L", "L", "L", "R", "R", "R", "R", "L"))
 
 
-def _utilisation_table(util: UtilisationReport, periods: Periods) -> ReportSection:
+def _utilisation_table(util: UtilisationReport, periods: Periods) -> list[ReportSection]:
     title = f"Utilisation, {periods.cases}"
     if not util.rows and not util.unposted:
-        return ReportNote("No delivery posts filled and no hours delivered in these days.", title)
+        return [ReportNote("No delivery posts filled and no hours delivered in these days.", title)]
     rows = [(r.post, r.person, r.staff or "(not linked)", f"{r.fte}", f"{doc_date(r.first)} to {doc_date(r.last)}",
-             _hours(r.capacity), _hours(r.delivered), _hours(r.deemed), _pct(r.utilisation)) for r in util.rows]
-    rows += [("(no delivery post)", u.staff, u.staff, "", "", "", _hours(u.delivered), _hours(u.deemed), "")
-             for u in util.unposted]
+             _hours(r.capacity), _hours(r.delivered), _hours(r.deemed),
+             _pct(r.utilisation) + (" (over capacity)" if r.over_capacity else "")) for r in util.rows]
     rows.append((f"Total ({len(util.rows)})", "", "", "", "", _hours(util.capacity), _hours(util.delivered),
                  _hours(util.deemed), _pct(util.utilisation)))
-    return ReportTable(title, ("Post", "Person", "Sessions of", "FTE", "Days", "Capacity hours", "Delivered hours",
-                               "of which deemed", "Utilisation"), rows,
-                       align=("L", "L", "L", "R", "L", "R", "R", "R", "R"), total_row=True)
+    out: list[ReportSection] = [ReportTable(
+        title, ("Post", "Person", "Sessions of", "FTE", "Days", "Capacity hours", "Delivered hours",
+                "of which deemed", "Utilisation"), rows, align=("L", "L", "L", "R", "L", "R", "R", "R", "R"),
+        total_row=True)]
+    notes = []
+    if any(r.over_capacity for r in util.rows):
+        notes.append("A row over 100% is over capacity: check the FTE or the hours recorded.")
+    if util.unposted:
+        notes.append("Hours delivered by people who hold no delivery post, not in the total or the utilisation: "
+                     + "; ".join(f"{u.staff} {_hours(u.delivered)} hours" for u in util.unposted) + ".")
+    if notes:
+        out.append(ReportNote(" ".join(notes)))
+    return out
 
 
 def _per_case(cases: CaseCostReport, periods: Periods) -> ReportTable:
@@ -382,7 +391,7 @@ def manager_pack(ctx: Context, fy: FinancialYear) -> tuple[bytes, list[HeadlineR
         _budget_lines(reports.budget, periods),
     ]
     if reports.utilisation is not None:
-        sections.append(_utilisation_table(reports.utilisation, periods))
+        sections.extend(_utilisation_table(reports.utilisation, periods))
     sections += [_per_case(reports.cases, periods), ReportNote(how(), "How the figures are made")]
     pdf = render_report(f"Manager's pack {fy.name}", "Inclusion traded services: does the service pay for itself?",
                         sections, as_of=ctx.today, landscape=True)

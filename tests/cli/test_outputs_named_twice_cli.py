@@ -20,7 +20,8 @@ from tests.support import cli_refused
     ["report", "pack", "--pdf", "{z}", "--csv", "{z}", "--force"],
     ["report", "case-costs", "--pdf", "{z}", "--csv", "{z}"],
     ["report", "budget", "--pdf", "{z}", "--csv", "{z}"],
-], ids=["pack", "pack-force", "case-costs", "budget"])
+    ["report", "aged-debt", "--pdf", "{z}", "--csv", "{z}"],
+], ids=["pack", "pack-force", "case-costs", "budget", "aged-debt"])
 def test_a_report_naming_one_file_twice_is_refused_and_writes_nothing(db_url: str, tmp_path: Path,
                                                                        argv: list[str]) -> None:
     (tmp_path / "out").mkdir()
