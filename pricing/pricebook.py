@@ -299,6 +299,31 @@ def _ledger_code(value: object) -> str:
 
 LedgerCode = Annotated[str, BeforeValidator(_ledger_code)]
 
+SCHOOL_CENTRE_FIELDS: dict[str, int] = {"laestab": 7, "estab": 4, "urn": 6}
+"""What a school's cost-centre pattern may name, and how many digits each is: the school's
+LAESTAB, its establishment number (LAESTAB's last four digits) and its URN."""
+_SCHOOL_CENTRE_PART = re.compile(r"\{([^{}]*)\}")
+
+
+def _school_centre_pattern(value: object) -> str:
+    """A pattern like ``"{laestab}"`` or ``"S{estab}"`` whose every rendering is a ledger code."""
+    if not isinstance(value, str):
+        raise _fail(f'must be a pattern like "{{laestab}}" or "S{{estab}}", not {value!r}')
+    names = _SCHOOL_CENTRE_PART.findall(value)
+    unknown = [n for n in names if n not in SCHOOL_CENTRE_FIELDS]
+    if unknown:
+        raise _fail(f'names {{{unknown[0]}}}: a pattern names {{laestab}}, {{estab}} or {{urn}}, not {value!r}')
+    if not names:
+        raise _fail(f'must name {{laestab}}, {{estab}} or {{urn}} (one cost centre per school), not {value!r}')
+    widest = _SCHOOL_CENTRE_PART.sub(lambda m: "9" * SCHOOL_CENTRE_FIELDS[m.group(1)], value)
+    if not _LEDGER_CODE.match(widest):
+        raise _fail('must make a code of 1 to 24 letters, digits, ".", "/", "_" or "-" for every school, '
+                    f'starting with a letter or digit, not {value!r}')
+    return value
+
+
+SchoolCentrePattern = Annotated[str, BeforeValidator(_school_centre_pattern)]
+
 
 class IncomeCodes(BaseModel):
     """Where one catalogue item's or tier's income is posted; either left out takes the chart's default."""
@@ -351,7 +376,9 @@ class LedgerCodes(BaseModel):
     ``income`` and ``cost_centre``; interest to ``interest_income``; the balance-sheet codes
     (``vat_output``, ``debtors_control``, ``bank``, ``journal_clearing``) under
     ``control_cost_centre`` when the council gives one. ``write_off_expense`` and
-    ``journal_clearing`` are for write-offs and settlement by journal. Absent in older stored
+    ``journal_clearing`` are for write-offs and settlement by journal: a journal transfer's
+    clearing line carries the school's own cost centre by ``school_cost_centre``, a pattern
+    over its LAESTAB or URN. Absent in older stored
     books: the defaults, placeholders that name what each code is for.
     """
 
@@ -366,6 +393,8 @@ class LedgerCodes(BaseModel):
     write_off_expense: LedgerCode = "BAD-DEBT"
     journal_clearing: LedgerCode = "JOURNAL-CLEARING"
     control_cost_centre: LedgerCode | None = None
+    school_cost_centre: SchoolCentrePattern | None = None
+    """A maintained school's own cost centre, from its LAESTAB or URN, which its journal transfers carry."""
     items: dict[str, IncomeCodes] = Field(default_factory=dict)
     tiers: dict[TierName, IncomeCodes] = Field(default_factory=dict)
     profiles: dict[str, LedgerProfile] = Field(default_factory=dict)
@@ -412,6 +441,16 @@ class LedgerCodes(BaseModel):
         if codes is None:
             return self.income, self.cost_centre
         return codes.income or self.income, codes.cost_centre or self.cost_centre
+
+    def school_centre(self, urn: str, laestab: str | None) -> str | None:
+        """The school's cost centre by ``school_cost_centre``: None with no pattern, or when the pattern
+        names the LAESTAB (or its establishment number) and the school has none recorded."""
+        if self.school_cost_centre is None:
+            return None
+        values = {"urn": urn, "laestab": laestab, "estab": laestab[3:] if laestab else None}
+        if any(values[n] is None for n in _SCHOOL_CENTRE_PART.findall(self.school_cost_centre)):
+            return None
+        return _SCHOOL_CENTRE_PART.sub(lambda m: str(values[m.group(1)]), self.school_cost_centre)
 
     def profile(self, name: str) -> LedgerProfile:
         """The named export layout; refused, listing the known names, when there is none."""

@@ -6,9 +6,10 @@ One kind of event per kind of money movement, each read by its own source:
   item or tier code and cost centre; interest lines to interest income); Cr VAT output;
 - a **credit note**: the reverse, to the codes of the lines it credits;
 - a **payment** received: Dr bank, Cr debtors control; a recharge to a maintained school
-  settled by journal (billing.journals) is Dr journal clearing instead of bank;
+  settled by journal (billing.journals) is Dr journal clearing instead of bank, at the
+  school's own cost centre (its budget: price book ``school_cost_centre``);
 - a **refund** of account credit: Dr debtors control, Cr bank; a reversing journal (a
-  credit note against a recharge) Cr journal clearing instead.
+  credit note against a recharge) Cr journal clearing at the school's cost centre instead.
 
 Each is dated by its own date (issue date, received date, refund date), and each balances
 on its own, so any set of events does. Allocations of money to invoices are not events:
@@ -34,7 +35,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.gl.codes import line_codes
-from billing.journals import JOURNAL_METHOD, is_reversing_journal
+from billing.journals import JOURNAL_METHOD, RECHARGE, is_reversing_journal
 from billing.models import GlBatchEvent, Invoice, InvoiceLine, Payment, Refund, School
 from billing.write_offs import WRITE_OFF_PURPOSE
 from pricing.money import ZERO
@@ -113,11 +114,10 @@ def _document_events(ctx: Context, codes: LedgerCodes, kind: EventKind, upto: da
                                         .order_by(InvoiceLine.invoice_id, InvoiceLine.position)):
             lines[line.invoice_id].append(line)
     sign = Decimal(1) if kind == EventKind.INVOICE else Decimal(-1)
-    what = "Invoice" if kind == EventKind.INVOICE else "Credit note"
     control = codes.control_cost_centre
     events = []
     for doc, urn in documents:
-        heading = f"{what} {doc.number} to {urn}"
+        heading = f"{_document_word(kind, doc.purpose)} {doc.number} to {urn}"
         own = lines[doc.id]
         postings = [Posting("debtors", codes.debtors_control, control, sign * doc.total, heading)]
         for line in own:
@@ -134,6 +134,13 @@ def _document_events(ctx: Context, codes: LedgerCodes, kind: EventKind, upto: da
     return events
 
 
+def _document_word(kind: EventKind, purpose: str) -> str:
+    """What finance calls the document: a maintained school's recharge is no sale, so it is not called an invoice."""
+    if kind == EventKind.CREDIT_NOTE:
+        return "Credit note"
+    return "Recharge" if purpose == RECHARGE else "Invoice"
+
+
 def _invoices(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     return _document_events(ctx, codes, EventKind.INVOICE, upto)
 
@@ -144,15 +151,16 @@ def _credit_notes(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEve
 
 def _payments(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     rows = ctx.session.execute(
-        select(Payment, School.urn).join(School, School.id == Payment.school_id)
+        select(Payment, School.urn, School.laestab).join(School, School.id == Payment.school_id)
         .where(Payment.received_on <= upto, _not_exported(EventKind.PAYMENT, Payment.id))
         .order_by(Payment.received_on, Payment.id)).all()
     control = codes.control_cost_centre
     events = []
-    for payment, urn in rows:
+    for payment, urn, laestab in rows:
         if payment.method == JOURNAL_METHOD:  # a recharge settled from the school's budget: no money at the bank
             said = f"Journal transfer from {urn}'s budget settling {payment.reference}"
-            into = Posting("clearing", codes.journal_clearing, control, payment.amount, said)
+            into = Posting("clearing", codes.journal_clearing, _school_centre(codes, urn, laestab), payment.amount,
+                           said)
         else:
             said = f"Payment {payment.id} from {urn} ({payment.method})"
             into = Posting("bank", codes.bank, control, payment.amount, said)
@@ -164,15 +172,16 @@ def _payments(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
 
 def _refunds(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     rows = ctx.session.execute(
-        select(Refund, School.urn).join(School, School.id == Refund.school_id)
+        select(Refund, School.urn, School.laestab).join(School, School.id == Refund.school_id)
         .where(Refund.refunded_on <= upto, _not_exported(EventKind.REFUND, Refund.id))
         .order_by(Refund.refunded_on, Refund.id)).all()
     control = codes.control_cost_centre
     events = []
-    for refund, urn in rows:
+    for refund, urn, laestab in rows:
         if is_reversing_journal(refund):  # a credit note against a recharge, handed back to the school's budget
             said = f"Reversing journal to {urn}'s budget"
-            out = Posting("clearing", codes.journal_clearing, control, -refund.amount, said)
+            out = Posting("clearing", codes.journal_clearing, _school_centre(codes, urn, laestab), -refund.amount,
+                          said)
         else:
             said = f"Refund {refund.id} of account credit to {urn}"
             out = Posting("bank", codes.bank, control, -refund.amount, said)
@@ -180,6 +189,12 @@ def _refunds(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
                                  refund.amount, _postings(
                                      Posting("debtors", codes.debtors_control, control, refund.amount, said), out)))
     return events
+
+
+def _school_centre(codes: LedgerCodes, urn: str, laestab: str | None) -> str | None:
+    """A journal's clearing line is the school's budget: its own cost centre (price book ``school_cost_centre``),
+    else the balance-sheet lines' (a pattern naming a LAESTAB the school has none of)."""
+    return codes.school_centre(urn, laestab) or codes.control_cost_centre
 
 
 def _write_offs(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:

@@ -72,3 +72,27 @@ def test_profiles_are_named_layouts_and_an_unknown_one_is_refused() -> None:
 def test_bad_charts_are_refused_naming_the_key(ledger: str, message: str) -> None:
     with pytest.raises(PriceBookError, match="^" + re.escape("price book: " + message)):
         parse_pricebook(_with(ledger))
+
+
+def test_a_schools_cost_centre_is_its_pattern_over_laestab_estab_or_urn() -> None:
+    assert parse_pricebook(sample_pricebook_text()).council.ledger.school_cost_centre == "{laestab}"
+    codes = LedgerCodes(school_cost_centre="S{estab}-{urn}")
+    assert codes.school_centre("100279", "2044321") == "S4321-100279"
+    assert codes.school_centre("100279", None) is None  # no LAESTAB recorded: none to make
+    assert LedgerCodes(school_cost_centre="CC/{urn}").school_centre("100279", None) == "CC/100279"
+    assert LedgerCodes().school_centre("100279", "2044321") is None  # no pattern (a book stored before it)
+
+
+@pytest.mark.parametrize(("pattern", "message"), [
+    ('"{lea}"', 'council.ledger.school_cost_centre: names {lea}: a pattern names {laestab}, {estab} or {urn}'),
+    ('"S100"', "council.ledger.school_cost_centre: must name {laestab}, {estab} or {urn} (one cost centre per school)"),
+    ('"S {laestab}"', 'council.ledger.school_cost_centre: must make a code of 1 to 24 letters'),
+    ('"-{laestab}"', 'council.ledger.school_cost_centre: must make a code of 1 to 24 letters'),
+    ('"SCHOOLBUDGET-{laestab}-XXXX"', 'council.ledger.school_cost_centre: must make a code of 1 to 24 letters'),
+    ('"{laestab"', "council.ledger.school_cost_centre: must name {laestab}, {estab} or {urn}"),
+    ("7", 'council.ledger.school_cost_centre: must be a pattern like "{laestab}"'),
+])
+def test_a_bad_school_cost_centre_pattern_is_refused(pattern: str, message: str) -> None:
+    text = sample_pricebook_text().replace('school_cost_centre = "{laestab}"', f"school_cost_centre = {pattern}")
+    with pytest.raises(PriceBookError, match="^" + re.escape("price book: " + message)):
+        parse_pricebook(text)

@@ -45,14 +45,16 @@ def test_september_is_one_balanced_batch_in_the_documented_layout(ledger: Engine
             result.batch.credits) == (1, 4, 9, D("21020.00"), D("21020.00"))
     assert (tmp_path / "sep.csv").read_text(encoding="utf-8").splitlines() == [
         HEADER,
-        "1,1,2025-09-01,B5100,,4100.00,0.00,Invoice JNL-000001 to 100279,JNL-000001,100279",
+        "1,1,2025-09-01,B5100,,4100.00,0.00,Recharge JNL-000001 to 100279,JNL-000001,100279",
         "1,2,2025-09-01,R4120,TS100,0.00,4100.00,"
         "JNL-000001: Initial subscription 2025/26 (2025-09-01 to 2026-08-31),JNL-000001,100279",
         "1,3,2025-09-01,B5100,,12600.00,0.00,Invoice INV-000001 to 141234,INV-000001,141234",
         "1,4,2025-09-01,R4110,TS100,0.00,10500.00,"
         "INV-000001: Premium subscription 2025/26 (2025-09-01 to 2026-08-31),INV-000001,141234",
         "1,5,2025-09-01,B8200,,0.00,2100.00,Invoice INV-000001 to 141234: VAT,INV-000001,141234",
-        "1,6,2025-09-01,B9100,,4100.00,0.00,Journal transfer from 100279's budget settling JNL-000001,payment 1,100279",
+        # The journal transfer moves the recharge out of the school's own budget: its cost centre (its LAESTAB).
+        "1,6,2025-09-01,B9100,2044321,4100.00,0.00,"
+        "Journal transfer from 100279's budget settling JNL-000001,payment 1,100279",
         "1,7,2025-09-01,B5100,,0.00,4100.00,Journal transfer from 100279's budget settling JNL-000001,payment 1,100279",
         "1,8,2025-09-10,B5100,,220.00,0.00,Invoice INV-000002 to 141999,INV-000002,141999",
         '1,9,2025-09-10,R4140,TS120,0.00,220.00,"INV-000002: CPD / training session place × 2, delivery 2025-09-10"'
@@ -197,3 +199,36 @@ def test_interest_goes_to_interest_income_and_a_payment_of_it_to_debtors(engine:
         ("TS100", "0.00", "248.55", ACADEMY), ("TS100", "0.00", "3.47", BUYER)]
     with service_context(engine, date(2025, 11, 3)) as ctx:
         assert reconcile(ctx).balanced
+
+
+def test_a_credit_against_a_recharge_goes_back_to_the_schools_own_cost_centre(engine: Engine, tmp_path: Path) -> None:
+    from billing.invoicing import issue_credit_note
+
+    world.council(engine)
+    world.september(engine)
+    with service_context(engine, OCT1) as ctx:
+        issue_credit_note(ctx, "JNL-000001", D("410.00"), "One term's coaching not delivered")
+    _export(engine, date(2025, 9, 1), date(2025, 9, 30), tmp_path / "sep.csv")
+    result = _export(engine, OCT1, date(2025, 10, 31), tmp_path / "oct.csv")
+    assert result.batch is not None and (result.batch.events, result.batch.debits) == (2, D("820.00"))
+    assert (tmp_path / "oct.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "2,1,2025-10-01,B5100,,0.00,410.00,Credit note CN-000001 to 100279,CN-000001,100279",
+        "2,2,2025-10-01,R4120,TS100,410.00,0.00,"
+        "CN-000001: Credit: Initial subscription 2025/26 (2025-09-01 to 2026-08-31),CN-000001,100279",
+        "2,3,2025-10-01,B5100,,410.00,0.00,Reversing journal to 100279's budget,refund 1,100279",
+        "2,4,2025-10-01,B9100,2044321,0.00,410.00,Reversing journal to 100279's budget,refund 1,100279",
+    ]
+
+
+def test_a_school_with_no_laestab_recorded_journals_at_the_control_cost_centre(engine: Engine,
+                                                                                tmp_path: Path) -> None:
+    from billing.models import School
+
+    world.council(engine)
+    with service_context(engine, date(2025, 8, 1)) as ctx:
+        school = ctx.session.scalars(select(School).where(School.urn == world.MAINTAINED)).one()
+        school.laestab = None  # a pattern of {laestab} has nothing to make the school's cost centre from
+    world.september(engine)
+    _export(engine, date(2025, 9, 1), date(2025, 9, 30), tmp_path / "sep.csv")
+    journal = [r for r in (tmp_path / "sep.csv").read_text(encoding="utf-8").splitlines() if ",payment 1," in r]
+    assert [r.split(",")[3:7] for r in journal] == [["B9100", "", "4100.00", "0.00"], ["B5100", "", "0.00", "4100.00"]]

@@ -19,7 +19,7 @@ from tests.support import service_context
 
 D = Decimal
 ACADEMY = "141234"  # premium, roll 500: 10,500.00 + 20% VAT
-MAINTAINED = "100279"  # the council's own (LA 204), initial, roll 500: 4,100.00, VAT O
+MAINTAINED = "100279"  # the council's own (LA 204, LAESTAB 2044321: its cost centre), initial, roll 500: 4,100.00, VAT O
 BUYER = "141999"  # an academy with no subscription buying two CPD places (exempt): 220.00
 SEP1 = date(2025, 9, 1)
 SEP10 = date(2025, 9, 10)
@@ -34,7 +34,7 @@ def council(engine: Engine) -> None:
                                   number_on_roll=500, address="1 Downs Park Road\nLondon", postcode="E5 8JY"))
         add_school(ctx, NewSchool(urn=MAINTAINED, name="Stoke Newington School", type="maintained",
                                   number_on_roll=500, address="Clissold Road\nLondon", postcode="N16 9EX",
-                                  la_code="204"))
+                                  laestab="2044321"))
         add_school(ctx, NewSchool(urn=BUYER, name="Hackney Free Academy", type="academy", number_on_roll=300,
                                   address="1 High Street\nLondon", postcode="E8 1AA"))
         add_subscription(ctx, ACADEMY, "premium", SEP1, "annual")
