@@ -12,19 +12,25 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased, object_session
 
 from billing.models import Allocation, Invoice
 from contracts.states import InvoiceStatus
 from pricing.money import ZERO
 
+WRITE_OFF_PURPOSE = "write_off"
+"""A credit document writing off a bad debt (billing.write_offs): it closes an invoice as written off, not paid."""
+
 
 @dataclass(frozen=True)
 class InvoiceFigures:
     total: Decimal
     credited: Decimal
+    """Every credit document against the invoice, write-offs included."""
     paid: Decimal
+    written_off: Decimal = ZERO
+    """The part of ``credited`` that wrote off a bad debt."""
 
     @property
     def outstanding(self) -> Decimal:
@@ -32,10 +38,11 @@ class InvoiceFigures:
 
 
 def invoice_figures(session: Session, invoice_ids: Iterable[int] | None = None) -> dict[int, InvoiceFigures]:
-    """Total, credited and paid for each invoice (credit notes themselves are left out)."""
+    """Total, credited, paid and written off for each invoice (credit notes themselves are left out)."""
     credit = aliased(Invoice)
     credited = (
-        select(credit.corrects_id.label("invoice_id"), func.sum(credit.total).label("amount"))
+        select(credit.corrects_id.label("invoice_id"), func.sum(credit.total).label("amount"),
+               func.sum(case((credit.purpose == WRITE_OFF_PURPOSE, credit.total), else_=0)).label("written_off"))
         .where(credit.kind == "credit_note")
         .group_by(credit.corrects_id)
         .subquery()
@@ -46,7 +53,7 @@ def invoice_figures(session: Session, invoice_ids: Iterable[int] | None = None) 
         .subquery()
     )
     stmt = (
-        select(Invoice.id, Invoice.total, credited.c.amount, paid.c.amount)
+        select(Invoice.id, Invoice.total, credited.c.amount, paid.c.amount, credited.c.written_off)
         .outerjoin(credited, credited.c.invoice_id == Invoice.id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.kind == "invoice")
@@ -57,7 +64,8 @@ def invoice_figures(session: Session, invoice_ids: Iterable[int] | None = None) 
             return {}
         stmt = stmt.where(Invoice.id.in_(ids))
     return {
-        row[0]: InvoiceFigures(total=row[1], credited=row[2] or ZERO, paid=row[3] or ZERO)
+        row[0]: InvoiceFigures(total=row[1], credited=row[2] or ZERO, paid=row[3] or ZERO,
+                               written_off=row[4] or ZERO)
         for row in session.execute(stmt)
     }
 
@@ -67,19 +75,25 @@ def invoice_outstanding(session: Session, invoice_ids: Iterable[int] | None = No
     return {inv_id: figures.outstanding for inv_id, figures in invoice_figures(session, invoice_ids).items()}
 
 
-def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited: Decimal | None = None) -> InvoiceStatus:
-    """``issued``, ``paid``, ``overdue`` (unpaid after its due date) or ``credited`` (cancelled by credit notes).
+def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited: Decimal | None = None,
+                   written_off: Decimal | None = None) -> InvoiceStatus:
+    """``issued``, ``paid``, ``overdue`` (unpaid after its due date), ``credited`` (cancelled by credit notes)
+    or ``written_off`` (closed with a bad debt written off).
 
-    An invoice with nothing left is ``credited`` when credit notes cover its
-    whole total, else ``paid``. Pass ``credited`` when it is known (a list
-    view) to save a query.
+    An invoice with nothing left is ``written_off`` when any of it was written off
+    (the council did not collect it all, however much was paid), else ``credited``
+    when credit notes cover its whole total, else ``paid``. Pass ``credited`` and
+    ``written_off`` when they are known (a list view) to save a query.
     """
     if outstanding <= 0:
-        if credited is None:
+        if credited is None or written_off is None:
             session = object_session(invoice)
-            credited = ZERO
+            known = InvoiceFigures(ZERO, ZERO, ZERO)
             if session is not None:
-                credited = invoice_figures(session, [invoice.id]).get(invoice.id, InvoiceFigures(ZERO, ZERO, ZERO)).credited
+                known = invoice_figures(session, [invoice.id]).get(invoice.id, known)
+            credited, written_off = known.credited, known.written_off
+        if written_off > 0:
+            return InvoiceStatus.WRITTEN_OFF
         return InvoiceStatus.CREDITED if credited >= invoice.total and invoice.total > 0 else InvoiceStatus.PAID
     if invoice.due_on is not None and as_of > invoice.due_on:
         return InvoiceStatus.OVERDUE

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing.balances import invoice_outstanding
+from billing.balances import WRITE_OFF_PURPOSE, invoice_outstanding
 from billing.context import Context
 from billing.invoicing import CreditSeries, get_invoice, issue_credit_note
 from billing.models import Invoice
@@ -38,7 +38,6 @@ from pricing.money import parse_money
 from pricing.text import clean_line, clean_reason
 
 WRITE_OFF_SERIES = "WO"
-WRITE_OFF_PURPOSE = "write_off"
 WRITE_OFF_LINE_PREFIX = "Written off: "
 APPROVER_MAX = 120  # invoices.approved_by is String(120)
 

@@ -25,7 +25,7 @@ def invoice() -> None:
 
 @invoice.command("list")
 @click.option("--urn", default=None, metavar="URN", help="Only this school's invoices.")
-@click.option("--status", default=None, metavar="issued|paid|overdue|credited")
+@click.option("--status", default=None, metavar="issued|paid|overdue|credited|written_off")
 @list_options
 @pass_runtime
 def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
@@ -47,10 +47,15 @@ def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
 
         return table(["Number", "URN", "Issued", "Due", "Total", "Outstanding", "Status"],
                      [[r["number"], r["urn"], r["issued"], r["due"], money(r["total"]),
-                       money(r["outstanding"]), r["status"]] for r in rows],
+                       money(r["outstanding"]), _status_words(r["status"])] for r in rows],
                      align="llllrrl", title=count(len(rows), "invoice"))
 
     emit_list(rt, rows, text)
+
+
+def _status_words(status: object) -> str:
+    """A status as people say it on screen ("written off"); --json and --csv keep the value itself."""
+    return str(status).replace("_", " ")
 
 
 def _document_text(data: dict[str, object]) -> str:
@@ -74,7 +79,7 @@ def _document_text(data: dict[str, object]) -> str:
                  align="lrrlrrr", wrap=("Description",))
     foot = f"Net {money(data['net'])}  VAT {money(data['vat'])}  Total {money(data['total'])}"
     if "outstanding" in data:
-        foot += f"  Outstanding {money(data['outstanding'])} ({data['status']})"
+        foot += f"  Outstanding {money(data['outstanding'])} ({_status_words(data['status'])})"
     return "\n".join([*(paragraph(line) for line in head), body, paragraph(foot)])
 
 

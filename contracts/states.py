@@ -60,6 +60,7 @@ class InvoiceStatus(StrEnum):
     PAID = "paid"
     OVERDUE = "overdue"
     CREDITED = "credited"
+    WRITTEN_OFF = "written_off"
 
 
 class BankLineStatus(StrEnum):

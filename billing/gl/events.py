@@ -32,12 +32,12 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from billing.balances import WRITE_OFF_PURPOSE
 from billing.bulk import among, chunks
 from billing.context import Context
 from billing.gl.codes import line_codes
 from billing.journals import JOURNAL_METHOD, RECHARGE, is_reversing_journal
 from billing.models import GlBatchEvent, Invoice, InvoiceLine, Payment, Refund, School
-from billing.write_offs import WRITE_OFF_PURPOSE
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes
 

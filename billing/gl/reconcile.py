@@ -19,13 +19,12 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from billing.balances import invoice_outstanding
+from billing.balances import WRITE_OFF_PURPOSE, invoice_outstanding
 from billing.context import Context
 from billing.gl.codes import chart
 from billing.gl.events import MoneyEvent, unexported_events
 from billing.journals import JOURNAL_METHOD, REVERSAL_KEY
 from billing.models import Allocation, GlBatchEvent, GlBatchLine, Invoice, Payment, Refund
-from billing.write_offs import WRITE_OFF_PURPOSE
 from pricing.errors import NotFound
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes

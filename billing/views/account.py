@@ -136,7 +136,8 @@ def owing_invoices(ctx: Context, school: School) -> tuple[Owing, ...]:
     owing = [inv for inv in invoices if figures[inv.id].outstanding > 0]
     owing.sort(key=lambda inv: (inv.due_on or inv.issued_on, inv.issued_on, inv.seq))
     return tuple(Owing(inv.number, inv.issued_on, inv.due_on, figures[inv.id].outstanding,
-                       invoice_status(inv, figures[inv.id].outstanding, ctx.today, credited=figures[inv.id].credited),
+                       invoice_status(inv, figures[inv.id].outstanding, ctx.today, credited=figures[inv.id].credited,
+                                      written_off=figures[inv.id].written_off),
                        pay_link_if_configured(ctx, inv.number)) for inv in owing)
 
 
@@ -203,6 +204,7 @@ def school_documents(ctx: Context, school: School) -> list[DocumentRow]:
         out.append(DocumentRow(
             doc.number, "recharge" if doc.purpose == "recharge" else "interest" if doc.interest_only else "invoice",
             doc.issued_on, doc.due_on, doc.total,
-            None, None, fig.outstanding, invoice_status(doc, fig.outstanding, ctx.today, credited=fig.credited),
+            None, None, fig.outstanding, invoice_status(doc, fig.outstanding, ctx.today, credited=fig.credited,
+                                                             written_off=fig.written_off),
             pay_link_if_configured(ctx, doc.number) if fig.outstanding > 0 else None))
     return out

@@ -150,7 +150,8 @@ def document_view(ctx: Context, invoice: Invoice) -> InvoiceView:
         return invoice_view(invoice)
     fig = invoice_figures(ctx.session, [invoice.id])[invoice.id]
     return invoice_view(invoice, fig.outstanding,
-                        invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited))
+                        invoice_status(invoice, fig.outstanding, ctx.today, credited=fig.credited,
+                                       written_off=fig.written_off))
 
 
 def list_invoices(ctx: Context, urn: str | None = None, status: str | None = None) -> list[InvoiceRow]:
@@ -165,7 +166,7 @@ def list_invoices(ctx: Context, urn: str | None = None, status: str | None = Non
     rows = []
     for inv in invoices:
         fig = figures[inv.id]
-        state = invoice_status(inv, fig.outstanding, ctx.today, credited=fig.credited)
+        state = invoice_status(inv, fig.outstanding, ctx.today, credited=fig.credited, written_off=fig.written_off)
         if status is None or state == status:
             rows.append(InvoiceRow(inv.number, inv.customer.urn, inv.issued_on, inv.due_on, inv.total,
                                    fig.outstanding, state))

@@ -203,3 +203,37 @@ def test_its_pdf_is_headed_write_off_and_quotes_the_invoice(engine: Engine, tmp_
                      "Total VAT £166.67", "It is not a VAT credit note"]:
         assert expected in text, expected
     assert "CREDIT NOTE" not in text and "Tax point" not in text  # a write-off is no supply
+
+
+def test_an_invoice_closed_by_a_write_off_reads_written_off_not_paid_or_credited(engine: Engine) -> None:
+    from billing.schools import get_school
+    from billing.views.account import school_documents
+    from billing.views.invoices import list_invoices, show_invoice
+    from contracts.states import InvoiceStatus
+
+    part_paid = billed(engine)  # 280.00 paid, then the 1,000.00 left written off: closed, but not paid
+    with service_context(engine, FEB1) as ctx:
+        before = [(r.number, r.status) for r in list_invoices(ctx, ACADEMY)]
+        assert before == [(part_paid, InvoiceStatus.OVERDUE)]
+        write_off(ctx, part_paid, REASON, FINANCE)
+    with service_context(engine, FEB1) as ctx:
+        assert [(r.number, r.outstanding, r.status) for r in list_invoices(ctx, ACADEMY)] == [
+            (part_paid, Decimal("0.00"), InvoiceStatus.WRITTEN_OFF)]
+        assert [r.number for r in list_invoices(ctx, status="written_off")] == [part_paid]
+        assert list_invoices(ctx, ACADEMY, status="paid") == []
+        assert show_invoice(ctx, part_paid).status == InvoiceStatus.WRITTEN_OFF
+        assert [(d.number, d.status) for d in school_documents(ctx, get_school(ctx, ACADEMY))
+                if d.number == part_paid] == [(part_paid, InvoiceStatus.WRITTEN_OFF)]
+
+
+def test_a_written_off_invoice_with_nothing_paid_reads_written_off_not_credited(engine: Engine) -> None:
+    from billing.balances import invoice_status
+    from contracts.states import InvoiceStatus
+
+    number = billed(engine, paid=None)
+    with service_context(engine, FEB1) as ctx:
+        write_off(ctx, number, REASON, FINANCE)
+    with service_context(engine, FEB1) as ctx:
+        invoice = get_invoice(ctx, number)
+        # The figures not passed in: read from the database.
+        assert invoice_status(invoice, Decimal("0.00"), FEB1) == InvoiceStatus.WRITTEN_OFF

@@ -74,3 +74,19 @@ def test_the_approver_is_required(db_url: str, engine: Engine, monkeypatch: pyte
     number = academy_invoice(db_url, engine, monkeypatch)
     result = run_cli(db_url, "invoice", "write-off", number, "--reason", REASON, as_of="2026-02-01")
     assert result.exit_code == 2 and "--approved-by" in result.output
+
+
+def test_a_written_off_invoice_is_listed_and_shown_as_written_off(db_url: str, engine: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    cli_json(db_url, "invoice", "write-off", number, "--reason", REASON, "--approved-by", "J Smith",
+             as_of="2026-02-01")
+    [row] = cli_json(db_url, "invoice", "list", "--status", "written_off", as_of="2026-02-01")
+    assert (row["number"], row["outstanding"], row["status"]) == (number, "0.00", "written_off")
+    assert cli_json(db_url, "invoice", "list", "--status", "paid", as_of="2026-02-01") == []
+    listed = run_cli(db_url, "invoice", "list", "--urn", ACADEMY, as_of="2026-02-01", as_json=False)
+    assert listed.exit_code == 0
+    [line] = [ln for ln in listed.stdout.splitlines() if number in ln]
+    assert [cell.strip() for cell in line.split("│")[-3:-1]] == ["£0.00", "written off"]
+    shown = run_cli(db_url, "invoice", "show", number, as_of="2026-02-01", as_json=False)
+    assert shown.exit_code == 0 and "Outstanding £0.00 (written off)" in shown.stdout
