@@ -6,8 +6,8 @@ event it came from. Engine side: invoices issued, credit notes, payments and ref
 dated up to the as-of day, and the schools' balances outstanding as billing.balances
 counts them (what each invoice still owes, less account credit held). Every difference
 is zero once everything is exported; otherwise the events not yet in any batch are
-listed as the reason. The balances are today's, so read them as of a day after which
-nothing is dated (the default: the as-of day).
+listed as the reason. The balances are as they stood at the end of the as-of day, so a
+reconciliation as of a past day (a month exported) reads true whatever happened since.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from billing.balances import WRITE_OFF_PURPOSE, invoice_outstanding
+from billing.balances import WRITE_OFF_PURPOSE
+from billing.bulk import among, chunks
 from billing.context import Context
 from billing.gl.codes import chart
 from billing.gl.events import MoneyEvent, unexported_events
 from billing.journals import JOURNAL_METHOD, REVERSAL_KEY
-from billing.models import Allocation, GlBatchEvent, GlBatchLine, Invoice, Payment, Refund
+from billing.models import Allocation, AllocationRelease, GlBatchEvent, GlBatchLine, Invoice, Payment, Refund
 from pricing.errors import NotFound
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes
@@ -74,15 +75,36 @@ def _exported(ctx: Context, as_of: date) -> dict[tuple[str, str], tuple[Decimal,
 
 
 def _balances_outstanding(ctx: Context, as_of: date) -> Decimal:
-    """What the schools owe by billing.balances: each invoice's outstanding, less account credit held."""
-    invoices = list(ctx.session.scalars(select(Invoice.id).where(Invoice.kind == "invoice",
-                                                                 Invoice.issued_on <= as_of)))
-    owed = sum(invoice_outstanding(ctx.session, invoices).values(), ZERO) if invoices else ZERO
-    paid = _sum(ctx, Payment.amount, Payment.received_on <= as_of)
-    allocated = ctx.session.scalar(select(func.sum(Allocation.amount)).join(Payment, Payment.id == Allocation.payment_id)
-                                   .where(Payment.received_on <= as_of)) or ZERO
-    refunded = _sum(ctx, Refund.amount, Refund.refunded_on <= as_of)
-    return owed - (paid - allocated - refunded)
+    """What the schools owed at the end of ``as_of``: each invoice issued by then, less the credit documents
+    dated by then and the money applied to it by then, less the account credit the schools held then.
+
+    Read as the records stood on that day, so a past day reads true however much happened since: money
+    a credit note later freed from a paid invoice (AllocationRelease) counts as applied until the credit
+    note's date, and money applied ahead to an invoice not yet issued counts as account credit until it is.
+    """
+    invoices: dict[int, Decimal] = {invoice_id: total for invoice_id, total in ctx.session.execute(
+        select(Invoice.id, Invoice.total).where(Invoice.kind == "invoice", Invoice.issued_on <= as_of))}
+    if not invoices:
+        return -(_sum(ctx, Payment.amount, Payment.received_on <= as_of)
+                 - _sum(ctx, Refund.amount, Refund.refunded_on <= as_of))
+    owed = dict(invoices)
+    applied_total = ZERO
+    for part in chunks(list(invoices)):
+        credits = select(Invoice.corrects_id, Invoice.total).where(
+            Invoice.kind == "credit_note", Invoice.issued_on <= as_of, among(ctx.session, Invoice.corrects_id, part))
+        applied = select(Allocation.invoice_id, Allocation.amount).where(
+            Allocation.allocated_on <= as_of, among(ctx.session, Allocation.invoice_id, part))
+        freed_later = select(AllocationRelease.invoice_id, AllocationRelease.amount).where(
+            AllocationRelease.applied_on <= as_of, AllocationRelease.released_on > as_of,
+            among(ctx.session, AllocationRelease.invoice_id, part))
+        for query, money_applied in ((credits, False), (applied, True), (freed_later, True)):
+            for invoice_id, amount in ctx.session.execute(query):
+                if invoice_id is not None:  # always set on a credit note (a CHECK constraint): for the type checker
+                    owed[invoice_id] -= amount
+                    applied_total += amount if money_applied else ZERO
+    held = (_sum(ctx, Payment.amount, Payment.received_on <= as_of) - applied_total
+            - _sum(ctx, Refund.amount, Refund.refunded_on <= as_of))
+    return sum(owed.values(), ZERO) - held
 
 
 def reconcile(ctx: Context) -> Reconciliation:

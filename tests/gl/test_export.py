@@ -232,3 +232,13 @@ def test_a_school_with_no_laestab_recorded_journals_at_the_control_cost_centre(e
     _export(engine, date(2025, 9, 1), date(2025, 9, 30), tmp_path / "sep.csv")
     journal = [r for r in (tmp_path / "sep.csv").read_text(encoding="utf-8").splitlines() if ",payment 1," in r]
     assert [r.split(",")[3:7] for r in journal] == [["B9100", "", "4100.00", "0.00"], ["B5100", "", "0.00", "4100.00"]]
+
+
+def test_reconcile_as_of_a_month_exported_reads_the_balances_as_they_stood(ledger: Engine, tmp_path: Path) -> None:
+    # October's credit note, payment and refund are recorded, but September's balances did not have them.
+    _export(ledger, date(2025, 9, 1), date(2025, 9, 30), tmp_path / "sep.csv")
+    with service_context(ledger, date(2025, 9, 30)) as ctx:
+        september = reconcile(ctx)
+    assert september.balanced and september.unexported == ()
+    assert {f.name: (f.ledger, f.engine) for f in september.figures}[
+        "debtors control = school balances outstanding"] == (D("12820.00"), D("12820.00"))  # 12,600.00 + 220.00
