@@ -33,6 +33,7 @@ PHASES = [
     "billing.demo.delivery",      # cases, sessions, late-notice changes, training
     "billing.demo.billing_year",  # bill runs, credit notes, invoice PDFs
     "billing.demo.money_in",      # payments, bank import, interest, statements, reminders
+    "billing.demo.ledger",        # September exported to the general ledger, and reconciled
     "billing.demo.establishment", # posts, who fills them, and what each funder puts in
     "billing.demo.budgets",       # the manager's budget lines and non-staff costs
     "billing.demo.portal_users",  # schools' and a trust's people who sign in to the portal

@@ -238,3 +238,34 @@ def test_the_demo_managers_pack_page_one_shows_the_headline_csvs_figures(demo: E
         assert figures[figure] in page, (figure, figures[figure])
     assert figures["Cost recovery"].endswith("%")
     assert figures["Average full cost per case"].startswith("£")
+
+
+def test_the_demo_exports_september_to_the_ledger_balanced_and_reconciled(demo: Engine) -> None:
+    """Issue 20: the demo's batch 1 is September 2025, every money event of the month in it once, debits equal
+    to credits, each journal transfer from its school's own cost centre, and reconcile at zero for the month."""
+    from billing.gl.codes import chart
+    from billing.gl.events import unexported_events
+    from billing.gl.reconcile import reconcile
+    from billing.models import GlBatch, GlBatchEvent, GlBatchLine, Payment
+
+    with Session(demo) as s:
+        [batch] = s.scalars(select(GlBatch)).all()
+        assert (batch.number, batch.from_on, batch.to_on, batch.late_count) == (
+            1, date(2025, 9, 1), date(2025, 9, 30), 0)
+        debits, credits = s.execute(select(func.sum(GlBatchLine.debit), func.sum(GlBatchLine.credit))).one()
+        assert debits == credits == batch.debits == batch.credits and batch.debits > 0
+        assert s.scalar(select(func.max(GlBatchEvent.event_on))) <= date(2025, 9, 30)
+        september = Context(session=s, clock=FixedClock(date(2025, 9, 30)), actor="test")
+        assert unexported_events(september, chart(september), date(2025, 9, 30)) == []  # nothing of it left out
+        checked = reconcile(september)
+        assert checked.balanced and checked.unexported == ()
+        assert [f.name for f in checked.figures if f.difference != 0] == []
+        # Each journal transfer takes the recharge out of the maintained school's own budget: its LAESTAB.
+        laestab = {f"payment {pid}": code for pid, code in s.execute(
+            select(Payment.id, School.laestab).join(School, School.id == Payment.school_id)
+            .where(Payment.method == "journal", Payment.received_on <= date(2025, 9, 30)))}
+        journals = s.execute(select(GlBatchLine.document, GlBatchLine.cost_centre)
+                             .where(GlBatchLine.role == "clearing")).all()
+        assert len(journals) == len(laestab) > 0
+        assert all(centre == laestab[document] and centre for document, centre in journals)
+        s.rollback()
