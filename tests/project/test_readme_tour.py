@@ -124,7 +124,8 @@ def test_every_command_of_the_readme_tour_succeeds_in_order(fresh_url: str, tmp_
         assert "Traceback" not in result.stderr, f"{command}\n{result.stderr}"
         ran += 1
     assert ran >= 30
-    for written in ("prices.toml", "statement.csv", "INV-000004.pdf", "cases.csv", "statement.pdf"):
+    for written in ("prices.toml", "statement.csv", "INV-000002.pdf", "cases.csv", "statement.pdf", "pack.pdf",
+                    "headlines.csv"):
         assert (folder / written).is_file(), written
     assert list((folder / "letters").glob("*.pdf"))
     assert not (folder / "traded.db").exists() and not (folder / "training.db").exists()
