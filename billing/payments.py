@@ -229,6 +229,10 @@ def record_payment(
         if invoice.school_id != school.id:
             raise RuleViolation(f'invoice "{invoice.number}" is not an invoice of school {school.urn}',
                                 code="other_school_invoice")
+        if invoice.purpose == "recharge":
+            # Settled on issue by journal transfer: money named for it would only sit as account credit.
+            raise RuleViolation(f"{invoice.number} is an internal recharge, settled by journal transfer from the "
+                                "school's budget: there is nothing to pay on it", code="recharge_settled")
         if invoice not in named:
             named.append(invoice)
     _lock_school(ctx, school)

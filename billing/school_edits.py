@@ -193,6 +193,11 @@ def edit_school(ctx: Context, urn: str, changes: SchoolChanges) -> SchoolEdited:
         raise InvalidInput(f"a change of {'type' if 'type' in diff else 'LA code'} changes the VAT on "
                            f"URN {school.urn}'s charges: give --on DATE, the day it applies from",
                            code="effective_date")
+    if "journal_opt_out" in new and _vat_class(ctx, school, **{k: v for k, (_, v) in diff.items()}) != "own_maintained":
+        raise InvalidInput(f"URN {school.urn} is not one of the council's own maintained schools (LA code "
+                           f"{diff.get('la_code', (None, school.la_code))[1] or 'none'}, the council's "
+                           f"{council(ctx).la_code}): only they settle by journal (--journal/--no-journal)",
+                           code="journal_opt_out")
     if not diff:
         return SchoolEdited(school, {})
     for field, (_, value) in diff.items():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from billing.models import AuditEntry
+from billing.models import AuditEntry, Payment
 from tests.cli.test_pricebook_cli import load
 from tests.support import cli_json, cli_refused, run_cli
 
@@ -53,3 +53,27 @@ def test_an_academy_cannot_opt_out_and_nothing_is_written(db_url: str, tmp_path:
     _schools(db_url, tmp_path)
     err = cli_refused(db_url, "school", "edit", "141234", "--no-journal", as_of="2019-08-21")
     assert err["message"] == "URN 141234 is an academy: only a maintained school settles by journal (--journal/--no-journal)"
+
+
+def test_another_councils_maintained_school_cannot_opt_in_or_out(db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+    cli_json(db_url, "school", "add", "--urn", "100500", "--name", "Camden School", "--type", "maintained",
+             "--roll", "700", "--laestab", "2024310")
+    err = cli_refused(db_url, "school", "edit", "100500", "--no-journal", as_of="2019-08-21")
+    assert err["message"] == ("URN 100500 is not one of the council's own maintained schools (LA code 202, the "
+                              "council's 204): only they settle by journal (--journal/--no-journal)")
+
+
+def test_a_payment_naming_a_recharge_is_refused_and_nothing_is_written(db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+    cli_json(db_url, "bill", "run", as_of="2019-09-01")
+    err = cli_refused(db_url, "payment", "add", "100279", "--amount", "100.00", "--on", "2019-09-20",
+                      "--method", "bacs", "--invoice", "JNL-000001", as_of="2019-09-20")
+    assert err == {"code": "recharge_settled",
+                   "message": "JNL-000001 is an internal recharge, settled by journal transfer from the school's "
+                              "budget: there is nothing to pay on it"}
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        methods = conn.execute(select(Payment.method)).scalars().all()
+    engine.dispose()
+    assert methods == ["journal", "journal"]  # only the journals that settled the two recharges
