@@ -22,6 +22,10 @@ from pricing.money import ZERO
 WRITE_OFF_PURPOSE = "write_off"
 """A credit document writing off a bad debt (billing.write_offs): it closes an invoice as written off, not paid."""
 
+RECHARGE_PURPOSE = "recharge"
+"""A maintained school's journal recharge (billing.journals): settled by journal, not paid. Here so balances
+need not import journals."""
+
 
 @dataclass(frozen=True)
 class InvoiceFigures:
@@ -77,8 +81,9 @@ def invoice_outstanding(session: Session, invoice_ids: Iterable[int] | None = No
 
 def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited: Decimal | None = None,
                    written_off: Decimal | None = None) -> InvoiceStatus:
-    """``issued``, ``paid``, ``overdue`` (unpaid after its due date), ``credited`` (cancelled by credit notes)
-    or ``written_off`` (closed with a bad debt written off).
+    """``issued``, ``paid``, ``overdue`` (unpaid after its due date), ``credited`` (cancelled by credit notes),
+    ``written_off`` (closed with a bad debt written off) or ``settled_by_journal`` (a maintained school's
+    recharge, settled by journal transfer on issue: nobody paid it).
 
     An invoice with nothing left is ``written_off`` when any of it was written off
     (the council did not collect it all, however much was paid), else ``credited``
@@ -94,7 +99,9 @@ def invoice_status(invoice: Invoice, outstanding: Decimal, as_of: date, credited
             credited, written_off = known.credited, known.written_off
         if written_off > 0:
             return InvoiceStatus.WRITTEN_OFF
-        return InvoiceStatus.CREDITED if credited >= invoice.total and invoice.total > 0 else InvoiceStatus.PAID
+        if credited >= invoice.total and invoice.total > 0:
+            return InvoiceStatus.CREDITED
+        return InvoiceStatus.SETTLED_BY_JOURNAL if invoice.purpose == RECHARGE_PURPOSE else InvoiceStatus.PAID
     if invoice.due_on is not None and as_of > invoice.due_on:
         return InvoiceStatus.OVERDUE
     return InvoiceStatus.ISSUED

@@ -32,6 +32,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from billing.balances import RECHARGE_PURPOSE
 from billing.bulk import insert_rows
 from billing.charges import NewCharge, audit_many, raise_charges
 from billing.context import Context
@@ -42,7 +43,7 @@ from pricing.vat import OUTSIDE_SCOPE, customer_vat_class
 
 JOURNAL_METHOD = "journal"
 JOURNAL_SOURCE = "journal"
-RECHARGE = "recharge"
+RECHARGE = RECHARGE_PURPOSE
 ADMIN_CHARGE_KIND = "admin_charge"
 ADMIN_CHARGE_CODE = "admin_charge"
 REVERSAL_KEY = "journal-reversal:"

@@ -25,7 +25,8 @@ def invoice() -> None:
 
 @invoice.command("list")
 @click.option("--urn", default=None, metavar="URN", help="Only this school's invoices.")
-@click.option("--status", default=None, metavar="issued|paid|overdue|credited|written_off")
+@click.option("--status", default=None, metavar="issued|paid|overdue|credited|written_off|settled_by_journal",
+              help="Only invoices in this state (settled_by_journal: a maintained school's recharge).")
 @list_options
 @pass_runtime
 def list_(rt: Runtime, urn: str | None, status: str | None) -> None:
@@ -62,10 +63,20 @@ def _document_text(data: dict[str, object]) -> str:
     from cli.formats import money
     from cli.tables import paragraph, table
 
-    label = "Credit note" if data["kind"] == "credit_note" else "Invoice"
-    head = [f"{label} {data['number']} to {data['school']} (URN {data['urn']})",
+    write_off = data.get("purpose") == "write_off"
+    if write_off:
+        title = f"Write-off {data['number']} of {data['corrects']}"
+    elif data["kind"] == "credit_note":
+        title = f"Credit note {data['number']}"
+    elif data.get("purpose") == "recharge":
+        title = f"Recharge {data['number']}"
+    else:
+        title = f"Invoice {data['number']}"
+    head = [f"{title} to {data['school']} (URN {data['urn']})",
             f"Issued {data['issued']}" + (f", due {data['due']}" if data.get("due") else "")]
-    if data.get("corrects"):
+    if write_off:
+        head.append(f"Writes off a bad debt on invoice {data['corrects']} dated {data['corrects_issued']}: {data['reason']}")
+    elif data.get("corrects"):
         head.append(f"Corrects invoice {data['corrects']} dated {data['corrects_issued']}: {data['reason']}")
     if data.get("po_number"):
         head.append(f"Your order number: {data['po_number']}")
@@ -305,8 +316,8 @@ def credit_note_list(rt: Runtime, urn: str | None, invoice_number: str | None) -
       traded credit-note list --urn 100279
       traded --json credit-note list --invoice INV-000012
     \b
-    JSON: [{"number", "invoice", "urn", "school", "issued", "net": "100.00", "vat": "20.00",
-            "amount": "120.00", "reason"}]   (amount: the gross credited)
+    JSON: [{"number", "purpose": "standard|write_off", "invoice", "urn", "school", "issued", "net": "100.00",
+            "vat": "20.00", "amount": "120.00", "reason"}]   (amount: the gross credited)
     """
     from billing.views.documents import list_credit_notes
     from cli.listing import emit_list
@@ -335,7 +346,7 @@ def credit_note_show(rt: Runtime, number: str) -> None:
     Example:
       traded credit-note show CN-000001
     \b
-    JSON: as `invoice show`: {"number", "kind": "credit_note", "corrects", "corrects_issued",
+    JSON: as `invoice show`: {"number", "kind": "credit_note", "purpose": "standard|write_off", "corrects", "corrects_issued",
            "reason", "net", "vat", "total", "lines": [...]}
     """
     from billing.views.documents import show_credit_note

@@ -61,6 +61,8 @@ class InvoiceStatus(StrEnum):
     OVERDUE = "overdue"
     CREDITED = "credited"
     WRITTEN_OFF = "written_off"
+    SETTLED_BY_JOURNAL = "settled_by_journal"
+    """A maintained school's internal recharge, settled on issue by journal transfer (issue 20): never "paid"."""
 
 
 class BankLineStatus(StrEnum):

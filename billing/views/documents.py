@@ -28,7 +28,10 @@ from pricing.money import ZERO
 
 @dataclass(frozen=True)
 class CreditNoteView:
+    """A credit note in `credit-note list`; ``purpose`` is ``write_off`` for a bad debt written off, else ``standard``."""
+
     number: str
+    purpose: str
     invoice: str
     urn: str
     school: str
@@ -39,7 +42,7 @@ class CreditNoteView:
     reason: str | None
 
     def as_json(self) -> dict[str, object]:
-        return {"number": self.number, "invoice": self.invoice, "urn": self.urn, "school": self.school,
+        return {"number": self.number, "purpose": self.purpose, "invoice": self.invoice, "urn": self.urn, "school": self.school,
                 "issued": self.issued, "net": self.net, "vat": self.vat, "amount": self.amount,
                 "reason": self.reason}
 
@@ -53,7 +56,7 @@ def list_credit_notes(ctx: Context, urn: str | None = None, invoice: str | None 
         stmt = stmt.where(Invoice.school_id == get_school(ctx, urn).id)
     if invoice is not None:
         stmt = stmt.where(Invoice.corrects_id == get_invoice(ctx, invoice).id)
-    return [CreditNoteView(note.number, corrects, str(note.customer.urn), str(note.customer.name),
+    return [CreditNoteView(note.number, note.purpose, corrects, str(note.customer.urn), str(note.customer.name),
                            note.issued_on, note.net, note.vat, note.total, note.reason)
             for note, corrects in ctx.session.execute(stmt)]
 

@@ -46,10 +46,15 @@ class InvoiceLineView:
 
 @dataclass(frozen=True)
 class InvoiceView:
-    """One invoice or credit note (`invoice show`); ``corrects`` is the invoice a credit note corrects."""
+    """One invoice or credit note (`invoice show`); ``corrects`` is the invoice a credit note corrects.
+
+    ``purpose`` says what the document is for: ``standard``, ``recharge`` (a maintained school's
+    internal recharge, settled by journal) or ``write_off`` (a credit document writing off a bad debt).
+    """
 
     number: str
     kind: str
+    purpose: str
     urn: str | None
     school: str
     issued: date
@@ -74,7 +79,7 @@ class InvoiceView:
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {
-            "number": self.number, "kind": self.kind, "urn": self.urn, "school": self.school,
+            "number": self.number, "kind": self.kind, "purpose": self.purpose, "urn": self.urn, "school": self.school,
             "issued": self.issued, "tax_point": self.tax_point, "due": self.due, "po_number": self.po_number,
             "interest_only": self.interest_only, "corrects": self.corrects, "corrects_issued": self.corrects_issued,
             "reason": self.reason, "net": self.net, "vat": self.vat, "total": self.total,
@@ -92,6 +97,7 @@ class InvoiceRow:
     """An invoice in `invoice list`: its total and what is outstanding on the as-of day."""
 
     number: str
+    purpose: str
     urn: str | None
     issued: date
     due: date | None
@@ -100,7 +106,7 @@ class InvoiceRow:
     status: InvoiceStatus
 
     def as_json(self) -> dict[str, object]:
-        return {"number": self.number, "urn": self.urn, "issued": self.issued, "due": self.due,
+        return {"number": self.number, "purpose": self.purpose, "urn": self.urn, "issued": self.issued, "due": self.due,
                 "total": self.total, "outstanding": self.outstanding, "status": self.status}
 
 
@@ -132,7 +138,7 @@ def invoice_view(invoice: Invoice, outstanding: Decimal | None = None,
     """The stored document as a view; ``outstanding`` and ``status`` as the caller found them."""
     corrects = invoice.corrects
     return InvoiceView(
-        invoice.number, invoice.kind, invoice.customer.urn, invoice.customer.name, invoice.issued_on,
+        invoice.number, invoice.kind, invoice.purpose, invoice.customer.urn, invoice.customer.name, invoice.issued_on,
         invoice.tax_point, invoice.due_on, invoice.po_number, invoice.interest_only,
         corrects.number if corrects is not None else None, corrects.issued_on if corrects is not None else None,
         invoice.reason, invoice.net, invoice.vat, invoice.total, tuple(_line(line) for line in invoice.lines),
@@ -168,6 +174,6 @@ def list_invoices(ctx: Context, urn: str | None = None, status: str | None = Non
         fig = figures[inv.id]
         state = invoice_status(inv, fig.outstanding, ctx.today, credited=fig.credited, written_off=fig.written_off)
         if status is None or state == status:
-            rows.append(InvoiceRow(inv.number, inv.customer.urn, inv.issued_on, inv.due_on, inv.total,
+            rows.append(InvoiceRow(inv.number, inv.purpose, inv.customer.urn, inv.issued_on, inv.due_on, inv.total,
                                    fig.outstanding, state))
     return rows

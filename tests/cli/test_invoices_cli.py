@@ -24,9 +24,9 @@ def billed(db_url: str, engine: Engine) -> str:
 def test_invoice_list_with_filters(billed: str) -> None:
     rows = cli_json(billed, "invoice", "list", as_of="2025-10-02")
     assert rows == [
-        {"number": "INV-000001", "urn": MAINTAINED, "issued": "2025-09-01", "due": "2025-10-01",
+        {"number": "INV-000001", "purpose": "standard", "urn": MAINTAINED, "issued": "2025-09-01", "due": "2025-10-01",
          "total": "12000.00", "outstanding": "12000.00", "status": "overdue"},
-        {"number": "INV-000002", "urn": ACADEMY, "issued": "2025-09-01", "due": "2025-10-01",
+        {"number": "INV-000002", "purpose": "standard", "urn": ACADEMY, "issued": "2025-09-01", "due": "2025-10-01",
          "total": "1280.00", "outstanding": "1280.00", "status": "overdue"},
     ]
     assert [r["number"] for r in cli_json(billed, "invoice", "list", "--urn", ACADEMY, as_of="2025-09-02")] == [

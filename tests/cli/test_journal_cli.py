@@ -39,7 +39,7 @@ def test_no_journal_opts_out_audited_and_the_bill_run_invoices_it_with_the_admin
     assert [(ln["description"], ln["net"], ln["vat_code"]) for ln in shown["lines"]][-1] == (
         "Administration charge: invoiced instead of settled by journal transfer (2019-09-01)", "25.00", "O")
     recharge = cli_json(db_url, "invoice", "show", "JNL-000001", as_of="2019-09-01")
-    assert (recharge["due"], recharge["outstanding"], recharge["status"]) == (None, "0.00", "paid")
+    assert (recharge["due"], recharge["outstanding"], recharge["status"]) == (None, "0.00", "settled_by_journal")
     engine = create_engine(db_url)
     with engine.connect() as conn:
         rows = conn.execute(select(AuditEntry.actor, AuditEntry.reason, AuditEntry.detail)
@@ -77,3 +77,24 @@ def test_a_payment_naming_a_recharge_is_refused_and_nothing_is_written(db_url: s
         methods = conn.execute(select(Payment.method)).scalars().all()
     engine.dispose()
     assert methods == ["journal", "journal"]  # only the journals that settled the two recharges
+
+
+def test_a_recharge_says_what_it_is_in_invoice_show_and_list(db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+    cli_json(db_url, "bill", "run", as_of="2019-09-01")
+    shown = cli_json(db_url, "invoice", "show", "JNL-000001", as_of="2019-09-02")
+    assert (shown["kind"], shown["purpose"], shown["status"]) == ("invoice", "recharge", "settled_by_journal")
+    assert cli_json(db_url, "invoice", "show", "INV-000001", as_of="2019-09-02")["purpose"] == "standard"
+    text = run_cli(db_url, "invoice", "show", "JNL-000001", as_of="2019-09-02", as_json=False).stdout
+    assert text.splitlines()[0] == "Recharge JNL-000001 to Stoke Newington School (URN 100279)"
+    assert "Outstanding £0.00 (settled by journal)" in text
+    rows = cli_json(db_url, "invoice", "list", as_of="2019-09-02")
+    assert [(r["number"], r["purpose"], r["status"]) for r in rows] == [
+        ("JNL-000001", "recharge", "settled_by_journal"), ("INV-000001", "standard", "issued"),
+        ("JNL-000002", "recharge", "settled_by_journal")]
+    assert [r["number"] for r in cli_json(db_url, "invoice", "list", "--status", "settled_by_journal",
+                                          as_of="2019-09-02")] == ["JNL-000001", "JNL-000002"]
+    assert cli_json(db_url, "invoice", "list", "--status", "paid", as_of="2019-09-02") == []
+    listed = run_cli(db_url, "invoice", "list", as_of="2019-09-02", as_json=False).stdout
+    assert [("JNL-" in line, "settled by journal" in line) for line in listed.splitlines() if "-00000" in line] == [
+        (True, True), (False, False), (True, True)]

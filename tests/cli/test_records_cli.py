@@ -97,7 +97,7 @@ def test_every_list_shows_the_ledger_exactly(db_url: str, tmp_path: Path) -> Non
     assert cli_json(db_url, "case", "list") == CASES
     assert cli_json(db_url, "session", "list") == SESSIONS
     assert cli_json(db_url, "credit-note", "list") == [
-        {"number": "CN-000001", "invoice": "INV-000002", "urn": "100280", "school": "Mossbourne Academy",
+        {"number": "CN-000001", "purpose": "standard", "invoice": "INV-000002", "urn": "100280", "school": "Mossbourne Academy",
          "issued": "2019-09-10", "net": "100.00", "vat": "20.00", "amount": "120.00",
          "reason": "One day charged twice"}]
     # The hourly cost in force on the as-of day: Dan Okafor's new rate starts on 2020-01-01.

@@ -315,8 +315,8 @@ def test_list_csv_is_written_through_the_one_writer(db_url: str, ledger: dict[st
     shown = run_cli(db_url, "invoice", "list", "--csv", str(target), as_of="2026-01-31", as_json=False)
     assert shown.exit_code == 0 and shown.stdout.rstrip().endswith(f"CSV written to {target}.")
     lines = target.read_text().splitlines()
-    assert lines[0] == "number,urn,issued,due,total,outstanding,status"
-    assert lines[1] == f"INV-000001,{ACADEMY},2025-09-01,2025-10-01,{BIG},233333.33,overdue"
+    assert lines[0] == "number,purpose,urn,issued,due,total,outstanding,status"
+    assert lines[1] == f"INV-000001,standard,{ACADEMY},2025-09-01,2025-10-01,{BIG},233333.33,overdue"
     again = run_cli(db_url, "invoice", "list", "--csv", str(target), as_of="2026-01-31", as_json=False)
     assert again.exit_code == 1 and again.stderr == f"traded: {target} already exists: add --force to replace it\n"
     assert again.stdout == ""

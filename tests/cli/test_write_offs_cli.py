@@ -47,6 +47,22 @@ def test_write_off_all_outstanding_then_list_it(db_url: str, engine: Engine, mon
     assert (written["number"], written["amount"]) == ("WO-000001", "1280.00")
 
 
+def test_a_write_off_shows_as_a_write_off_of_its_invoice(db_url: str, engine: Engine,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    cli_json(db_url, "invoice", "write-off", number, "--amount", "280.00", "--reason", REASON,
+             "--approved-by", "J Smith", as_of="2026-02-01")
+    shown = cli_json(db_url, "invoice", "show", "WO-000001", as_of="2026-02-01")
+    assert (shown["kind"], shown["purpose"], shown["corrects"]) == ("credit_note", "write_off", number)
+    assert cli_json(db_url, "credit-note", "show", "WO-000001", as_of="2026-02-01")["purpose"] == "write_off"
+    [listed] = cli_json(db_url, "credit-note", "list", as_of="2026-02-01")
+    assert (listed["number"], listed["purpose"], listed["invoice"]) == ("WO-000001", "write_off", number)
+    text = run_cli(db_url, "invoice", "show", "WO-000001", as_of="2026-02-01", as_json=False).stdout.splitlines()
+    assert text[0] == f"Write-off WO-000001 of {number} to Mossbourne Community Academy (URN {ACADEMY})"
+    assert text[2] == f"Writes off a bad debt on invoice {number} dated 2025-09-01: {REASON}"
+    assert not any("Credit note" in line or "Corrects" in line for line in text)
+
+
 def test_write_off_part_of_the_balance(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     number = academy_invoice(db_url, engine, monkeypatch)
     out = cli_json(db_url, "invoice", "write-off", number, "--amount", "£280.00", "--reason", REASON,

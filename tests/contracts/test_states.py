@@ -103,4 +103,5 @@ def test_values_are_the_stored_words_in_declaration_order() -> None:
     assert values(ChargeStatus) == ("due", "withdrawn", "waived")
     assert values(BankLineStatus) == ("matched", "unmatched", "future", "rejected")
     assert values(SessionStatus) == ("scheduled", "delivered", "moved", "dropped", "deemed_delivered")
-    assert values(InvoiceStatus) == ("issued", "paid", "overdue", "credited", "written_off")
+    assert values(InvoiceStatus) == ("issued", "paid", "overdue", "credited", "written_off",
+                                     "settled_by_journal")
