@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
-from billing.balances import invoice_outstanding
+from billing.balances import WRITE_OFF_PURPOSE, invoice_outstanding
 from billing.context import Context
 from billing.documents import payment_details, with_pay_link
 from billing.entitlements import school_entitlements
@@ -62,7 +62,8 @@ from pricing.calendars import AcademicYear
 from pricing.errors import InvalidInput, TradedError
 from pricing.money import ZERO
 
-_KIND_ORDER = {"invoice": 0, "recharge": 0, "interest": 1, "credit_note": 2, "payment": 3, "journal": 3, "refund": 4}
+_KIND_ORDER = {"invoice": 0, "recharge": 0, "interest": 1, "credit_note": 2, "write_off": 2, "payment": 3, "journal": 3,
+               "refund": 4}
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,9 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
                 other = ctx.session.get(Invoice, doc.corrects_id)
                 corrected = other.number if other else "?"
             reason = f": {doc.reason}" if doc.reason else ""
-            label = "Written off" if doc.purpose == "write_off" else "Credit note"  # billing.write_offs
-            entries.append(Entry(doc.issued_on, "credit_note", doc.number,
+            write_off = doc.purpose == WRITE_OFF_PURPOSE  # billing.write_offs: a write-off, not a credit note
+            label = "Written off" if write_off else "Credit note"
+            entries.append(Entry(doc.issued_on, "write_off" if write_off else "credit_note", doc.number,
                                  f"{label} against {corrected}{reason}"[:300], ZERO, doc.total, doc.id))
     for payment in ctx.session.scalars(select(Payment).where(Payment.school_id == school.id)):
         ref = f" ({payment.reference})" if payment.reference else ""

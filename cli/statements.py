@@ -7,6 +7,9 @@ import click
 from cli.mail_options import mail_setup
 from cli.runtime import Runtime, pass_runtime
 
+_KIND_WORDS = {"credit_note": "credit note", "write_off": "write-off"}
+"""A statement line's kind as the Document column says it beside its number; other kinds are one word."""
+
 
 @click.command()
 @click.argument("urn")
@@ -59,7 +62,7 @@ def statement(rt: Runtime, urn: str, start: str | None, end: str | None, pdf: st
         # The kind of document beside its number ("invoice INV-000003"): one column fewer, so the
         # statement stays a table on an 80-column terminal.
         rows = [["", "Opening balance", "", "", "", money(data["opening_balance"])]]
-        rows += [[ln["date"], f"{ln['kind'].replace('_', ' ')} {ln['reference']}", ln["description"],
+        rows += [[ln["date"], f"{_KIND_WORDS.get(ln['kind'], ln['kind'])} {ln['reference']}", ln["description"],
                   money(ln["debit"] or None), money(ln["credit"] or None), money(ln["balance"])]
                  for ln in data["lines"]]  # type: ignore[attr-defined]
         rows.append(["", "Closing balance", "", "", "", money(data["closing_balance"])])

@@ -24,7 +24,8 @@ from pricing.money import ZERO, money
 
 DocumentKind = Literal["invoice", "credit_note"]
 DOCUMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note")
-STATEMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "refund", "interest", "recharge", "journal")
+STATEMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "payment", "refund", "interest", "recharge", "journal",
+                                    "write_off")
 """``recharge``: a maintained school's journal recharge; ``journal``: the transfer settling it, or reversing a credit."""
 AGEING_BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "90+")
 REMINDER_LEVELS: tuple[int, ...] = (7, 30, 60)  # the stages: first reminder, second reminder, final notice

@@ -26,6 +26,7 @@ KIND_NAMES = {
     "interest": "Interest",
     "recharge": "Recharge",
     "journal": "Journal",
+    "write_off": "Write-off",
 }
 
 AGEING_LABELS = (

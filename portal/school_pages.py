@@ -32,7 +32,8 @@ from pricing.clock import parse_date
 from pricing.errors import NotFound, TradedError
 
 KINDS = {"invoice": "Invoice", "interest": "Interest invoice", "credit_note": "Credit note",
-         "payment": "Payment", "refund": "Refund", "recharge": "Internal recharge", "journal": "Journal transfer"}
+         "payment": "Payment", "refund": "Refund", "recharge": "Internal recharge", "journal": "Journal transfer",
+         "write_off": "Write-off"}
 STATUSES = {"issued": ("Unpaid", "tag"), "overdue": ("Overdue", "tag tag--red"), "paid": ("Paid", "tag tag--green"),
             "credited": ("Credited", "tag tag--grey"), "written_off": ("Written off", "tag tag--grey"),
             "settled_by_journal": ("Settled by journal", "tag tag--green")}

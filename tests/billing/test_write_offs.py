@@ -115,8 +115,9 @@ def test_the_statement_says_written_off_with_the_reason(engine: Engine) -> None:
     with service_context(engine, FEB1) as ctx:
         write_off(ctx, number, REASON, FINANCE)
         st = school_statement(ctx, ACADEMY, with_entitlements=False)
-        assert [(ln.reference, ln.description, ln.credit, ln.balance) for ln in st.lines][-1] == (
-            "WO-000001", f"Written off against {number}: {REASON}", Decimal("1000.00"), Decimal("0.00"))
+        assert [(ln.kind, ln.reference, ln.description, ln.credit, ln.balance) for ln in st.lines][-1] == (
+            "write_off", "WO-000001", f"Written off against {number}: {REASON}", Decimal("1000.00"),
+            Decimal("0.00"))
         assert st.closing_balance == Decimal("0.00")
 
 

@@ -61,6 +61,9 @@ def test_a_write_off_shows_as_a_write_off_of_its_invoice(db_url: str, engine: En
     assert text[0] == f"Write-off WO-000001 of {number} to Mossbourne Community Academy (URN {ACADEMY})"
     assert text[2] == f"Writes off a bad debt on invoice {number} dated 2025-09-01: {REASON}"
     assert not any("Credit note" in line or "Corrects" in line for line in text)
+    statement = run_cli(db_url, "statement", ACADEMY, as_of="2026-02-01", as_json=False).stdout
+    assert "write-off WO-000001" in statement and "credit note WO-" not in statement
+    assert cli_json(db_url, "statement", ACADEMY, as_of="2026-02-01")["lines"][-1]["kind"] == "write_off"
 
 
 def test_write_off_part_of_the_balance(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
