@@ -51,7 +51,7 @@ from billing.invoicing import (
     issue_invoices,
     price_charges,
 )
-from billing.journals import pays_admin_charge, raise_admin_charges
+from billing.journals import RECHARGE, pays_admin_charge, raise_admin_charges, settles_by_journal
 from billing.mail_compose import MailSetup
 from billing.models import BillRun, Charge, Invoice, InvoiceLine, School
 from billing.numbering import INVOICE_SERIES, lock_series
@@ -91,6 +91,8 @@ class RunInvoice:
     interest_only: bool
     items: tuple[Line, ...] = ()
     """The priced lines (a dry run's preview only: an issued invoice's lines are on the invoice)."""
+    recharge: bool = False
+    """A maintained school's internal recharge settled by journal (billing.journals), not an invoice."""
 
     def as_json(self, lines: bool = False) -> dict[str, object]:
         data: dict[str, object] = {"number": self.number, "urn": self.urn, "total": self.total}
@@ -121,6 +123,11 @@ class BillRunResult:
     @property
     def count(self) -> int:
         return len(self.invoices)
+
+    @property
+    def recharges(self) -> int:
+        """How many of :attr:`count` are recharges settled by journal, not invoices."""
+        return sum(inv.recharge for inv in self.invoices)
 
     @property
     def total(self) -> Decimal:
@@ -202,7 +209,8 @@ def _preview(ctx: Context, group: Group) -> RunInvoice | None:
     _with_admin_charges(ctx, [(school, charges, group[1])])
     priced = price_charges(ctx, charges, ctx.today)
     net, vat, total = document_totals(priced)
-    return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1], tuple(priced))
+    return RunInvoice(None, school.urn, school.name, net, vat, total, len(charges), group[1], tuple(priced),
+                      recharge=settles_by_journal(council(ctx), school))
 
 
 def _issue(ctx: Context, group: Group, run_id: int | None, mail: MailSetup | None) -> RunInvoice | None:
@@ -218,7 +226,8 @@ def _issue(ctx: Context, group: Group, run_id: int | None, mail: MailSetup | Non
     apply_account_credit(ctx, {school.id})
     if mail is not None:
         queue_document(ctx, inv, mail)
-    return RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), group[1])
+    return RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), group[1],
+                      recharge=inv.purpose == RECHARGE)
 
 
 BATCH = 500
@@ -250,7 +259,8 @@ def _issue_batch(ctx: Context, groups: list[Group], run_id: int | None,
     apply_account_credit(ctx, {school.id for school, _, _ in batch})
     if mail is not None:
         queue_invoices(ctx, [inv.id for inv in issued], mail)
-    return [RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), interest)
+    return [RunInvoice(inv.number, school.urn, school.name, inv.net, inv.vat, inv.total, len(charges), interest,
+                       recharge=inv.purpose == RECHARGE)
             for inv, (school, charges, interest) in zip(issued, batch, strict=True)]
 
 

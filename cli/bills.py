@@ -139,21 +139,38 @@ def run(rt: Runtime, dry_run: bool, show_lines: bool, no_email: bool) -> None:
         bar.close()
 
     def text() -> str:
-        from cli.formats import count, money
+        from cli.formats import money
         from cli.tables import table
 
         if not result.invoices:
             return f"Nothing due up to {result.run_on.isoformat()}: no invoices {'would be ' if dry_run else ''}issued."
         if show_lines:
             return _lines_text(result)
-        rows = [[inv.number or "(draft)", inv.urn, inv.school, "interest" if inv.interest_only else "",
-                 inv.lines, money(inv.total)] for inv in result.invoices]
+        rows = [[inv.number or "(draft)", inv.urn, inv.school, _kind(inv), inv.lines, money(inv.total)]
+                for inv in result.invoices]
         verb = "would be issued (dry run, nothing written)" if dry_run else "issued"
-        return table(["Number", "URN", "School", "Kind", "Lines", "Total"], rows, align="lllrrr",
-                     wrap=("School",), title=f"{count(result.count, 'invoice')} {verb} on "
+        return table(["Number", "URN", "School", "Kind", "Lines", "Total"], rows, align="llllrr",
+                     wrap=("School",), title=f"{_documents(result)} {verb} on "
                                             f"{result.run_on.isoformat()}, total {money(result.total)}")
 
     rt.emit(result.as_json(lines=show_lines), text)
+
+
+def _kind(inv: Any) -> str:
+    """The Kind column: blank for an ordinary invoice."""
+    return ", ".join(word for word, yes in (("recharge", inv.recharge), ("interest", inv.interest_only)) if yes)
+
+
+def _documents(result: Any) -> str:
+    """What a run issued: "3 invoices and 2 recharges" (a recharge is settled by journal, not an invoice)."""
+    from cli.formats import count
+
+    recharges = result.recharges
+    invoices = result.count - recharges
+    parts = [count(invoices, "invoice")] if invoices or not recharges else []
+    if recharges:
+        parts.append(count(recharges, "recharge"))
+    return " and ".join(parts)
 
 
 def _lines_text(result: Any) -> str:
@@ -166,10 +183,10 @@ def _lines_text(result: Any) -> str:
     def heading(text: str) -> str:  # wrapped between words: an amount or a URN is never split
         return fill(text, terminal_width(), break_long_words=False, break_on_hyphens=False)
 
-    parts = [heading(f"{count(result.count, 'invoice')} would be issued on {result.run_on.isoformat()} "
+    parts = [heading(f"{_documents(result)} would be issued on {result.run_on.isoformat()} "
                      f"(dry run, nothing written), total {money(result.total)}")]
     for inv in result.invoices:
-        kind = ", interest only" if inv.interest_only else ""
+        kind = (", recharge" if inv.recharge else "") + (", interest only" if inv.interest_only else "")
         parts += ["", heading(f"{inv.school} (URN {inv.urn}{kind}): {count(len(inv.items), 'line')}, "
                               f"net {money(inv.net)}, VAT {money(inv.vat)}, total {money(inv.total)}")]
         parts.append(table(

@@ -98,3 +98,25 @@ def test_a_recharge_says_what_it_is_in_invoice_show_and_list(db_url: str, tmp_pa
     listed = run_cli(db_url, "invoice", "list", as_of="2019-09-02", as_json=False).stdout
     assert [("JNL-" in line, "settled by journal" in line) for line in listed.splitlines() if "-00000" in line] == [
         (True, True), (False, False), (True, True)]
+
+
+def test_the_bill_run_names_its_recharges_apart_from_its_invoices(db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+
+    def kinds(out: str) -> list[list[str]]:
+        return [[cell.strip() for cell in line.split("│")[1:-1]][:4] for line in out.splitlines() if "│" in line]
+
+    dry = run_cli(db_url, "bill", "run", "--dry-run", as_of="2019-09-01", as_json=False).stdout
+    assert dry.startswith("1 invoice and 2 recharges would be issued (dry run, nothing written) on 2019-09-01")
+    assert kinds(dry) == [["(draft)", "100279", "Stoke Newington School", "recharge"],
+                          ["(draft)", "100280", "Clapton Girls' School", "recharge"],
+                          ["(draft)", "141234", "Mossbourne Academy", ""]]
+    lines = run_cli(db_url, "bill", "run", "--dry-run", "--lines", as_of="2019-09-01", as_json=False).stdout
+    assert lines.startswith("1 invoice and 2 recharges would be issued on 2019-09-01")
+    assert "Stoke Newington School (URN 100279, recharge): 1 line" in lines
+    assert "Mossbourne Academy (URN 141234): 1 line" in lines
+    issued = run_cli(db_url, "bill", "run", as_of="2019-09-01", as_json=False).stdout
+    assert issued.startswith("1 invoice and 2 recharges issued on 2019-09-01, total £33,300.00")
+    assert kinds(issued) == [["JNL-000001", "100279", "Stoke Newington School", "recharge"],
+                             ["JNL-000002", "100280", "Clapton Girls' School", "recharge"],
+                             ["INV-000001", "141234", "Mossbourne Academy", ""]]
