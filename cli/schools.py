@@ -99,7 +99,10 @@ def show(rt: Runtime, urn: str) -> None:
       traded school show 100279
     \b
     JSON: {"urn", "name", "type", "roll", "laestab", "la_code", "email", "address", "postcode", "phase",
+           "journal_opt_out": false, "settles_by_journal": true,
            "contacts": [as school contact list], "successor", "predecessor", "converted_on" (after a conversion)}
+    (settles_by_journal: billed by journal recharge, the council's own maintained school not opted
+    out with `school edit --no-journal`; null before a price book is loaded)
     """
     from billing.views.schools import show_school
 
@@ -109,11 +112,24 @@ def show(rt: Runtime, urn: str) -> None:
 
         labels = {"urn": "URN", "la_code": "LA code", "laestab": "LAESTAB"}
         shown = details([(labels.get(key, key.replace("_", " ").capitalize()), value)
-                         for key, value in data.items() if key != "contacts"])
+                         for key, value in data.items() if key not in _NOT_DETAILS]
+                        + [("Settlement", _settlement(data))])
         contacts: list[dict[str, Any]] = data["contacts"]  # type: ignore[assignment]
         return "\n".join([shown, _contacts_table(contacts, "Contacts", with_school=False)]) if contacts else shown
 
     rt.emit(data, text)
+
+
+_NOT_DETAILS = ("contacts", "journal_opt_out", "settles_by_journal")
+
+
+def _settlement(data: dict[str, object]) -> str | None:
+    """How the school settles what it is billed, in words (None, left out, before a price book is loaded)."""
+    if data["settles_by_journal"]:
+        return "by journal transfer from its budget (internal recharges)"
+    if data["journal_opt_out"]:
+        return "invoiced: opted out of settlement by journal"
+    return None if data["settles_by_journal"] is None else "invoiced"
 
 
 @school.command("edit")

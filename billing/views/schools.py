@@ -16,8 +16,11 @@ from sqlalchemy import select
 
 from billing.contacts import current_contacts, list_contacts
 from billing.context import Context
+from billing.journals import settles_by_journal
 from billing.models import School, SchoolContact
+from billing.pricebooks import council
 from billing.schools import get_school, list_schools
+from pricing.errors import NotFound
 
 if TYPE_CHECKING:  # only the edit's result is read here: `school list` and `show` start without the edit service
     from billing.school_edits import RecodedCharge, SchoolEdited
@@ -83,12 +86,19 @@ class ConversionView:
 
 @dataclass(frozen=True)
 class SchoolDetail:
+    """`school show`. ``journal_opt_out`` is the school's own choice (`school edit --no-journal`);
+    ``settles_by_journal`` whether what it is billed is a journal recharge under the price book
+    (the council's own maintained school, not opted out; None before a price book is loaded)."""
+
     school: SchoolView
     contacts: tuple[ContactView, ...]
     conversion: ConversionView
+    journal_opt_out: bool = False
+    settles_by_journal: bool | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {**self.school.as_json(), "contacts": [c.as_json() for c in self.contacts],
+        return {**self.school.as_json(), "journal_opt_out": self.journal_opt_out,
+                "settles_by_journal": self.settles_by_journal, "contacts": [c.as_json() for c in self.contacts],
                 **self.conversion.as_json()}
 
 
@@ -165,8 +175,12 @@ def conversion_view(ctx: Context, school: School) -> ConversionView:
 def show_school(ctx: Context, urn: str) -> SchoolDetail:
     """One school as `school show` gives it: particulars, contacts current on the as-of day, conversion."""
     school = get_school(ctx, urn)
+    try:
+        by_journal: bool | None = settles_by_journal(council(ctx), school)
+    except NotFound:  # no price book yet: the school is shown, how it settles is not known
+        by_journal = None
     return SchoolDetail(school_view(school), tuple(contact_view(c) for c in current_contacts(ctx, school)),
-                        conversion_view(ctx, school))
+                        conversion_view(ctx, school), bool(school.journal_opt_out), by_journal)
 
 
 def _recoded(charge: RecodedCharge) -> RecodedChargeView:

@@ -88,7 +88,9 @@ def test_school_show_lists_the_current_contacts(schools: str, monkeypatch: pytes
     shown = cli_json(schools, "school", "show", URN, as_of="2025-09-02")
     assert shown == {"urn": URN, "name": "Stoke Newington School", "type": "maintained", "roll": None,
                      "laestab": None, "la_code": None, "email": "office@stokenewington.example", "address": None,
-                     "postcode": None, "phase": None, "contacts": [ANN, TOM]}
+                     "postcode": None, "phase": None, "journal_opt_out": False,
+                     "settles_by_journal": None,  # no price book loaded
+                     "contacts": [ANN, TOM]}
     cli_json(schools, "school", "contact", "remove", "2", as_of="2025-10-01")
     assert cli_json(schools, "school", "show", URN, as_of="2025-10-01")["contacts"] == [ANN]
     assert cli_json(schools, "school", "show", URN, as_of="2025-08-31")["contacts"] == []

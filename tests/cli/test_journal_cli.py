@@ -120,3 +120,17 @@ def test_the_bill_run_names_its_recharges_apart_from_its_invoices(db_url: str, t
     assert kinds(issued) == [["JNL-000001", "100279", "Stoke Newington School", "recharge"],
                              ["JNL-000002", "100280", "Clapton Girls' School", "recharge"],
                              ["INV-000001", "141234", "Mossbourne Academy", ""]]
+
+
+def test_school_show_says_how_the_school_settles(db_url: str, tmp_path: Path) -> None:
+    _schools(db_url, tmp_path)
+    cli_json(db_url, "school", "edit", "100280", "--no-journal", "--reason", "Pays by BACS", as_of="2019-08-21")
+    shown = {urn: cli_json(db_url, "school", "show", urn, as_of="2019-08-21") for urn in ("100279", "100280", "141234")}
+    assert {urn: (s["journal_opt_out"], s["settles_by_journal"]) for urn, s in shown.items()} == {
+        "100279": (False, True), "100280": (True, False), "141234": (False, False)}
+    said = {urn: [line.strip() for line in run_cli(db_url, "school", "show", urn, as_of="2019-08-21",
+                                                  as_json=False).stdout.splitlines() if "Settlement:" in line]
+            for urn in ("100279", "100280", "141234")}
+    assert said == {"100279": ["Settlement: by journal transfer from its budget (internal recharges)"],
+                    "100280": ["Settlement: invoiced: opted out of settlement by journal"],
+                    "141234": ["Settlement: invoiced"]}
