@@ -35,11 +35,24 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from billing.balances import WRITE_OFF_PURPOSE
 from billing.bulk import among, chunks
 from billing.context import Context
-from billing.gl.codes import line_codes
-from billing.journals import JOURNAL_METHOD, RECHARGE, is_reversing_journal
+from billing.gl.codes import INTEREST_KIND, line_codes
+from billing.journals import JOURNAL_METHOD, RECHARGE, REVERSAL_KEY, is_reversing_journal
 from billing.models import GlBatchEvent, Invoice, InvoiceLine, Payment, Refund, School
 from pricing.money import ZERO
 from pricing.pricebook import LedgerCodes
+
+DESCRIPTION_LIMIT = 240
+"""The longest line description the export writes (docs/ledger-export.md): ERP journal imports cap a line's
+narrative (Oracle General Ledger's journal line description holds 240 characters), and a longer one is refused
+or cut where finance cannot see it."""
+
+CREDIT_PREFIX = "Credit: "
+"""How a credit note's line starts (invoices.credit): an interest reduction says so in its place."""
+
+
+def narrative(text: str) -> str:
+    """A line's description as the export writes it: at most DESCRIPTION_LIMIT characters, a cut one ending "…"."""
+    return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - 1].rstrip() + "…"
 
 
 class EventKind(StrEnum):
@@ -52,13 +65,16 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True)
 class Posting:
-    """One side of an event: ``amount`` positive is a debit, negative a credit."""
+    """One side of an event: ``amount`` positive is a debit, negative a credit; ``description`` is capped (narrative)."""
 
     role: str
     account: str
     cost_centre: str | None
     amount: Decimal
     description: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "description", narrative(self.description))
 
     @property
     def debit(self) -> Decimal:
@@ -123,7 +139,7 @@ def _document_events(ctx: Context, codes: LedgerCodes, kind: EventKind, upto: da
         for line in own:
             code = income[line.id]
             postings.append(Posting(code.role, code.account, code.cost_centre, -sign * line.net,
-                                    f"{doc.number}: {line.description}"[:300]))
+                                    f"{doc.number}: {_line_words(kind, code.role, line.description)}"))
         # A document's net not carried by lines of its own (none are written in some old or
         # hand-made records) still reaches income, at the chart's default: every event balances.
         rest = doc.total - doc.vat - sum((line.net for line in own), ZERO)
@@ -139,6 +155,13 @@ def _document_word(kind: EventKind, purpose: str) -> str:
     if kind == EventKind.CREDIT_NOTE:
         return "Credit note"
     return "Recharge" if purpose == RECHARGE else "Invoice"
+
+
+def _line_words(kind: EventKind, role: str, description: str) -> str:
+    """A line's own description; a credit note's interest line is a reduction of interest, not the interest itself."""
+    if kind == EventKind.CREDIT_NOTE and role == INTEREST_KIND:
+        return f"Interest reduced: {description.removeprefix(CREDIT_PREFIX)}"
+    return description
 
 
 def _invoices(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
@@ -172,14 +195,17 @@ def _payments(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
 
 def _refunds(ctx: Context, codes: LedgerCodes, upto: date) -> list[MoneyEvent]:
     rows = ctx.session.execute(
-        select(Refund, School.urn, School.laestab).join(School, School.id == Refund.school_id)
+        select(Refund, School.urn, School.laestab, Payment.reference).join(School, School.id == Refund.school_id)
+        .outerjoin(Payment, Payment.id == Refund.payment_id)
         .where(Refund.refunded_on <= upto, _not_exported(EventKind.REFUND, Refund.id))
         .order_by(Refund.refunded_on, Refund.id)).all()
     control = codes.control_cost_centre
     events = []
-    for refund, urn, laestab in rows:
+    for refund, urn, laestab, recharge in rows:
         if is_reversing_journal(refund):  # a credit note against a recharge, handed back to the school's budget
-            said = f"Reversing journal to {urn}'s budget"
+            # Keyed by the credit note's number; its journal payment's reference is the recharge it settled.
+            note = (refund.external_key or "").removeprefix(REVERSAL_KEY)
+            said = f"Reversing journal: {note}{f' on {recharge}' if recharge else ''} to {urn}'s budget"
             out = Posting("clearing", codes.journal_clearing, _school_centre(codes, urn, laestab), -refund.amount,
                           said)
         else:

@@ -215,8 +215,9 @@ def test_a_credit_against_a_recharge_goes_back_to_the_schools_own_cost_centre(en
         "2,1,2025-10-01,B5100,,0.00,410.00,Credit note CN-000001 to 100279,CN-000001,100279",
         "2,2,2025-10-01,R4120,TS100,410.00,0.00,"
         "CN-000001: Credit: Initial subscription 2025/26 (2025-09-01 to 2026-08-31),CN-000001,100279",
-        "2,3,2025-10-01,B5100,,410.00,0.00,Reversing journal to 100279's budget,refund 1,100279",
-        "2,4,2025-10-01,B9100,2044321,0.00,410.00,Reversing journal to 100279's budget,refund 1,100279",
+        "2,3,2025-10-01,B5100,,410.00,0.00,Reversing journal: CN-000001 on JNL-000001 to 100279's budget,refund 1,100279",
+        "2,4,2025-10-01,B9100,2044321,0.00,410.00,Reversing journal: CN-000001 on JNL-000001 to 100279's budget,"
+        "refund 1,100279",
     ]
 
 
