@@ -23,7 +23,9 @@ def ledger() -> None:
 
 @ledger.command("export")
 @click.option("--from", "from_", required=True, metavar="DATE", help="First day of the range (YYYY-MM-DD).")
-@click.option("--to", "to", required=True, metavar="DATE", help="Last day of the range; a day already over.")
+@click.option("--to", "to", required=True, metavar="DATE",
+              help="Last day of the range, up to and including the as-of date (not after it): an event of that "
+                   "day recorded after the export goes in the next batch, listed as late.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the batch's journal as CSV to FILE.")
 @click.option("--profile", default=None, metavar="NAME",

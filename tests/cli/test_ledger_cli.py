@@ -81,3 +81,11 @@ def test_an_existing_output_needs_force(ledger: str, engine: Engine, tmp_path: P
     done = cli_json(ledger, "ledger", "export", "--from", "2025-10-01", "--to", "2025-10-31", "--out", str(out),
                     "--force", as_of=AS_OF)
     assert done["batch"]["batch"] == 1
+
+
+def test_to_may_be_the_as_of_day_itself_as_the_help_says(ledger: str, tmp_path: Path) -> None:
+    helped = " ".join(run_cli(ledger, "ledger", "export", "--help", as_json=False).stdout.split())
+    assert "up to and including the as-of date (not after it)" in helped
+    done = cli_json(ledger, "ledger", "export", "--from", "2025-10-01", "--to", AS_OF, "--out",
+                    str(tmp_path / "gl.csv"), as_of=AS_OF)
+    assert (done["to"], done["batch"]["batch"], done["batch"]["events"]) == (AS_OF, 1, 7)
