@@ -123,6 +123,20 @@ def _raised(ctx: Context, invoice_ids: list[int]) -> dict[int, _Raised]:
             for inv_id, (kept, last, count) in charged.items()}
 
 
+def interest_not_raised(ctx: Context, invoice: Invoice, upto: date) -> Decimal:
+    """Interest the invoice's whole history earns up to ``upto`` beyond what runs have raised on it: what the
+    next run to ``upto`` would raise, by the run's own arithmetic (nothing on an invoice that earns none)."""
+    school = invoice.school
+    if (invoice.kind != "invoice" or invoice.interest_only or invoice.due_on is None or invoice.due_on >= upto
+            or not _chargeable(ctx, school.type, school.la_code)):
+        return ZERO
+    policy = council(ctx).interest
+    before = _raised(ctx, [invoice.id]).get(invoice.id, _Raised(ZERO, None))
+    whole = interest_due(invoice.total, invoice.due_on, balance_changes(ctx, [invoice.id]).get(invoice.id, []),
+                         invoice.due_on + _DAY, upto, policy.annual_rate, policy.basis_days)
+    return max(whole.amount - before.net, ZERO)
+
+
 def _chargeable(ctx: Context, school_type: str, la_code: str | None) -> bool:
     policy = council(ctx)
     if policy.interest.charge_own_maintained:

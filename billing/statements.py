@@ -208,14 +208,17 @@ def ledger_entries(ctx: Context, school: School) -> list[Entry]:
     return entries
 
 
-def interest_not_invoiced(ctx: Context, school: School, on: date) -> Decimal:
-    """Interest raised on the school's late invoices by ``on`` and not invoiced by then (not waived or withdrawn)."""
+def interest_not_invoiced(ctx: Context, school: School, on: date, late_invoice_id: int | None = None) -> Decimal:
+    """Interest raised on the school's late invoices by ``on`` and not invoiced by then (not waived or withdrawn);
+    with ``late_invoice_id``, on that one late invoice only (billing.write_offs)."""
     billed_by = (exists().where(InvoiceLine.charge_id == Charge.id, Invoice.id == InvoiceLine.invoice_id,
                                 Invoice.issued_on <= on))
-    total = ctx.session.scalar(select(func.sum(Charge.amount)).where(
+    stmt = select(func.sum(Charge.amount)).where(
         Charge.school_id == school.id, Charge.kind == "interest", Charge.status == "due", Charge.due_on <= on,
-        ~billed_by))
-    return total or ZERO
+        ~billed_by)
+    if late_invoice_id is not None:
+        stmt = stmt.where(Charge.late_invoice_id == late_invoice_id)
+    return ctx.session.scalar(stmt) or ZERO
 
 
 def overdue_by_age(ctx: Context, school: School, as_of: date) -> dict[str, Decimal]:

@@ -21,18 +21,28 @@ as a credit note does, so it records how much of the debt was VAT (what a later
 bad-debt relief claim would need). A write-off is not a VAT credit note and does
 not reduce output VAT: the ledger posts it whole to the write-off expense
 account against the debtors control account.
+
+Interest: a write-off stops the invoice earning interest from its date, but interest it
+earned up to then is still owed and still billed: raised by a run and not yet invoiced
+(the statement's "interest not yet invoiced", for this invoice), and accrued since the
+last run (the next run raises it). :func:`write_off_debt` says how much, so finance can
+waive it with a reason (`traded interest waive`) if the debt's interest is to go too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from billing.balances import WRITE_OFF_PURPOSE, invoice_outstanding
 from billing.context import Context
+from billing.interest_run import interest_not_raised
 from billing.invoicing import CreditSeries, get_invoice, issue_credit_note
 from billing.models import Invoice
 from billing.numbering import CREDIT_NOTE_SERIES, lock_series
 from billing.pricebooks import council
+from billing.statements import interest_not_invoiced
 from pricing.errors import InvalidInput, RuleViolation
 from pricing.money import parse_money
 from pricing.text import clean_line, clean_reason
@@ -74,3 +84,37 @@ def write_off(ctx: Context, invoice_number: str, reason: str, approved_by: str,
     series = CreditSeries(WRITE_OFF_SERIES, council(ctx).write_off_prefix, purpose=WRITE_OFF_PURPOSE,
                           line_prefix=WRITE_OFF_LINE_PREFIX, action="invoice.write_off", approved_by=approver)
     return issue_credit_note(ctx, invoice.number, gross, why, as_series=series)
+
+
+@dataclass(frozen=True)
+class WrittenOff:
+    """`invoice write-off`: the write-off, and the interest the invoice earned up to its date and is on no
+    invoice (``interest_not_invoiced``), of which ``interest_not_raised`` no interest run has raised yet."""
+
+    document: Invoice
+    invoice: str
+    interest_not_invoiced: Decimal
+    interest_not_raised: Decimal
+
+    def as_json(self) -> dict[str, object]:
+        doc = self.document
+        return {"number": doc.number, "invoice": self.invoice, "urn": doc.customer.urn, "date": doc.issued_on,
+                "amount": doc.total, "vat": doc.vat, "reason": doc.reason, "approved_by": doc.approved_by,
+                "interest_not_invoiced": self.interest_not_invoiced, "interest_not_raised": self.interest_not_raised}
+
+
+def interest_left(ctx: Context, invoice: Invoice, on: date) -> tuple[Decimal, Decimal]:
+    """Interest on ``invoice`` up to ``on`` that is on no invoice: (all of it, the part no run has raised)."""
+    raised = interest_not_invoiced(ctx, invoice.school, on, late_invoice_id=invoice.id)
+    not_raised = interest_not_raised(ctx, invoice, on)
+    return raised + not_raised, not_raised
+
+
+def write_off_debt(ctx: Context, invoice_number: str, reason: str, approved_by: str,
+                   amount: Decimal | None = None) -> WrittenOff:
+    """:func:`write_off`, and the interest the invoice earned up to the write-off that is still to be billed."""
+    doc = write_off(ctx, invoice_number, reason, approved_by, amount)
+    invoice = doc.corrects
+    assert invoice is not None  # a write-off always names its invoice
+    total, not_raised = interest_left(ctx, invoice, doc.issued_on)
+    return WrittenOff(doc, invoice.number, total, not_raised)

@@ -180,29 +180,52 @@ def write_off(rt: Runtime, number: str, amount: str | None, reason: str, approve
     recharge, on an invoice with nothing outstanding, above what is outstanding,
     or when the approver is the person recording it. Rules: docs/rules.md §7.
 
+    Interest the invoice earned up to the write-off is still owed: it says how much
+    is on no invoice yet (and how much of that the next interest run will raise), to
+    waive with a reason by `traded interest waive` if it is to go too.
+
     \b
     Example:
       traded --as-of 2026-02-01 invoice write-off INV-000001 --reason "School closed" --approved-by "J Smith"
       traded invoice write-off INV-000002 --amount 120.00 --reason "Disputed day" --approved-by "J Smith"
     \b
     JSON: {"number": "WO-000001", "invoice", "urn", "date", "amount": "1000.00", "vat",
-           "reason", "approved_by"}
+           "reason", "approved_by", "interest_not_invoiced": "82.53", "interest_not_raised": "20.38"}
+           (interest_not_invoiced: interest on the invoice to the write-off date on no invoice yet;
+            interest_not_raised: the part of it the next interest run raises)
     """
-    from billing.write_offs import write_off as write_off_debt
-    from cli.formats import money
+    from billing.write_offs import write_off_debt
     from pricing.money import parse_money
 
     def service(ctx: object) -> dict[str, object]:
         gross = None if amount is None else parse_money(amount, "write-off amount", positive=True)
-        doc = write_off_debt(ctx, number, reason, approved_by, gross)  # type: ignore[arg-type]
-        assert doc.corrects is not None
-        return {"number": doc.number, "invoice": doc.corrects.number, "urn": doc.customer.urn,
-                "date": doc.issued_on, "amount": doc.total, "vat": doc.vat, "reason": doc.reason,
-                "approved_by": doc.approved_by}
+        return write_off_debt(ctx, number, reason, approved_by, gross).as_json()  # type: ignore[arg-type]
 
     data = rt.run(service)
-    rt.emit(data, lambda: f"Wrote off {money(data['amount'])} of {data['invoice']} as {data['number']} "
-                          f"(approved by {data['approved_by']}).")
+    rt.emit(data, lambda: _written_off_text(data))
+
+
+def _written_off_text(data: dict[str, object]) -> str:
+    from decimal import Decimal
+
+    from cli.formats import money
+
+    said = (f"Wrote off {money(data['amount'])} of {data['invoice']} as {data['number']} "
+            f"(approved by {data['approved_by']}).")
+    interest = Decimal(str(data["interest_not_invoiced"]))
+    if not interest:
+        return said
+    not_raised = Decimal(str(data["interest_not_raised"]))
+    raised = interest - not_raised
+    parts = ([f"{money(raised)} raised and not yet invoiced"] if raised else []) + (
+        [f"{money(not_raised)} the next interest run will raise"] if not_raised else [])
+    first = "traded interest run, then " if not_raised else ""
+    return "\n".join([
+        said,
+        f"Interest of {money(interest)} on {data['invoice']} up to {data['date']} is still to be billed "
+        f"({' and '.join(parts)}).",
+        f"To waive it with a reason: {first}traded interest list --invoice {data['invoice']} and "
+        f'traded interest waive ID --reason "…".'])
 
 
 @invoice.command("write-offs")

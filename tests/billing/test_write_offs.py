@@ -101,6 +101,38 @@ def test_interest_stops_at_the_write_off(engine: Engine) -> None:
         assert run_interest(ctx).charges == []
 
 
+JAN1 = date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(("before", "not_invoiced", "not_raised"), [
+    # No run yet: 9 days at 1280.00 (2-10 October) then 114 at 1000.00 (11 October to 1 February):
+    # 1280 × 0.24 × 9/365 + 1000 × 0.24 × 114/365 = 7.5748 + 74.9589 = 82.5337 → 82.53, none of it raised.
+    ("none", "82.53", "82.53"),
+    # A run on 1 January raised 9 days at 1280.00 then 83 at 1000.00 (11 October to 1 January):
+    # 7.5748 + 54.5753 = 62.1501 → 62.15; the 31 days to 1 February are 82.53 − 62.15 = 20.38 not yet raised.
+    ("run", "82.53", "20.38"),
+    # ... and a bill run the same day invoiced the 62.15: only the 20.38 is on no invoice.
+    ("billed", "20.38", "20.38"),
+])
+def test_the_write_off_says_what_interest_is_still_to_be_billed(engine: Engine, before: str, not_invoiced: str,
+                                                                 not_raised: str) -> None:
+    from billing.interest_run import run_interest
+    from billing.write_offs import write_off_debt
+
+    number = billed(engine)
+    if before != "none":
+        with service_context(engine, JAN1) as ctx:
+            assert run_interest(ctx).total == Decimal("62.15")
+        if before == "billed":
+            run(engine, JAN1)
+    with service_context(engine, FEB1) as ctx:
+        done = write_off_debt(ctx, number, REASON, FINANCE)
+        assert (done.document.number, done.invoice, done.document.total) == ("WO-000001", number, Decimal("1000.00"))
+        assert (done.interest_not_invoiced, done.interest_not_raised) == (Decimal(not_invoiced), Decimal(not_raised))
+    with service_context(engine, date(2026, 3, 1)) as ctx:  # the next run raises exactly what was not raised
+        assert sum(c.amount for c in run_interest(ctx).charges if c.invoice == number) == Decimal(not_raised)
+
+
 def test_the_debt_leaves_aged_debt(engine: Engine) -> None:
     number = billed(engine)
     with service_context(engine, FEB1) as ctx:

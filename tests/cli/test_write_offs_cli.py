@@ -28,9 +28,11 @@ def test_write_off_all_outstanding_then_list_it(db_url: str, engine: Engine, mon
     number = academy_invoice(db_url, engine, monkeypatch)
     out = cli_json(db_url, "invoice", "write-off", number, "--reason", REASON, "--approved-by", "J Smith",
                    as_of="2026-02-01")
-    # 1280 × 20/120 = 213.333… → 213.33 of VAT within it
+    # 1280 × 20/120 = 213.333… → 213.33 of VAT within it. Interest, due 1 October and never paid:
+    # 1280 × 0.24 × 123/365 (2 October to 1 February) = 103.5222 → 103.52, none raised by a run yet.
     assert out == {"number": "WO-000001", "invoice": number, "urn": ACADEMY, "date": "2026-02-01",
-                   "amount": "1280.00", "vat": "213.33", "reason": REASON, "approved_by": "J Smith"}
+                   "amount": "1280.00", "vat": "213.33", "reason": REASON, "approved_by": "J Smith",
+                   "interest_not_invoiced": "103.52", "interest_not_raised": "103.52"}
     [row] = cli_json(db_url, "invoice", "write-offs", as_of="2026-02-01")
     assert {k: row[k] for k in ("number", "date", "invoice", "invoice_issued", "urn", "amount", "vat", "reason",
                                 "approved_by", "recorded_by")} == {
@@ -64,6 +66,23 @@ def test_a_write_off_shows_as_a_write_off_of_its_invoice(db_url: str, engine: En
     statement = run_cli(db_url, "statement", ACADEMY, as_of="2026-02-01", as_json=False).stdout
     assert "write-off WO-000001" in statement and "credit note WO-" not in statement
     assert cli_json(db_url, "statement", ACADEMY, as_of="2026-02-01")["lines"][-1]["kind"] == "write_off"
+
+
+def test_write_off_says_the_interest_still_to_be_billed_and_how_to_waive_it(
+        db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    number = academy_invoice(db_url, engine, monkeypatch)
+    # A run on 1 January: 1280 × 0.24 × 92/365 (2 October to 1 January) = 77.4312 → 77.43 raised.
+    cli_json(db_url, "interest", "run", as_of="2026-01-01")
+    text = run_cli(db_url, "invoice", "write-off", number, "--reason", REASON, "--approved-by", "J Smith",
+                   as_of="2026-02-01", as_json=False).stdout
+    # To 1 February, 123 days: 103.52, of which 103.52 − 77.43 = 26.09 the next run raises.
+    assert " ".join(text.split()) == (
+        f"Wrote off £1,280.00 of {number} as WO-000001 (approved by J Smith). "
+        f"Interest of £103.52 on {number} up to 2026-02-01 is still to be billed (£77.43 raised and not yet "
+        f"invoiced and £26.09 the next interest run will raise). To waive it with a reason: traded interest run, "
+        f'then traded interest list --invoice {number} and traded interest waive ID --reason "…".')
+    raised = cli_json(db_url, "interest", "run", as_of="2026-03-01")
+    assert [(c["invoice"], c["amount"]) for c in raised["charges"]] == [(number, "26.09")]
 
 
 def test_write_off_part_of_the_balance(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
