@@ -98,9 +98,12 @@ class ForecastReport:
                 "method": __doc__.split("\n\n", 1)[1].strip() if __doc__ else ""}
 
 
-def forecast_report(ctx: Context, fy: FinancialYear) -> ForecastReport:
-    """Every budget line of ``fy`` forecast to the year end beside its budget, with the variance labelled."""
-    report: BudgetReport = budget_report(ctx, fy)
+def forecast_report(ctx: Context, fy: FinancialYear, budget: BudgetReport | None = None) -> ForecastReport:
+    """Every budget line of ``fy`` forecast to the year end beside its budget, with the variance labelled.
+
+    ``budget``: the year's budget report when the caller has made it already (the pack), not made twice.
+    """
+    report: BudgetReport = budget if budget is not None else budget_report(ctx, fy)
     parts = budget_parts(ctx, fy, report.as_of)
     funded = {s: [p for p in parts if p.source == s] for s in (COUNCIL, SCHOOLS_FORUM) if any(
         p.source == s for p in parts)}

@@ -363,8 +363,9 @@ def _per_case(cases: CaseCostReport, periods: Periods) -> ReportTable:
 
 def pack_reports(ctx: Context, fy: FinancialYear, periods: Periods) -> PackReports:
     as_of = periods.as_of
+    budget = budget_report(ctx, fy)  # the forecast is read off it: made once
     return PackReports(
-        budget=budget_report(ctx, fy), forecast=forecast_report(ctx, fy), funding=funding_report(ctx, fy),
+        budget=budget, forecast=forecast_report(ctx, fy, budget), funding=funding_report(ctx, fy),
         # Over the same days as the per-case figures, whose full cost shares the same capacity.
         utilisation=utilisation_report(ctx, periods.year.start, min(as_of, periods.year.end))
         if as_of >= periods.year.start else None,
