@@ -16,6 +16,9 @@ from cli.params import RECORD_ID
 from cli.runtime import Runtime, pass_runtime
 
 AGED_DEBT_MODULE = "cli.aged_debt"
+# The financial year a report is for, as every report of one takes it.
+FY_OPTION = click.option("--fy", default=None, metavar="FY",
+                         help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
 _SHORT = {"council budget": "council", "schools forum / high-needs block": "forum/HNB", "traded income": "traded"}
 
 
@@ -353,7 +356,7 @@ def set_cmd(rt: Runtime, fy: str, line: str, kind: str, source: str, amount: str
 
 
 @budget.command("list")
-@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@FY_OPTION
 @list_options
 @pass_runtime
 def list_cmd(rt: Runtime, fy: str | None) -> None:
@@ -519,7 +522,7 @@ def utilisation_cmd(rt: Runtime, fy: str | None, from_: str | None, to: str | No
 
 
 @report.command("funding")
-@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@FY_OPTION
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
@@ -579,7 +582,7 @@ def funding_cmd(rt: Runtime, fy: str | None, csv_file: str | None, force: bool) 
 
 
 @report.command("forecast")
-@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@FY_OPTION
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
@@ -688,7 +691,7 @@ def pack_cmd(rt: Runtime, fy: str | None, pdf_file: str, csv_file: str | None, f
 
 
 @report.command("staff-cost")
-@click.option("--fy", default=None, metavar="FY", help="Financial year, e.g. FY2025/26 (default: the as-of date's).")
+@FY_OPTION
 @click.option("--csv", "csv_file", default=None, metavar="FILE", help=CSV_HELP)
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_runtime
