@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from billing.balances import invoice_figures, invoice_status
 from billing.context import Context
 from billing.gateway.service import pay_link_if_configured
+from billing.journals import settles_by_journal
 from billing.models import Invoice, Payment, Refund, School
 from billing.pricebooks import council
 from billing.statements import interest_not_invoiced, overdue_by_age
@@ -75,6 +76,8 @@ class AccountView:
     bank: BankDetails | None
     """None only when no price book is loaded (nothing has been invoiced then either)."""
     reference: str
+    settles_by_journal: bool = False
+    """The council's own maintained school: what it is billed is settled by journal, nothing to pay by BACS."""
 
     @property
     def overdue(self) -> Decimal:
@@ -157,8 +160,15 @@ def account_view(ctx: Context, school: School) -> AccountView:
         urn=school.urn, name=school.name, as_of=ctx.today, balance=balance_on(ctx, school, ctx.today),
         overdue_by_age=overdue_by_age(ctx, school, ctx.today), owing=owing,
         interest_not_invoiced=interest_not_invoiced(ctx, school, ctx.today), bank=_bank(ctx),
-        reference=payment_reference(school, owing),
+        reference=payment_reference(school, owing), settles_by_journal=_by_journal(ctx, school),
     )
+
+
+def _by_journal(ctx: Context, school: School) -> bool:
+    try:
+        return settles_by_journal(council(ctx), school)
+    except NotFound:
+        return False
 
 
 # --- the school's documents -------------------------------------------------------------------

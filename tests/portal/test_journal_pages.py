@@ -53,3 +53,10 @@ def test_a_recharge_is_listed_as_settled_by_journal_with_nothing_outstanding(cli
     assert "Journal transfer PAY-1 Settled by journal transfer from the school's budget (JNL-000001)" in statement
     pdf = client.get(f"/schools/{MAINTAINED}/documents/JNL-000001.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_account_page_offers_no_bank_transfer_to_a_school_settled_by_journal(client: TestClient) -> None:
+    page = _text(client.get(f"/schools/{MAINTAINED}/").text)
+    assert ("What the council charges the school is an internal recharge, settled by journal transfer from the "
+            "school's budget: there is nothing to pay by bank transfer.") in html.unescape(page)
+    assert "Pay by bank transfer" not in page and "Sort code" not in page
