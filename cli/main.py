@@ -194,6 +194,9 @@ def cli(ctx: click.Context, db_url: str | None, as_of: str | None, allow_future:
       traded --json school list
     """
     ctx.obj = Runtime(db_url=db_url, as_of_text=as_of, as_json=as_json, allow_future=allow_future)
+    # A process exits and closes its connections; a command run in-process (tests, the portal's tools)
+    # must hand them back itself, or each run leaves a pool of them open on a shared server.
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main(argv: list[str] | None = None) -> Any:

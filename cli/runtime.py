@@ -93,6 +93,12 @@ class Runtime:
                 self.fail_usage(f"--as-of: {exc}")
         return SystemClock()
 
+    def close(self) -> None:
+        """Close the command's database connections (its engine's pool), if it opened any."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def engine(self) -> Engine:
         if self._engine is None:
             from billing.db import make_engine
